@@ -1,0 +1,50 @@
+/**
+ * Reading secret values: a hidden prompt on a terminal (no echo), or all of stdin when piped.
+ * Values never come from argv.
+ */
+import { ExitCode, NexusError } from "../core/errors.ts";
+import { writeErr } from "../core/output.ts";
+
+/** Reads a value without echoing it. The prompt goes to stderr. */
+export async function promptHidden(prompt: string): Promise<string> {
+  writeErr(prompt);
+  Deno.stdin.setRaw(true);
+  const chars: string[] = [];
+  const buf = new Uint8Array(1024);
+  const dec = new TextDecoder();
+  try {
+    outer: while (true) {
+      const n = await Deno.stdin.read(buf);
+      if (n === null) break;
+      for (const ch of dec.decode(buf.subarray(0, n), { stream: true })) {
+        if (ch === "\r" || ch === "\n" || ch === "\x04") break outer;
+        if (ch === "\x03") {
+          throw new NexusError("E_INTERRUPTED", "Cancelled: nothing stored.", {
+            exitCode: ExitCode.INTERRUPTED,
+          });
+        }
+        if (ch === "\x7f" || ch === "\b") chars.pop();
+        else if (ch === "\x15") chars.length = 0;
+        else if (ch >= " " || ch === "\t") chars.push(ch);
+      }
+    }
+  } finally {
+    Deno.stdin.setRaw(false);
+    writeErr("\n");
+  }
+  return chars.join("");
+}
+
+/** Reads all of stdin, dropping one trailing newline (`echo` adds one). */
+export async function readStdin(): Promise<string> {
+  const text = await new Response(Deno.stdin.readable).text();
+  return text.replace(/\r?\n$/, "");
+}
+
+/** A secret value: hidden prompt on a TTY, else stdin. */
+export async function readSecretValue(name: string, forceStdin = false): Promise<string> {
+  if (!forceStdin && Deno.stdin.isTerminal()) {
+    return await promptHidden(`Value for secret '${name}' (hidden): `);
+  }
+  return await readStdin();
+}

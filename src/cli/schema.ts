@@ -1,0 +1,13 @@
+/** `mcp-nexus schema`: the registry's JSON Schema, for editors. */
+import type { Command } from "@commander-js/extra-typings";
+import { action } from "./context.ts";
+
+export function registerSchema(program: Command): void {
+  program.command("schema").description("Print the registry file's JSON Schema (for editor completion)")
+    .addHelpText("after", "\nExample:\n  mcp-nexus schema > registry.schema.json")
+    .action(action(async (ctx) => {
+      const { jsonSchema } = await import("../core/registry_schema.ts");
+      const schema = jsonSchema();
+      ctx.out.result(schema, () => JSON.stringify(schema, null, 2));
+    }));
+}

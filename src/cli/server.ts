@@ -1,0 +1,264 @@
+/** `mcp-nexus server …`: the central list of MCP servers (the registry). */
+import type { Command } from "@commander-js/extra-typings";
+import { action, collect, type Ctx } from "./context.ts";
+import { table } from "../core/output.ts";
+import { usageError } from "../core/errors.ts";
+import { ENV_KEY_RE, HEADER_NAME_RE, validateServerName } from "../core/names.ts";
+import type { RegistryData, ServerDef } from "../core/registry.ts";
+
+function parsePairs(pairs: string[], kind: "env" | "header"): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const i = p.indexOf("=");
+    const key = i > 0 ? p.slice(0, i) : "";
+    const re = kind === "env" ? ENV_KEY_RE : HEADER_NAME_RE;
+    if (!key || !re.test(key)) {
+      throw usageError("E_INVALID_PAIR", `--${kind} ${JSON.stringify(p.slice(0, 40))}: expected KEY=VALUE.`, {
+        hint: kind === "env"
+          ? "For example --env API_KEY='${keychain:my-api-key}' (quote it so the shell leaves ${…} alone)."
+          : "For example --header Authorization='Bearer ${keychain:my-token}'.",
+      });
+    }
+    out[key] = p.slice(i + 1);
+  }
+  return out;
+}
+
+/** Refuses plaintext secrets on the command line: they belong in the keychain. */
+async function refusePlaintext(fields: Record<string, Record<string, string>>): Promise<void> {
+  const { isPlaintextSecret } = await import("../core/secret_detect.ts");
+  for (const [kind, map] of Object.entries(fields)) {
+    for (const [k, v] of Object.entries(map)) {
+      if (isPlaintextSecret(k, v)) {
+        const name = k.toLowerCase().replace(/_/g, "-");
+        throw usageError(
+          "E_PLAINTEXT_SECRET",
+          `--${kind} ${k}: the value looks like a secret; it was not saved.`,
+          {
+            hint:
+              `Store it in the keychain and refer to it: mcp-nexus secret set ${name}, then --${kind} ${k}='${
+                kind === "header" && /^authorization$/i.test(k) ? "Bearer " : ""
+              }\${keychain:${name}}'. If it is not a secret, add --allow-plaintext.`,
+            details: { field: `${kind}.${k}` },
+          },
+        );
+      }
+    }
+  }
+}
+
+function target(s: ServerDef): string {
+  return s.transport === "stdio" ? [s.command, ...s.args].join(" ") : s.url;
+}
+
+function clientsOf(s: ServerDef): string {
+  const base = s.clients ? s.clients.join(",") : "all";
+  return s.disabledClients?.length ? `${base} (not ${s.disabledClients.join(",")})` : base;
+}
+
+function describeServer(name: string, s: ServerDef): string {
+  const lines = [`${name}`, `  transport: ${s.transport}`];
+  if (s.description) lines.push(`  description: ${s.description}`);
+  if (s.transport === "stdio") {
+    lines.push(`  command: ${s.command}`);
+    if (s.args.length) lines.push(`  args: ${JSON.stringify(s.args)}`);
+    if (s.cwd) lines.push(`  cwd: ${s.cwd}`);
+    for (const [k, v] of Object.entries(s.env)) lines.push(`  env ${k}=${v}`);
+  } else {
+    lines.push(`  url: ${s.url}`);
+    for (const [k, v] of Object.entries(s.headers)) lines.push(`  header ${k}: ${v}`);
+  }
+  lines.push(`  enabled: ${s.enabled ? "yes" : "no"}`, `  clients: ${clientsOf(s)}`);
+  if (s.source) lines.push(`  source: ${JSON.stringify(s.source)}`);
+  return lines.join("\n");
+}
+
+async function reg() {
+  const m = await import("../core/registry.ts");
+  m.allowNexusHome();
+  return m;
+}
+
+async function warnMissingSecrets(ctx: Ctx, name: string, server: ServerDef): Promise<void> {
+  const { collectReferences } = await import("../core/references.ts");
+  const refs = collectReferences(server, name);
+  if (refs.length === 0) return;
+  try {
+    const { selectBackend } = await import("../plugins/backends/mod.ts");
+    const { SecretStore } = await import("../core/secrets.ts");
+    const found = await new SecretStore(selectBackend(ctx.backendFlag)).getMany(refs.map((r) => r.name));
+    for (const r of refs) {
+      if (found.get(r.name) == null) {
+        ctx.out.warn(
+          `server '${name}' ${r.field} refers to secret '${r.name}', which is not stored yet. ` +
+            `Store it with: mcp-nexus secret set ${r.name}`,
+        );
+      }
+    }
+  } catch {
+    // The keychain may be unavailable here (CI); `sync` and `run` check references for real.
+  }
+}
+
+export function registerServer(program: Command): void {
+  const server = program.command("server").description("Manage the central list of MCP servers");
+
+  server.command("add").argument("<name>", "server name: letters, digits, '_' or '-'")
+    .argument("[command...]", "for a stdio server: the command and its arguments, after --")
+    .description("Add a server: a stdio command (after --) or a remote --url")
+    .option("--url <url>", "a remote server's URL (streamable HTTP, or SSE with --transport sse)")
+    .option("--transport <kind>", "remote transport: http or sse", "http")
+    .option("--env <KEY=VALUE>", "environment variable for a stdio server (repeatable)", collect, [])
+    .option("--header <KEY=VALUE>", "HTTP header for a remote server (repeatable)", collect, [])
+    .option("--client <id>", "only write it to this client (repeatable; default: all)", collect, [])
+    .option("--cwd <dir>", "working directory for a stdio server")
+    .option("--description <text>", "what the server is for")
+    .option("--replace", "replace an existing server of that name")
+    .option("--allow-plaintext", "accept values that look like secrets (not recommended)")
+    .addHelpText(
+      "after",
+      `
+Values may refer to secrets in the keychain: keychain:NAME or \${keychain:NAME} (also inside a string).
+
+Examples:
+  mcp-nexus server add everything -- npx -y @modelcontextprotocol/server-everything
+  mcp-nexus server add github --env GITHUB_PERSONAL_ACCESS_TOKEN='\${keychain:github-token}' \\
+      -- npx -y @modelcontextprotocol/server-github
+  mcp-nexus server add linear --url https://mcp.linear.app/mcp --header Authorization='Bearer \${keychain:linear}'`,
+    )
+    .action(action(async (ctx, name: string, command: string[], opts) => {
+      validateServerName(name);
+      const env = parsePairs(opts.env, "env");
+      const headers = parsePairs(opts.header, "header");
+      let def: Record<string, unknown>;
+      if (opts.url && command.length) {
+        throw usageError("E_USAGE", "Give either a command (after --) or --url, not both.");
+      }
+      if (opts.url) {
+        if (Object.keys(env).length) {
+          throw usageError("E_USAGE", "--env applies to stdio servers; a remote server takes --header.");
+        }
+        if (opts.transport !== "http" && opts.transport !== "sse") {
+          throw usageError("E_USAGE", `--transport ${opts.transport}: expected http or sse.`);
+        }
+        def = { transport: opts.transport, url: opts.url, headers };
+      } else if (command.length) {
+        if (Object.keys(headers).length) {
+          throw usageError(
+            "E_USAGE",
+            "--header applies to remote servers (--url); a stdio server takes --env.",
+          );
+        }
+        def = { transport: "stdio", command: command[0], args: command.slice(1), env };
+        if (opts.cwd) def.cwd = opts.cwd;
+      } else {
+        throw usageError("E_USAGE", `Server '${name}' needs a command (after --) or --url.`, {
+          hint:
+            "mcp-nexus server add NAME -- npx -y some-mcp-server   or   mcp-nexus server add NAME --url https://…",
+        });
+      }
+      if (opts.description) def.description = opts.description;
+      if (opts.client.length) def.clients = [...new Set(opts.client)];
+      if (!opts.allowPlaintext) {
+        await refusePlaintext({
+          env,
+          header: headers,
+          arg: Object.fromEntries(command.slice(1).map((a, i) => [`args[${i}]`, a])),
+        });
+        if (opts.url) await refusePlaintext({ url: Object.fromEntries(new URL(opts.url).searchParams) });
+      }
+      const now = new Date().toISOString();
+      def.createdAt = now;
+      def.updatedAt = now;
+      const { Server, formatIssues } = await import("../core/registry_schema.ts");
+      const parsed = Server.safeParse(def);
+      if (!parsed.success) {
+        throw usageError(
+          "E_INVALID_SERVER",
+          `Server '${name}' is not valid: ${formatIssues(parsed.error).join("; ")}.`,
+        );
+      }
+      const r = await reg();
+      const replaced = await r.updateRegistry((data: RegistryData) => {
+        const existed = name in data.servers;
+        if (existed && !opts.replace) {
+          throw usageError("E_EXISTS", `A server named '${name}' already exists.`, {
+            hint: `Use --replace to overwrite it, or 'mcp-nexus server rm ${name}' first.`,
+          });
+        }
+        if (existed) parsed.data.createdAt = data.servers[name].createdAt ?? now;
+        data.servers[name] = parsed.data;
+        return existed;
+      });
+      await warnMissingSecrets(ctx, name, parsed.data);
+      ctx.out.result(
+        { name, replaced, server: parsed.data },
+        () => `${replaced ? "Replaced" : "Added"} server '${name}' (${parsed.data.transport}).`,
+      );
+    }));
+
+  server.command("list").alias("ls").description("List the servers")
+    .action(action(async (ctx) => {
+      const data = await (await reg()).loadRegistry();
+      const names = Object.keys(data.servers).sort();
+      ctx.out.result({ servers: names.map((n) => ({ name: n, ...data.servers[n] })) }, () => {
+        if (!names.length) return "No servers yet. Add one with: mcp-nexus server add NAME -- COMMAND ARGS…";
+        return table(
+          ["NAME", "TRANSPORT", "ENABLED", "CLIENTS", "TARGET"],
+          names.map((n) => {
+            const s = data.servers[n];
+            return [n, s.transport, s.enabled ? "yes" : "no", clientsOf(s), target(s)];
+          }),
+        );
+      });
+    }));
+
+  server.command("show").argument("<name>").description("Show one server")
+    .action(action(async (ctx, name: string) => {
+      const r = await reg();
+      const s = r.getServer(await r.loadRegistry(), name);
+      ctx.out.result({ name, ...s }, () => describeServer(name, s));
+    }));
+
+  server.command("rm").alias("remove").argument("<name>").description("Remove a server from the registry")
+    .action(action(async (ctx, name: string) => {
+      const r = await reg();
+      await r.updateRegistry((data) => {
+        r.getServer(data, name);
+        delete data.servers[name];
+      });
+      ctx.out.result({ name, removed: true }, () => `Removed server '${name}'.`);
+    }));
+
+  for (const verb of ["enable", "disable"] as const) {
+    server.command(verb).argument("<name>")
+      .description(`${verb === "enable" ? "Enable" : "Disable"} a server, everywhere or for one client`)
+      .option("--client <id>", `${verb} it only for this client (repeatable)`, collect, [])
+      .action(action(async (ctx, name: string, opts: { client: string[] }) => {
+        const r = await reg();
+        const s = await r.updateRegistry((data) => {
+          const s = r.getServer(data, name);
+          if (!opts.client.length) s.enabled = verb === "enable";
+          for (const c of opts.client) {
+            if (!/^[a-z0-9][a-z0-9-]*$/.test(c)) {
+              throw usageError("E_USAGE", `--client ${c}: client ids are lower-case, like 'claude-code'.`);
+            }
+            const disabled = new Set(s.disabledClients ?? []);
+            if (verb === "enable") {
+              disabled.delete(c);
+              if (s.clients && !s.clients.includes(c)) s.clients = [...s.clients, c];
+            } else disabled.add(c);
+            s.disabledClients = disabled.size ? [...disabled].sort() : undefined;
+            if (!s.disabledClients) delete s.disabledClients;
+          }
+          s.updatedAt = new Date().toISOString();
+          return s;
+        });
+        const scope = opts.client.length ? ` for ${opts.client.join(", ")}` : "";
+        ctx.out.result(
+          { name, enabled: s.enabled, clients: s.clients ?? null, disabledClients: s.disabledClients ?? [] },
+          () => `${verb === "enable" ? "Enabled" : "Disabled"} server '${name}'${scope}.`,
+        );
+      }));
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The output contract (one for every command):
+ * - data goes to stdout: a human rendering, or with `--json` exactly one JSON document;
+ * - notes, progress and human error messages go to stderr;
+ * - with `--json`, an error is `{"error": {code, message, hint?, details?}}` on stdout;
+ * - colour only on a TTY, never with NO_COLOR set or `--no-color`;
+ * - everything printed passes through the secret redactor;
+ * - the exit code says what happened (errors.ts, README).
+ */
+import { redact } from "./redact.ts";
+import { type NexusError, toNexusError } from "./errors.ts";
+
+export interface OutputOptions {
+  json: boolean;
+  color: boolean;
+}
+
+const enc = new TextEncoder();
+
+export function writeOut(text: string): void {
+  Deno.stdout.writeSync(enc.encode(redact(text)));
+}
+export function writeErr(text: string): void {
+  Deno.stderr.writeSync(enc.encode(redact(text)));
+}
+
+export function colorEnabled(flag: boolean | undefined, stream: "stdout" | "stderr" = "stdout"): boolean {
+  if (flag === false) return false;
+  if (Deno.env.get("NO_COLOR") !== undefined) return false;
+  if (Deno.env.get("FORCE_COLOR")) return true;
+  return (stream === "stdout" ? Deno.stdout : Deno.stderr).isTerminal();
+}
+
+export class Output {
+  constructor(readonly opts: OutputOptions) {}
+
+  get json(): boolean {
+    return this.opts.json;
+  }
+
+  /** Prints a command's result: `data` as JSON, or the human rendering. */
+  result(data: unknown, human: () => string): void {
+    if (this.opts.json) writeOut(JSON.stringify(data, null, 2) + "\n");
+    else {
+      const text = human();
+      if (text) writeOut(text.endsWith("\n") ? text : text + "\n");
+    }
+  }
+
+  /** A note for humans on stderr (silent with --json). */
+  note(text: string): void {
+    if (!this.opts.json) writeErr(text.endsWith("\n") ? text : text + "\n");
+  }
+
+  /** A warning on stderr, also with --json (machines read stdout only). */
+  warn(text: string): void {
+    writeErr(`${this.style("warning:", "yellow")} ${text}\n`);
+  }
+
+  error(err: unknown): NexusError {
+    const e = toNexusError(err);
+    if (this.opts.json) writeOut(JSON.stringify({ error: e.toJSON() }, null, 2) + "\n");
+    else {
+      writeErr(`${this.style("error:", "red")} ${e.message}\n`);
+      if (e.hint) writeErr(`${this.style("  fix:", "dim")} ${e.hint}\n`);
+    }
+    return e;
+  }
+
+  style(text: string, style: "bold" | "dim" | "red" | "green" | "yellow" | "cyan"): string {
+    if (!this.opts.color) return text;
+    const codes = {
+      bold: [1, 22],
+      dim: [2, 22],
+      red: [31, 39],
+      green: [32, 39],
+      yellow: [33, 39],
+      cyan: [36, 39],
+    };
+    const [a, b] = codes[style];
+    return `\x1b[${a}m${text}\x1b[${b}m`;
+  }
+}
+
+/** Renders rows as aligned columns. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => i === cells.length - 1 ? c : c.padEnd(widths[i])).join("  ");
+  return [line(headers), ...rows.map(line)].join("\n");
+}

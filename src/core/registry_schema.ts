@@ -1,0 +1,111 @@
+/**
+ * The registry's zod schema: the declared state (what the user wants), one file, never a secret value.
+ * `mcp-nexus schema` prints it as JSON Schema for editors.
+ */
+import { z } from "zod";
+import { ENV_KEY_RE, HEADER_NAME_RE, SERVER_NAME_RE } from "./names.ts";
+import { parseValue } from "./references.ts";
+
+/** A string that may hold secret references; malformed references are schema errors. */
+const refString = z.string().superRefine((v, ctx) => {
+  try {
+    parseValue(v);
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: (err as Error).message.replace(/^value: /, "") });
+  }
+});
+
+const clientList = z.array(
+  z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "client ids are lower-case, like 'claude-code'"),
+);
+
+const common = {
+  description: z.string().max(1000).optional().describe("What the server is for."),
+  enabled: z.boolean().default(true).describe(
+    "Written to clients at all. `server disable NAME` sets it to false.",
+  ),
+  clients: clientList.optional().describe("If set, only these clients get the server. Absent: every client."),
+  disabledClients: clientList.optional().describe("Clients that never get the server."),
+  source: z.object({
+    type: z.enum(["npm", "pypi", "oci", "remote", "local", "manual"]),
+    package: z.string().optional(),
+    version: z.string().optional(),
+    registry: z.string().optional().describe("The marketplace it was installed from."),
+    id: z.string().optional().describe("The marketplace's id for it."),
+  }).strict().optional().describe("Where the server came from (set by install/import)."),
+  createdAt: z.string().optional(),
+  updatedAt: z.string().optional(),
+};
+
+export const StdioServer = z.object({
+  transport: z.literal("stdio"),
+  command: z.string().min(1, "the command must not be empty").refine(
+    (c) => !/\$\{keychain:|^keychain:/.test(c),
+    {
+      message: "the command cannot be a secret reference; put secrets in args or env",
+    },
+  ).describe("The program to start (no shell is involved)."),
+  args: z.array(refString).default([]),
+  env: z.record(
+    z.string().regex(ENV_KEY_RE, "environment variable names are letters, digits and '_'"),
+    refString,
+  )
+    .default({}),
+  cwd: z.string().optional(),
+  ...common,
+}).strict();
+
+export const RemoteServer = z.object({
+  transport: z.enum(["http", "sse"]).describe("http = streamable HTTP; sse = the older HTTP+SSE transport."),
+  url: refString.refine((u) => {
+    try {
+      const parsed = new URL(u.replace(/\$\{keychain:[^}]*\}|^keychain:.*/g, "x"));
+      return parsed.protocol === "https:" || parsed.protocol === "http:";
+    } catch {
+      return false;
+    }
+  }, { message: "expected an http(s) URL" }),
+  headers: z.record(z.string().regex(HEADER_NAME_RE, "not a valid HTTP header name"), refString).default({}),
+  ...common,
+}).strict();
+
+export const Server = z.discriminatedUnion("transport", [StdioServer, RemoteServer]);
+
+export const Registry = z.object({
+  $schema: z.string().optional(),
+  version: z.literal(1).describe("The file format version."),
+  settings: z.object({
+    secretBackend: z.string().optional().describe(
+      "auto, libsecret, macos-keychain, windows-credential-manager or env.",
+    ),
+  }).strict().default({}),
+  servers: z.record(
+    z.string().regex(SERVER_NAME_RE, "server names are 1–64 letters, digits, '_' or '-'"),
+    Server,
+  )
+    .default({}),
+}).strict();
+
+export type ServerDef = z.infer<typeof Server>;
+export type StdioServerDef = z.infer<typeof StdioServer>;
+export type RemoteServerDef = z.infer<typeof RemoteServer>;
+export type RegistryData = z.infer<typeof Registry>;
+
+/** Formats zod issues as `at servers.github.env.API_KEY: message` lines. */
+export function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((i) => {
+    const path = i.path.map((p) => typeof p === "number" ? `[${p}]` : `.${String(p)}`).join("").replace(
+      /^\./,
+      "",
+    );
+    return `${path || "(top level)"}: ${i.message}`;
+  });
+}
+
+/** The JSON Schema for editors. */
+export function jsonSchema(): unknown {
+  return {
+    ...z.toJSONSchema(Registry, { io: "input" }),
+    title: "mcp-nexus registry",
+  };
+}

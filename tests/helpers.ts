@@ -1,0 +1,152 @@
+/**
+ * Test helpers: a sandbox per test (temp HOME, temp tool home, a test-only keychain service name),
+ * and `run`, which spawns the CLI exactly as users run it: `deno run -P=nexus main.ts …`, the same
+ * entry and the same permission set (from deno.json) as `deno task nexus` and the compiled binary.
+ */
+import { join } from "node:path";
+
+export const REPO = new URL("..", import.meta.url).pathname;
+export const MAIN = join(REPO, "main.ts");
+export const CONFIG = join(REPO, "deno.json");
+
+/** The one way to start the CLI from source (same as `deno task nexus`). */
+export function cliCommand(): string[] {
+  return [Deno.execPath(), "run", "-q", "-P=nexus", "--config", CONFIG, MAIN];
+}
+
+export const HAS_SECRET_SERVICE = Deno.env.get("MCP_NEXUS_TEST_SECRET_SERVICE") === "1";
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  stdin?: string;
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+}
+
+export interface Sandbox {
+  home: string;
+  nexusHome: string;
+  service: string;
+  env: Record<string, string>;
+  run(args: string[], opts?: RunOptions): Promise<RunResult>;
+  /** Runs and parses stdout as JSON (adds --json). */
+  json<T = Record<string, unknown>>(
+    args: string[],
+    opts?: RunOptions,
+  ): Promise<{ code: number; data: T; stderr: string }>;
+  cleanup(): Promise<void>;
+}
+
+/** Every file under a directory, recursively (for "no secret in any file" checks). */
+export async function walkFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      const p = join(dir, e.name);
+      if (e.isDirectory) out.push(...await walkFiles(p));
+      else if (e.isFile) out.push(p);
+    }
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  return out;
+}
+
+export async function sandbox(extraEnv: Record<string, string> = {}): Promise<Sandbox> {
+  const home = await Deno.makeTempDir({ prefix: "mcp-nexus-test-" });
+  const service = `mcp-nexus-test-${crypto.randomUUID()}`;
+  const env: Record<string, string> = {
+    HOME: home,
+    MCP_NEXUS_HOME: join(home, "nexus"),
+    XDG_CONFIG_HOME: join(home, ".config"),
+    MCP_NEXUS_KEYCHAIN_SERVICE: service,
+    NO_COLOR: "1",
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    ...extraEnv,
+  };
+  for (const k of ["DBUS_SESSION_BUS_ADDRESS", "DENO_DIR"]) {
+    const v = Deno.env.get(k);
+    if (v && !(k in env)) env[k] = v;
+  }
+  const run = async (args: string[], opts: RunOptions = {}): Promise<RunResult> => {
+    const [cmd, ...pre] = cliCommand();
+    const merged: Record<string, string> = { ...env };
+    for (const [k, v] of Object.entries(opts.env ?? {})) {
+      if (v === undefined) delete merged[k];
+      else merged[k] = v;
+    }
+    const child = new Deno.Command(cmd, {
+      args: [...pre, ...args],
+      env: merged,
+      clearEnv: true,
+      cwd: opts.cwd ?? home,
+      stdin: opts.stdin === undefined ? "null" : "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    if (opts.stdin !== undefined) {
+      const w = child.stdin.getWriter();
+      await w.write(new TextEncoder().encode(opts.stdin));
+      await w.close();
+    }
+    const out = await child.output();
+    const dec = new TextDecoder();
+    return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  };
+  const json = async <T>(args: string[], opts?: RunOptions) => {
+    const r = await run([...args, "--json"], opts);
+    let data: T;
+    try {
+      data = JSON.parse(r.stdout) as T;
+    } catch {
+      throw new Error(`not JSON (exit ${r.code}):\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    }
+    return { code: r.code, data, stderr: r.stderr };
+  };
+  const cleanup = async () => {
+    if (HAS_SECRET_SERVICE && env.DBUS_SESSION_BUS_ADDRESS) await clearService(service);
+    await Deno.remove(home, { recursive: true }).catch(() => {});
+  };
+  return { home, nexusHome: env.MCP_NEXUS_HOME, service, env, run, json, cleanup };
+}
+
+/** Removes every item a test stored under its own test-only service name. */
+export async function clearService(service: string): Promise<void> {
+  if (!service.startsWith("mcp-nexus-test-")) {
+    throw new Error(`refusing to clear non-test service ${service}`);
+  }
+  const { Entry, findCredentials } = await import("@napi-rs/keyring");
+  const opts = { linux: { store: "secret-service" as const } };
+  try {
+    for (const c of findCredentials(service)) new Entry(service, c.account, opts).deleteCredential();
+  } catch {
+    // the store may be gone (tests of an unavailable store)
+  }
+}
+
+/** Runs `fn` with a sandbox and always cleans it up. */
+export async function withSandbox(fn: (sb: Sandbox) => Promise<void>, extraEnv?: Record<string, string>) {
+  const sb = await sandbox(extraEnv);
+  try {
+    await fn(sb);
+  } finally {
+    await sb.cleanup();
+  }
+}
+
+/** Fails the test with the CLI's output when the exit code is not the expected one. */
+export function expectCode(r: RunResult, code: number): RunResult {
+  if (r.code !== code) {
+    throw new Error(`expected exit ${code}, got ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  }
+  return r;
+}
+
+export async function modeOf(path: string): Promise<number> {
+  return (await Deno.stat(path)).mode! & 0o777;
+}
