@@ -1,0 +1,89 @@
+/**
+ * The client adapter plugin interface. An adapter is mostly data: where the client's config file is
+ * on each OS, its format, where the server map lives inside it, and how one entry is shaped. Hooks
+ * exist only for the odd ones. The core (sync, import, doctor) never names a client: it works from
+ * these records. Built-in adapters (src/plugins/clients) use exactly this interface, as third-party
+ * plugins do.
+ */
+import type { OS } from "./paths.ts";
+
+/** File formats the core can edit in place (comments and formatting kept). */
+export type ConfigFormat = "json" | "jsonc" | "toml" | "yaml";
+
+/** What an adapter may ask about the machine (all paths derived from env; never `~`). */
+export interface PathContext {
+  os: OS;
+  home: string;
+  /** An environment variable, empty treated as unset. */
+  env(name: string): string | undefined;
+  /** `$XDG_CONFIG_HOME` or `~/.config`. */
+  xdgConfigHome: string;
+  /** `%APPDATA%` or `~/AppData/Roaming`. */
+  appData: string;
+  /** `%LOCALAPPDATA%` or `~/AppData/Local`. */
+  localAppData: string;
+  /** Whether a path exists (sync; used for detection and candidate paths). */
+  exists(path: string): boolean;
+  /** Directory entries' names (empty if absent); e.g. to glob the Claude MSIX package folder. */
+  list(dir: string): string[];
+  /** The full path of a command on PATH, or null. */
+  which(command: string): string | null;
+}
+
+/** A server as written into a client file: secrets already replaced by the launcher or resolved. */
+export type ClientServer =
+  | {
+    transport: "stdio";
+    command: string;
+    args: string[];
+    env: Record<string, string>;
+    cwd?: string;
+  }
+  | {
+    transport: "http" | "sse";
+    url: string;
+    headers: Record<string, string>;
+  };
+
+export interface ClientAdapter {
+  /** Stable id, lower-case with dashes: `claude-code`. Used in `--client` and the ledger. */
+  id: string;
+  /** Display name: `Claude Code`. */
+  name: string;
+  format: ConfigFormat;
+  /**
+   * Candidate config files on this OS, most preferred first. The first that exists is used; if none
+   * exists, the first is created (only when the client is detected).
+   */
+  paths(ctx: PathContext): string[];
+  /** Where the server collection lives in the file: `["mcpServers"]`, `["mcp_servers"]`, `["context_servers"]`. */
+  serversPath: string[];
+  /**
+   * `map` (name → entry, the usual) or `array` (a list of entries with a `name` field: Continue).
+   * @default "map"
+   */
+  storage?: "map" | "array";
+  /** Transports the client's file can take. A server of another transport is skipped with a reason. */
+  transports: Array<ClientServer["transport"]>;
+  /** Renders a server into the client's entry shape. */
+  render(name: string, server: ClientServer): Record<string, unknown>;
+  /** Parses an entry back (import, drift); null if it is not a shape we understand. */
+  parse(name: string, entry: unknown): ClientServer | null;
+  /**
+   * How the client interpolates an environment variable inside a string value (e.g. `${env:X}` for
+   * Cursor, `${X}` for Claude Code), if it does. The sync engine uses it to keep secret headers of
+   * remote servers out of the file: the value is read from the client's environment instead.
+   */
+  envInterpolation?: (variable: string) => string;
+  /** True if the client looks installed (config dir, app bundle, binary on PATH…). */
+  detect(ctx: PathContext): boolean;
+  /** Documentation link for the client's MCP configuration. */
+  docs?: string;
+  /** Text of a new, empty config file. @default "{}" for JSON, "" for TOML/YAML */
+  emptyFile?: string;
+  /** One line on quirks shown by `client list --json` / doctor. */
+  notes?: string;
+}
+
+/** What a plugin module exports: one adapter, or a factory for one. */
+export type ClientPlugin = ClientAdapter | (() => ClientAdapter);
