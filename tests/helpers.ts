@@ -99,7 +99,7 @@ export async function sandbox(extraEnv: Record<string, string> = {}): Promise<Sa
     return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
   };
   const json = async <T>(args: string[], opts?: RunOptions) => {
-    const r = await run([...args, "--json"], opts);
+    const r = await run(["--json", ...args], opts); // before any "--"
     let data: T;
     try {
       data = JSON.parse(r.stdout) as T;

@@ -93,12 +93,20 @@ export type RegistryData = z.infer<typeof Registry>;
 
 /** Formats zod issues as `at servers.github.env.API_KEY: message` lines. */
 export function formatIssues(error: z.ZodError): string[] {
+  const seg = (p: PropertyKey) =>
+    typeof p === "number"
+      ? `[${p}]`
+      : /^[A-Za-z0-9_$-]+$/.test(String(p))
+      ? `.${String(p)}`
+      : `[${JSON.stringify(String(p))}]`;
   return error.issues.map((i) => {
-    const path = i.path.map((p) => typeof p === "number" ? `[${p}]` : `.${String(p)}`).join("").replace(
-      /^\./,
-      "",
-    );
-    return `${path || "(top level)"}: ${i.message}`;
+    const path = i.path.map(seg).join("").replace(/^\./, "");
+    // zod reports a bad record key as "Invalid key in record"; say which rule the key broke
+    const nested = i.code === "invalid_key"
+      ? (i as { issues?: Array<{ message: string }> }).issues
+      : undefined;
+    const message = nested?.length ? `invalid name: ${nested.map((n) => n.message).join("; ")}` : i.message;
+    return `${path || "(top level)"}: ${message}`;
   });
 }
 

@@ -1,0 +1,61 @@
+/** The output contract: --version, --help with examples, --json on every command, exit codes. */
+import assert from "node:assert/strict";
+import { expectCode, withSandbox } from "./helpers.ts";
+
+Deno.test("--version prints the version from deno.json, also as JSON", () =>
+  withSandbox(async (sb) => {
+    const { version } = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+    assert.equal(expectCode(await sb.run(["--version"]), 0).stdout.trim(), version);
+    assert.deepEqual(JSON.parse((await sb.run(["--version", "--json"])).stdout), { version });
+  }));
+
+Deno.test("--help shows commands, examples and exit codes; unknown commands exit 2", () =>
+  withSandbox(async (sb) => {
+    const h = expectCode(await sb.run(["--help"]), 0);
+    for (const word of ["secret", "server", "schema", "Examples:", "Exit codes:"]) {
+      assert.match(h.stdout, new RegExp(word));
+    }
+    const sh = expectCode(await sb.run(["server", "add", "--help"]), 0);
+    assert.match(sh.stdout, /mcp-nexus server add github/);
+    const u = expectCode(await sb.run(["frobnicate"]), 2);
+    assert.match(u.stderr, /unknown command 'frobnicate'/);
+    const j = await sb.json<{ error: { code: string } }>(["secret", "set"]);
+    assert.equal(j.code, 2);
+    assert.equal(j.data.error.code, "E_USAGE");
+    assert.equal(j.stderr, "", "with --json, errors are not printed twice");
+  }));
+
+Deno.test("every command answers --json with one JSON document (env backend, no keychain needed)", () =>
+  withSandbox(async (sb) => {
+    const env = { MCP_NEXUS_BACKEND: "env", MCP_NEXUS_SECRET_TOK: "value-of-tok" };
+    const cmds: string[][] = [
+      ["server", "add", "a", "--env", "T=${keychain:tok}", "--", "echo"],
+      ["server", "list"],
+      ["server", "show", "a"],
+      ["server", "disable", "a"],
+      ["server", "enable", "a"],
+      ["secret", "list"],
+      ["secret", "exists", "tok"],
+      ["secret", "get", "tok"],
+      ["secret", "backends"],
+      ["schema"],
+      ["server", "rm", "a"],
+    ];
+    for (const c of cmds) {
+      const r = await sb.json(c, { env });
+      assert.equal(r.code, 0, `${c.join(" ")}: ${JSON.stringify(r.data)}`);
+      assert.equal(typeof r.data, "object");
+    }
+    const list = await sb.json<{ secrets: { name: string }[] }>(["secret", "list"], { env });
+    assert.deepEqual(
+      list.data.secrets,
+      [],
+      "the env backend lists only names the registry or index refers to",
+    );
+  }));
+
+Deno.test("NO_COLOR and non-TTY output carry no escape codes", () =>
+  withSandbox(async (sb) => {
+    const r = await sb.run(["secret", "backends"], { env: { MCP_NEXUS_BACKEND: "env", FORCE_COLOR: "1" } });
+    assert.doesNotMatch(r.stdout + r.stderr, /\x1b\[/);
+  }));

@@ -1,0 +1,51 @@
+/** The hidden prompt on a real terminal (a pty from util-linux `script`): stored, never echoed. */
+import assert from "node:assert/strict";
+import { cliCommand, HAS_SECRET_SERVICE, withSandbox } from "./helpers.ts";
+
+const hasScript = (() => {
+  try {
+    return new Deno.Command("script", { args: ["--version"], stdout: "null", stderr: "null" }).outputSync()
+      .success;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name: "secret set on a TTY prompts with echo off and stores what was typed",
+  ignore: Deno.build.os !== "linux" || !hasScript,
+  fn: () =>
+    withSandbox(async (sb) => {
+      assert.ok(HAS_SECRET_SERVICE);
+      const typed = `typed-${crypto.randomUUID()}`;
+      const cmd = [...cliCommand(), "secret", "set", "tty-secret"].map((a) => `'${a}'`).join(" ");
+      const child = new Deno.Command("script", {
+        args: ["-qec", cmd, "/dev/null"],
+        env: sb.env,
+        clearEnv: true,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      // wait for the prompt (the tty is in raw mode by then), then type
+      const reader = child.stdout.getReader();
+      const dec = new TextDecoder();
+      let screen = "";
+      while (!screen.includes("(hidden): ")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        screen += dec.decode(value);
+      }
+      const w = child.stdin.getWriter();
+      await w.write(new TextEncoder().encode(typed + "x\x7f\r")); // a typo erased with backspace
+      await w.close();
+      for (let r = await reader.read(); !r.done; r = await reader.read()) screen += dec.decode(r.value);
+      screen += await new Response(child.stderr).text();
+      const out = await child.status;
+      assert.equal(out.code, 0, screen);
+      assert.match(screen, /Value for secret 'tty-secret' \(hidden\)/);
+      assert.ok(!screen.includes(typed), `the typed value was echoed:\n${screen}`);
+      const reveal = await sb.run(["secret", "get", "tty-secret", "--reveal"]);
+      assert.equal(reveal.stdout.trim(), typed);
+    }),
+});
