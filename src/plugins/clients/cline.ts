@@ -1,0 +1,46 @@
+/**
+ * Cline: `~/.cline/data/settings/cline_mcp_settings.json` (shared by the Cline CLI, VS Code and
+ * JetBrains), key `mcpServers`. Overrides, first wins: `CLINE_MCP_SETTINGS_PATH` (the file),
+ * `CLINE_DATA_DIR` (`<dir>/settings/…`), `CLINE_DIR` (`<dir>/data/settings/…`).
+ *
+ * stdio `{type:"stdio", command, args, cwd, env}`; remote `{type:"streamableHttp"|"sse", url,
+ * headers}`. A remote entry with no `type` is SSE (Cline's default); older files say `transportType`.
+ */
+import type { ClientAdapter, PathContext } from "../../core/clients.ts";
+import { installed, joiner, jsonEntryShape } from "./common.ts";
+
+function clineDir(ctx: PathContext): string {
+  return ctx.env("CLINE_DIR") ?? joiner(ctx)(ctx.home, ".cline");
+}
+
+function settingsFile(ctx: PathContext): string {
+  const join = joiner(ctx);
+  const explicit = ctx.env("CLINE_MCP_SETTINGS_PATH");
+  if (explicit) return explicit;
+  const data = ctx.env("CLINE_DATA_DIR") ?? join(clineDir(ctx), "data");
+  return join(data, "settings", "cline_mcp_settings.json");
+}
+
+export const cline: ClientAdapter = {
+  id: "cline",
+  name: "Cline",
+  format: "json",
+  paths: (ctx) => [settingsFile(ctx)],
+  serversPath: ["mcpServers"],
+  transports: ["stdio", "http", "sse"],
+  ...jsonEntryShape({
+    client: "Cline",
+    stdioType: "stdio",
+    remote: { http: "streamableHttp", sse: "sse" },
+    untypedRemote: "sse",
+    typeKeys: ["type", "transportType"],
+    cwd: true,
+  }),
+  // `${env:VAR}`; an unset variable stays literal.
+  envInterpolation: (v) => `\${env:${v}}`,
+  detect: (ctx) => installed(ctx, { paths: [settingsFile(ctx), clineDir(ctx)], commands: ["cline"] }),
+  docs: "https://docs.cline.bot/mcp/configuring-mcp-servers",
+  notes: 'Remote entries without `type` are SSE; streamable HTTP is `type: "streamableHttp"`. The legacy ' +
+    "VS Code globalStorage file (saoudrizwan.claude-dev) is migrated by Cline and not written.",
+};
+export default cline;

@@ -1,0 +1,183 @@
+/**
+ * The client adapters: the built-ins, registered through `registerClient` exactly as a third-party
+ * plugin is, and `loadClientPlugin` for a plugin module given by path or URL. A later registration
+ * with the same id replaces the earlier one (so a plugin may override a built-in).
+ */
+import { isAbsolute, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { ClientAdapter, ClientPlugin } from "../../core/clients.ts";
+import { NexusError, usageError } from "../../core/errors.ts";
+import claudeCode from "./claude-code.ts";
+import claudeDesktop from "./claude-desktop.ts";
+import cline from "./cline.ts";
+import codex from "./codex.ts";
+import continueClient from "./continue.ts";
+import cursor from "./cursor.ts";
+import geminiCli from "./gemini-cli.ts";
+import goose from "./goose.ts";
+import lmStudio from "./lm-studio.ts";
+import opencode from "./opencode.ts";
+import vscode from "./vscode.ts";
+import windsurf from "./windsurf.ts";
+import zed from "./zed.ts";
+
+const adapters = new Map<string, ClientAdapter>();
+
+const FORMATS = ["json", "jsonc", "toml", "yaml"];
+const TRANSPORTS = ["stdio", "http", "sse"];
+const ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/**
+ * The problems with a would-be adapter, one line each (empty: it is valid). Checks the shape only;
+ * what its hooks return is the plugin's business.
+ */
+export function adapterProblems(value: unknown): string[] {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return ["it is not an object (export a ClientAdapter record, or a function returning one)"];
+  }
+  const a = value as Record<string, unknown>;
+  const problems: string[] = [];
+  const need = (ok: boolean, message: string) => ok || problems.push(message);
+  need(
+    typeof a.id === "string" && ID.test(a.id),
+    "`id` must be lower-case words joined by dashes (`my-client`)",
+  );
+  need(typeof a.name === "string" && a.name.trim() !== "", "`name` must be a non-empty string");
+  need(FORMATS.includes(a.format as string), `\`format\` must be one of ${FORMATS.join(", ")}`);
+  need(
+    Array.isArray(a.serversPath) && a.serversPath.length > 0 &&
+      a.serversPath.every((k) => typeof k === "string" && k !== ""),
+    '`serversPath` must be a non-empty array of keys (`["mcpServers"]`)',
+  );
+  need(
+    a.storage === undefined || a.storage === "map" || a.storage === "array",
+    '`storage` must be "map" or "array"',
+  );
+  need(
+    Array.isArray(a.transports) && a.transports.length > 0 &&
+      a.transports.every((t) => TRANSPORTS.includes(t as string)),
+    `\`transports\` must be a non-empty array of ${TRANSPORTS.join(", ")}`,
+  );
+  for (const hook of ["paths", "render", "parse", "detect"]) {
+    need(typeof a[hook] === "function", `\`${hook}\` must be a function`);
+  }
+  need(
+    a.envInterpolation === undefined || typeof a.envInterpolation === "function",
+    "`envInterpolation` must be a function when present",
+  );
+  for (const text of ["docs", "emptyFile", "notes"]) {
+    need(a[text] === undefined || typeof a[text] === "string", `\`${text}\` must be a string when present`);
+  }
+  return problems;
+}
+
+function invalidPlugin(source: string, problems: string[]): NexusError {
+  return usageError(
+    "E_CLIENT_PLUGIN_INVALID",
+    `${source} is not a valid client adapter:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    {
+      hint:
+        "See src/core/clients.ts for the ClientAdapter interface (the built-ins in src/plugins/clients are examples).",
+      details: { plugin: source, problems },
+    },
+  );
+}
+
+/** Resolves a plugin (calling a factory) and checks its shape. */
+function materialize(plugin: ClientPlugin, source: string): ClientAdapter {
+  let adapter: unknown = plugin;
+  if (typeof plugin === "function") {
+    try {
+      adapter = plugin();
+    } catch (err) {
+      throw new NexusError(
+        "E_CLIENT_PLUGIN_INVALID",
+        `${source}: the adapter factory threw: ${(err as Error)?.message ?? err}`,
+        { hint: "Fix the plugin's factory function.", details: { plugin: source }, cause: err },
+      );
+    }
+  }
+  const problems = adapterProblems(adapter);
+  if (problems.length) throw invalidPlugin(source, problems);
+  return adapter as ClientAdapter;
+}
+
+/** Registers a client adapter (built-in or third-party), or a factory for one. Returns the adapter. */
+export function registerClient(plugin: ClientPlugin): ClientAdapter {
+  const adapter = materialize(
+    plugin,
+    typeof plugin === "function" ? "client plugin" : `client '${plugin?.id}'`,
+  );
+  adapters.set(adapter.id, adapter);
+  return adapter;
+}
+
+for (
+  const builtIn of [
+    claudeDesktop,
+    claudeCode,
+    cursor,
+    windsurf,
+    vscode,
+    geminiCli,
+    codex,
+    zed,
+    cline,
+    opencode,
+    continueClient,
+    goose,
+    lmStudio,
+  ]
+) registerClient(builtIn);
+
+/** Every registered adapter, in registration order (built-ins first). */
+export function listClients(): ClientAdapter[] {
+  return [...adapters.values()];
+}
+
+/** The adapter with this id; an unknown id is a usage error listing the valid ones. */
+export function getClient(id: string): ClientAdapter {
+  const adapter = adapters.get(id);
+  if (!adapter) {
+    throw usageError("E_UNKNOWN_CLIENT", `Unknown client '${id}'.`, {
+      hint: `Choose one of: ${[...adapters.keys()].join(", ")}.`,
+      details: { client: id },
+    });
+  }
+  return adapter;
+}
+
+/** A module specifier for `import()`: URLs as they are, file paths (relative to the cwd) as file URLs. */
+function toSpecifier(specifier: string): string {
+  if (/^[a-z][a-z0-9+.-]+:/i.test(specifier)) return specifier; // file:, https:, jsr:, npm: (not `C:\`)
+  return pathToFileURL(isAbsolute(specifier) ? specifier : resolve(specifier)).href;
+}
+
+/**
+ * Imports a third-party client plugin module (a file path or URL) and registers its default export
+ * (a ClientAdapter, or a function returning one) after checking its shape.
+ */
+export async function loadClientPlugin(specifier: string): Promise<ClientAdapter> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = await import(toSpecifier(specifier));
+  } catch (err) {
+    throw new NexusError(
+      "E_CLIENT_PLUGIN_LOAD",
+      `Cannot load client plugin ${specifier}: ${(err as Error)?.message ?? err}`,
+      {
+        hint: "Check the path or URL, and that the module is valid TypeScript/JavaScript.",
+        details: { plugin: specifier },
+        cause: err,
+      },
+    );
+  }
+  if (!("default" in mod) || mod.default === undefined) {
+    throw invalidPlugin(specifier, [
+      "the module has no default export (export default a ClientAdapter, or a function returning one)",
+    ]);
+  }
+  const adapter = materialize(mod.default as ClientPlugin, specifier);
+  adapters.set(adapter.id, adapter);
+  return adapter;
+}
