@@ -11,6 +11,7 @@ export NO_COLOR=1
 DENO_DIR="${DENO_DIR:-$(deno info --json 2>/dev/null | sed -n 's/.*"denoDir": *"\([^"]*\)".*/\1/p')}"
 export DENO_DIR
 deno install -q || { echo "deno install failed"; echo "0 passed, 1 failed"; exit 1; }
+bash scripts/test-deps.sh || { echo "test dependencies (.test-deps/) could not be installed"; echo "0 passed, 1 failed"; exit 1; }
 
 TEST_HOME="$(mktemp -d)"
 LOG="$(mktemp)"

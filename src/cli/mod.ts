@@ -7,6 +7,7 @@ import { writeErr, writeOut } from "../core/output.ts";
 import { registerSecret } from "./secret.ts";
 import { registerServer } from "./server.ts";
 import { registerSchema } from "./schema.ts";
+import { registerCheck } from "./check.ts";
 
 const EXIT_CODES = `
 Exit codes:
@@ -43,6 +44,7 @@ ${EXIT_CODES}`,
   registerSecret(program);
   registerServer(program);
   registerSchema(program);
+  registerCheck(program);
   const inherit = (c: Command) => {
     for (const sub of c.commands as Command[]) {
       sub.exitOverride();

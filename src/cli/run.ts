@@ -1,0 +1,103 @@
+/**
+ * `mcp-nexus run <server>`: the launcher AI clients start stdio servers through (the entry that
+ * `launcherEntry` writes). main.ts dispatches here before commander and zod are loaded; this file
+ * parses its few options by hand. Errors are one line on stderr (stdout belongs to the MCP server),
+ * naming the server, field and secret and how to fix it; never a secret value.
+ */
+import { ExitCode, toNexusError, usageError } from "../core/errors.ts";
+import { SERVER_NAME_RE } from "../core/names.ts";
+import { launch, loadLaunchDef, resolveLaunch } from "../core/launcher.ts";
+import { redact } from "../core/redact.ts";
+
+const HELP = `Usage: mcp-nexus run [--backend <id>] <server>
+
+Starts a registered stdio server the way AI clients do: its secret references are resolved from the
+keychain in one batch and handed to the server in its environment (or args), its stdin/stdout/stderr
+are its own, and this process is replaced by it (Linux, macOS) or waits for it and exits with its code.
+
+Options:
+  --backend <id>  secret backend: auto, libsecret, macos-keychain, windows-credential-manager, env
+  --json          errors as one JSON document on stdout
+  -h, --help      this help
+
+Exit codes: the server's own; before it starts: 1 failure (command not found, bad cwd), 2 invalid
+registry or usage, 3 server or secret not found, 4 secret store unavailable or locked.
+`;
+
+const enc = new TextEncoder();
+
+interface RunArgs {
+  server?: string;
+  backend?: string;
+  json: boolean;
+  help: boolean;
+}
+
+/** Parses `[globals…] run [options…] <server>` (globals as main.ts skips them). */
+export function parseRunArgs(argv: string[]): RunArgs {
+  const out: RunArgs = { json: false, help: false };
+  let seenRun = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--json") out.json = true;
+    else if (a === "--no-color") continue;
+    else if (a === "-h" || a === "--help") out.help = true;
+    else if (a === "--backend" || a.startsWith("--backend=")) {
+      const v = a === "--backend" ? argv[++i] : a.slice("--backend=".length);
+      if (!v) throw usageError("E_USAGE", "--backend needs a backend id.");
+      out.backend = v;
+    } else if (!seenRun && a === "run") seenRun = true;
+    else if (a.startsWith("-") && a !== "-") {
+      throw usageError("E_USAGE", `Unknown option ${a} for 'mcp-nexus run'.`, {
+        hint: "See: mcp-nexus run --help",
+      });
+    } else if (out.server === undefined) out.server = a;
+    else {
+      throw usageError("E_USAGE", `'mcp-nexus run' takes one server name; got also '${a}'.`, {
+        hint:
+          "Arguments for the server belong in the registry: mcp-nexus server add NAME --replace -- COMMAND ARGS…",
+      });
+    }
+  }
+  return out;
+}
+
+function report(err: unknown, json: boolean): number {
+  const e = toNexusError(err);
+  if (json) {
+    Deno.stdout.writeSync(enc.encode(redact(JSON.stringify({ error: e.toJSON() }, null, 2) + "\n")));
+  } else {
+    const message = e.message.replace(/:\n\s*/g, ": ").replace(/\n\s*/g, "; ");
+    const line = `mcp-nexus run: error: ${message}${e.hint ? ` Fix: ${e.hint}` : ""}\n`;
+    Deno.stderr.writeSync(enc.encode(redact(line)));
+  }
+  return e.exitCode;
+}
+
+/** Runs the launcher; returns the exit code (when the server was not exec'd into this process). */
+export async function runCommand(argv: string[]): Promise<number> {
+  let args: RunArgs = { json: argv.includes("--json"), help: false };
+  try {
+    args = parseRunArgs(argv);
+    if (args.help) {
+      Deno.stdout.writeSync(enc.encode(HELP));
+      return ExitCode.OK;
+    }
+    const name = args.server;
+    if (name === undefined) {
+      throw usageError("E_USAGE", "Which server? 'mcp-nexus run' needs a server name.", {
+        hint: "mcp-nexus run NAME (see: mcp-nexus server list)",
+      });
+    }
+    if (!SERVER_NAME_RE.test(name)) {
+      throw usageError("E_INVALID_NAME", `Invalid server name ${JSON.stringify(name.slice(0, 64))}.`, {
+        hint: "Server names are 1–64 letters, digits, '_' or '-' (see: mcp-nexus server list).",
+      });
+    }
+    const { def, setting } = await loadLaunchDef(name);
+    const plan = await resolveLaunch(name, def, { backendFlag: args.backend, setting });
+    return await launch(plan);
+  } catch (err) {
+    return report(err, args.json);
+  }
+}
