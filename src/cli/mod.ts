@@ -7,6 +7,7 @@ import { writeErr, writeOut } from "../core/output.ts";
 import { registerSecret } from "./secret.ts";
 import { registerServer } from "./server.ts";
 import { registerSchema } from "./schema.ts";
+import { registerMarketplace } from "./marketplace.ts";
 import { registerCheck } from "./check.ts";
 
 const EXIT_CODES = `
@@ -44,6 +45,7 @@ ${EXIT_CODES}`,
   registerSecret(program);
   registerServer(program);
   registerSchema(program);
+  registerMarketplace(program);
   registerCheck(program);
   const inherit = (c: Command) => {
     for (const sub of c.commands as Command[]) {
