@@ -12,6 +12,12 @@ Deno.test("--version prints the version from deno.json, also as JSON", () =>
 Deno.test("--help shows commands, examples and exit codes; unknown commands exit 2", () =>
   withSandbox(async (sb) => {
     const h = expectCode(await sb.run(["--help"]), 0);
+    // commander reads colour variables; the permission set must allow them (NO_COLOR unset here)
+    const bare = expectCode(
+      await sb.run(["--help"], { env: { NO_COLOR: undefined, CLICOLOR_FORCE: "1" } }),
+      0,
+    );
+    assert.match(bare.stdout, /Usage: mcp-nexus/);
     for (const word of ["secret", "server", "schema", "Examples:", "Exit codes:"]) {
       assert.match(h.stdout, new RegExp(word));
     }

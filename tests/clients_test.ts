@@ -420,7 +420,8 @@ Deno.test("parse: other forms the clients write are understood", () => {
 });
 
 Deno.test("codex: env-placeholder headers become env_http_headers / bearer_token_env_var", () => {
-  assert.equal(codex.envInterpolation, undefined);
+  // only as a whole value (or Bearer …): Codex reads those from its environment, never inline
+  assert.equal(codex.envInterpolationScope, "whole-value");
   assert.deepEqual(
     codex.render("x", {
       transport: "http",
@@ -457,7 +458,7 @@ Deno.test("envInterpolation: each client's syntax, or none", () => {
     windsurf: "${env:GH_TOKEN}",
     vscode: "${env:GH_TOKEN}",
     "gemini-cli": "${GH_TOKEN}",
-    codex: null,
+    codex: "${GH_TOKEN}",
     zed: null,
     cline: "${env:GH_TOKEN}",
     opencode: "{env:GH_TOKEN}",

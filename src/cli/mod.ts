@@ -9,6 +9,9 @@ import { registerServer } from "./server.ts";
 import { registerSchema } from "./schema.ts";
 import { registerMarketplace } from "./marketplace.ts";
 import { registerCheck } from "./check.ts";
+import { registerSync } from "./sync.ts";
+import { registerImport } from "./import.ts";
+import { registerDoctor } from "./doctor.ts";
 
 const EXIT_CODES = `
 Exit codes:
@@ -47,6 +50,9 @@ ${EXIT_CODES}`,
   registerSchema(program);
   registerMarketplace(program);
   registerCheck(program);
+  registerSync(program);
+  registerImport(program);
+  registerDoctor(program);
   const inherit = (c: Command) => {
     for (const sub of c.commands as Command[]) {
       sub.exitOverride();

@@ -75,6 +75,19 @@ export interface ClientAdapter {
    * remote servers out of the file: the value is read from the client's environment instead.
    */
   envInterpolation?: (variable: string) => string;
+  /**
+   * Where `envInterpolation` may stand in a header: `anywhere` in the value (the default), or only as
+   * the `whole-value` (or `Bearer <placeholder>` in Authorization: Codex's env_http_headers and
+   * bearer_token_env_var). A secret header of another shape is then skipped with a reason.
+   * @default "anywhere"
+   */
+  envInterpolationScope?: "anywhere" | "whole-value";
+  /**
+   * The client honours `cwd` on stdio servers. Where it does not, a server with a `cwd` is written as
+   * a launcher entry (the launcher changes directory itself) instead of losing its cwd.
+   * @default false
+   */
+  supportsCwd?: boolean;
   /** True if the client looks installed (config dir, app bundle, binary on PATH…). */
   detect(ctx: PathContext): boolean;
   /** Documentation link for the client's MCP configuration. */

@@ -28,6 +28,7 @@ export const cline: ClientAdapter = {
   paths: (ctx) => [settingsFile(ctx)],
   serversPath: ["mcpServers"],
   transports: ["stdio", "http", "sse"],
+  supportsCwd: true,
   ...jsonEntryShape({
     client: "Cline",
     stdioType: "stdio",

@@ -43,6 +43,10 @@ export const codex: ClientAdapter = {
   paths: (ctx) => [joiner(ctx)(codexHome(ctx), "config.toml")],
   serversPath: ["mcp_servers"],
   transports: ["stdio", "http"],
+  supportsCwd: true,
+  // secret headers are read from Codex's environment via env_http_headers / bearer_token_env_var
+  envInterpolation: codexEnvPlaceholder,
+  envInterpolationScope: "whole-value",
   render(name, server) {
     if (server.transport === "stdio") return stdio.render(name, server);
     if (server.transport !== "http") throw unsupportedTransport("Codex CLI", server.transport);

@@ -21,6 +21,7 @@ export const continueClient: ClientAdapter = {
   serversPath: ["mcpServers"],
   storage: "array",
   transports: ["stdio", "http", "sse"],
+  supportsCwd: true,
   render(name, server) {
     if (server.transport === "stdio") return { name, ...stdio.render(name, server) };
     return {

@@ -28,6 +28,7 @@ export const geminiCli: ClientAdapter = {
   paths: (ctx) => [joiner(ctx)(geminiDir(ctx), "settings.json")],
   serversPath: ["mcpServers"],
   transports: ["stdio", "http", "sse"],
+  supportsCwd: true,
   render(name, server) {
     if (server.transport === "stdio") return stdio.render(name, server);
     return {

@@ -25,6 +25,7 @@ export const vscode: ClientAdapter = {
   paths: (ctx) => [joiner(ctx)(userDataDir(ctx), "User", "mcp.json")],
   serversPath: ["servers"],
   transports: ["stdio", "http", "sse"],
+  supportsCwd: true,
   // stdio `{type:"stdio", command, args, env, cwd}`; remote `{type:"http"|"sse", url, headers}`.
   ...jsonEntryShape({
     client: "VS Code",

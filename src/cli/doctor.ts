@@ -1,0 +1,62 @@
+/** `mcp-nexus doctor`: health and safety checks, each finding with its fix. */
+import type { Command } from "@commander-js/extra-typings";
+import { action } from "./context.ts";
+import { ExitCode } from "../core/errors.ts";
+
+export function registerDoctor(program: Command): void {
+  program.command("doctor")
+    .description("Check runtimes, keychain, file modes, plaintext secrets, unparsable files and drift")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  mcp-nexus doctor\n  mcp-nexus doctor --json | jq '.findings[] | select(.level != \"ok\")'",
+    )
+    .action(action(async (ctx) => {
+      const [{ listClients }, { makePathContext }, reg, { runDoctor }, { selectBackend }, { selfCommand }] =
+        await Promise.all([
+          import("../plugins/clients/mod.ts"),
+          import("../core/client_context.ts"),
+          import("../core/registry.ts"),
+          import("../core/doctor.ts"),
+          import("../plugins/backends/mod.ts"),
+          import("../core/launcher_command.ts"),
+        ]);
+      reg.allowNexusHome();
+      let registry = null, registryError: unknown;
+      try {
+        registry = await reg.loadRegistry();
+      } catch (err) {
+        registryError = err;
+      }
+      let backend = null, backendError: unknown;
+      try {
+        backend = selectBackend(ctx.backendFlag, registry?.settings.secretBackend);
+      } catch (err) {
+        backendError = err;
+      }
+      const pathCtx = makePathContext();
+      const findings = await runDoctor({
+        registry,
+        registryError,
+        backend,
+        backendError,
+        adapters: listClients().filter((a) => a.detect(pathCtx)),
+        ctx: pathCtx,
+        launcherProgram: selfCommand()[0],
+      });
+      const errors = findings.filter((x) => x.level === "error").length;
+      const warns = findings.filter((x) => x.level === "warn").length;
+      ctx.out.result({ ok: errors === 0, errors, warnings: warns, findings }, () => {
+        const mark = {
+          ok: ctx.out.style("✓", "green"),
+          warn: ctx.out.style("!", "yellow"),
+          error: ctx.out.style("✗", "red"),
+        };
+        const lines = findings.map((x) =>
+          `${mark[x.level]} ${x.check}: ${x.message}${x.fix ? `\n    fix: ${x.fix}` : ""}`
+        );
+        lines.push("", `${errors} error(s), ${warns} warning(s).`);
+        return lines.join("\n");
+      });
+      return errors ? ExitCode.FAILURE : ExitCode.OK;
+    }));
+}

@@ -1,0 +1,356 @@
+/** `import` (clients → registry, plaintext secrets → keychain) and the `adopt` helper. */
+import type { Command } from "@commander-js/extra-typings";
+import { join } from "node:path";
+import { action, collect, type Ctx } from "./context.ts";
+import { NexusError, usageError } from "../core/errors.ts";
+import type { ClientAdapter, ClientServer } from "../core/clients.ts";
+import type { SecretStore } from "../core/secrets.ts";
+import { table } from "../core/output.ts";
+
+async function secretStore(ctx: Ctx): Promise<SecretStore> {
+  const { selectBackend } = await import("../plugins/backends/mod.ts");
+  const { SecretStore } = await import("../core/secrets.ts");
+  return new SecretStore(selectBackend(ctx.backendFlag));
+}
+
+/** A sink that stores values, reusing a name that already holds the same value. */
+function keychainSink(store: SecretStore, stored: string[], dryRun: boolean) {
+  const pending = new Map<string, string>(); // value → name, within this run
+  return async (suggested: string, value: string): Promise<string> => {
+    const { registerSecret } = await import("../core/redact.ts");
+    registerSecret(value);
+    const known = pending.get(value);
+    if (known) return known;
+    for (let i = 1;; i++) {
+      const name = i === 1 ? suggested : `${suggested}-${i}`;
+      const existing = await store.backend.get(name);
+      if (existing === value) {
+        pending.set(value, name);
+        return name;
+      }
+      if (existing === null && ![...pending.values()].includes(name)) {
+        if (!dryRun) await store.set(name, value);
+        stored.push(name);
+        pending.set(value, name);
+        return name;
+      }
+    }
+  };
+}
+
+/** True if an entry is one of ours (a launcher entry). */
+async function isLauncher(cs: ClientServer): Promise<boolean> {
+  if (cs.transport !== "stdio") return false;
+  const { selfCommand } = await import("../core/launcher_command.ts");
+  const self = selfCommand();
+  return cs.command === self[0] && cs.args.includes("run") &&
+    cs.args.slice(0, self.length - 1).join("\0") === self.slice(1).join("\0");
+}
+
+interface Found {
+  client: ClientAdapter;
+  path: string;
+  name: string;
+  entry: unknown;
+  cs: ClientServer;
+}
+
+async function readClient(a: ClientAdapter, pathCtx: import("../core/clients.ts").PathContext) {
+  const { clientPath, readEntries } = await import("../core/sync.ts");
+  const { parseDocument } = await import("../core/formats/mod.ts");
+  const { readTextIfExists } = await import("../core/fs.ts");
+  const path = clientPath(a, pathCtx);
+  const text = await readTextIfExists(path);
+  if (text === null) return { path, entries: new Map<string, { entry: unknown }>() };
+  const doc = await parseDocument(a.format, text, path);
+  return { path, entries: readEntries(doc, a) };
+}
+
+export function registerImport(program: Command): void {
+  program.command("import")
+    .description(
+      "Add the servers of every detected client to the registry; move plaintext secrets to the keychain",
+    )
+    .option("--client <id>", "only this client (repeatable)", collect, [])
+    .option("--dry-run", "show what would be imported; store and change nothing")
+    .option("--no-desktop-app", "skip the MCP Nexus desktop app's ~/.mcp-nexus/config.json")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  mcp-nexus import --dry-run\n  mcp-nexus import --client claude-code && mcp-nexus sync --yes",
+    )
+    .action(action(async (ctx, opts) => {
+      const [{ listClients, getClient }, { makePathContext }, reg, sync, ledgerMod, { convertClientServer }] =
+        await Promise.all([
+          import("../plugins/clients/mod.ts"),
+          import("../core/client_context.ts"),
+          import("../core/registry.ts"),
+          import("../core/sync.ts"),
+          import("../core/ledger.ts"),
+          import("../core/importer.ts"),
+        ]);
+      reg.allowNexusHome();
+      const pathCtx = makePathContext();
+      const adapters = opts.client.length
+        ? opts.client.map((id) => getClient(id))
+        : listClients().filter((a) => a.detect(pathCtx));
+      const found: Found[] = [];
+      const errors: Array<{ client: string; path: string; error: unknown }> = [];
+      for (const a of adapters) {
+        try {
+          const { path, entries } = await readClient(a, pathCtx);
+          for (const [name, { entry }] of entries) {
+            const cs = a.parse(name, entry);
+            if (cs && !(await isLauncher(cs))) found.push({ client: a, path, name, entry, cs });
+          }
+        } catch (err) {
+          errors.push({
+            client: a.id,
+            path: sync.clientPath(a, pathCtx),
+            error: (err as NexusError).toJSON?.() ?? String(err),
+          });
+        }
+      }
+      const desktop = opts.desktopApp ? await readDesktopApp() : [];
+      const store = await secretStore(ctx);
+      const secretsStored: string[] = [];
+      const sink = keychainSink(store, secretsStored, !!opts.dryRun);
+      const added: string[] = [];
+      const same: string[] = [];
+      const conflicts: Array<{ server: string; client: string; reason: string }> = [];
+      const owned: Array<{ client: string; server: string; path: string; hash: string }> = [];
+      const { canonicalJson, entryHash } = ledgerMod;
+      const { Server } = await import("../core/registry_schema.ts");
+      const { resolveServer } = await import("../core/references.ts");
+
+      await reg.updateRegistry(async (data) => {
+        const resolvedCanon = async (name: string) => {
+          try {
+            const r = await resolveServer(data.servers[name], name, (n) => store.getMany(n));
+            return canonicalJson(toClientShape(r));
+          } catch {
+            return null;
+          }
+        };
+        const byName = new Map<string, Found[]>();
+        for (const f of found) byName.set(f.name, [...(byName.get(f.name) ?? []), f]);
+        for (const [name, list] of byName) {
+          let target = data.servers[name] ? await resolvedCanon(name) : null;
+          for (const f of list) {
+            const canon = canonicalJson(toClientShape(f.cs));
+            if (target === null && !data.servers[name]) {
+              const { def } = await convertClientServer(name, f.cs, sink);
+              const parsed = Server.safeParse({ ...def, createdAt: new Date().toISOString() });
+              if (!parsed.success) {
+                conflicts.push({
+                  server: name,
+                  client: f.client.id,
+                  reason: "its entry is not a valid server definition",
+                });
+                continue;
+              }
+              data.servers[name] = parsed.data;
+              added.push(name);
+              target = canon;
+            }
+            if (canon === target) {
+              if (!added.includes(name)) same.push(`${name} (${f.client.id})`);
+              owned.push({ client: f.client.id, server: name, path: f.path, hash: entryHash(f.entry) });
+            } else {
+              conflicts.push({
+                server: name,
+                client: f.client.id,
+                reason: `differs from the registry's '${name}'; left untouched in ${f.client.name}`,
+              });
+            }
+          }
+        }
+        for (const d of desktop) {
+          if (data.servers[d.name]) {
+            same.push(`${d.name} (desktop app: a server of that name exists; not imported)`);
+            continue;
+          }
+          const parsed = Server.safeParse(d.def);
+          if (!parsed.success) {
+            conflicts.push({
+              server: d.name,
+              client: "mcp-nexus-desktop",
+              reason: "not a valid server definition",
+            });
+            continue;
+          }
+          data.servers[d.name] = parsed.data;
+          added.push(`${d.name}`);
+        }
+        if (opts.dryRun) throw new DryRun();
+      }).catch((err) => {
+        if (!(err instanceof DryRun)) throw err;
+      });
+
+      if (!opts.dryRun && owned.length) {
+        const { withLock } = await import("../core/fs.ts");
+        await withLock(join(reg.allowNexusHome(), ".sync.lock"), async () => {
+          const ledger = await ledgerMod.loadLedger();
+          for (const o of owned) {
+            const file = ledger.files[o.path] ??= { client: o.client, entries: {} };
+            file.entries[o.server] = { sha256: o.hash, writtenAt: new Date().toISOString() };
+          }
+          await ledgerMod.saveLedger(ledger);
+        });
+      }
+      const result = {
+        dryRun: !!opts.dryRun,
+        added,
+        alreadyInRegistry: same,
+        conflicts,
+        secretsStored,
+        clientsRead: adapters.map((a) => a.id),
+        errors,
+        next: added.length || owned.length ? "mcp-nexus sync" : undefined,
+      };
+      ctx.out.result(result, () => {
+        const lines = [
+          `${
+            opts.dryRun ? "Would import" : "Imported"
+          } ${added.length} server(s) from ${adapters.length} client(s).`,
+        ];
+        if (added.length) lines.push(`  added: ${added.join(", ")}`);
+        if (secretsStored.length) {
+          lines.push(
+            `  secrets ${opts.dryRun ? "to move" : "moved"} to ${store.backend.label}: ${
+              secretsStored.join(", ")
+            }`,
+          );
+        }
+        if (same.length) lines.push(`  already in the registry: ${same.join(", ")}`);
+        if (conflicts.length) {
+          lines.push(
+            table(["CONFLICT", "CLIENT", "WHY"], conflicts.map((c) => [c.server, c.client, c.reason])),
+          );
+        }
+        for (const e of errors) {
+          lines.push(`  could not read ${e.client} (${e.path}): ${JSON.stringify(e.error)}`);
+        }
+        if (result.next && !opts.dryRun) {
+          lines.push(
+            "Next: 'mcp-nexus sync --dry-run' then 'mcp-nexus sync' replaces plaintext secrets in the client files with the launcher.",
+          );
+        }
+        return lines.join("\n");
+      });
+      return errors.length ? 1 : conflicts.length ? 5 : 0;
+    }));
+}
+
+class DryRun extends Error {}
+
+function toClientShape(s: Record<string, unknown>): Record<string, unknown> {
+  return s.transport === "stdio"
+    ? {
+      transport: "stdio",
+      command: s.command,
+      args: s.args ?? [],
+      env: s.env ?? {},
+      ...(s.cwd ? { cwd: s.cwd } : {}),
+    }
+    : { transport: s.transport, url: s.url, headers: s.headers ?? {} };
+}
+
+/** The MCP Nexus desktop app's registry: ~/.mcp-nexus/config.json. */
+async function readDesktopApp(): Promise<Array<{ name: string; def: Record<string, unknown> }>> {
+  const { homeDir } = await import("../core/paths.ts");
+  const { readTextIfExists } = await import("../core/fs.ts");
+  const path = join(homeDir(), ".mcp-nexus", "config.json");
+  const text = await readTextIfExists(path);
+  if (!text) return [];
+  let data: { servers?: Array<Record<string, unknown>> };
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new NexusError(
+      "E_FILE_UNPARSABLE",
+      `${path} (MCP Nexus desktop app) is not valid JSON; not imported.`,
+      {
+        hint: "Fix it, or skip it with --no-desktop-app.",
+        details: { file: path },
+      },
+    );
+  }
+  const out: Array<{ name: string; def: Record<string, unknown> }> = [];
+  for (const s of data.servers ?? []) {
+    const t = s.transport as Record<string, unknown> | undefined;
+    if (typeof s.name !== "string" || !t) continue;
+    const common = {
+      enabled: s.enabled !== false,
+      ...(typeof s.description === "string" ? { description: s.description } : {}),
+      ...(Array.isArray(s.enabledClients) && s.enabledClients.length ? { clients: s.enabledClients } : {}),
+      createdAt: typeof s.installedAt === "string" ? s.installedAt : undefined,
+    };
+    const name = s.name.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^[-_]+/, "").slice(0, 64);
+    if (t.type === "stdio") {
+      out.push({
+        name,
+        def: { transport: "stdio", command: t.command, args: t.args ?? [], env: t.env ?? {}, ...common },
+      });
+    } else if (t.type === "sse") {
+      out.push({ name, def: { transport: "sse", url: t.url, headers: t.headers ?? {}, ...common } });
+    }
+  }
+  return out;
+}
+
+/** `adopt SERVER --client X`: the client's version goes into the registry and becomes ours again. */
+export async function adoptEntry(ctx: Ctx, server: string, clientId: string) {
+  const [{ getClient }, { makePathContext }, reg, ledgerMod, { convertClientServer }] = await Promise.all([
+    import("../plugins/clients/mod.ts"),
+    import("../core/client_context.ts"),
+    import("../core/registry.ts"),
+    import("../core/ledger.ts"),
+    import("../core/importer.ts"),
+  ]);
+  reg.allowNexusHome();
+  const adapter = getClient(clientId);
+  const { path, entries } = await readClient(adapter, makePathContext());
+  const found = entries.get(server);
+  if (!found) {
+    throw new NexusError("E_SERVER_NOT_FOUND", `${adapter.name} has no server '${server}' in ${path}.`, {
+      exitCode: 3,
+    });
+  }
+  const cs = adapter.parse(server, found.entry);
+  if (!cs) {
+    throw usageError("E_UNSUPPORTED", `${adapter.name}'s '${server}' is not an entry mcp-nexus understands.`);
+  }
+  if (await isLauncher(cs)) {
+    throw usageError(
+      "E_NOTHING_TO_ADOPT",
+      `${adapter.name}'s '${server}' is mcp-nexus's own launcher entry: nothing to adopt.`,
+    );
+  }
+  const store = await secretStore(ctx);
+  const secretsStored: string[] = [];
+  const { def } = await convertClientServer(server, cs, keychainSink(store, secretsStored, false));
+  const { Server } = await import("../core/registry_schema.ts");
+  await reg.updateRegistry((data) => {
+    const prev = data.servers[server];
+    const keep = prev
+      ? Object.fromEntries(
+        Object.entries(prev).filter(([k]) =>
+          ["description", "enabled", "clients", "disabledClients", "source", "createdAt"].includes(k)
+        ),
+      )
+      : {};
+    const parsed = Server.safeParse({ ...def, ...keep, updatedAt: new Date().toISOString() });
+    if (!parsed.success) {
+      throw usageError("E_INVALID_SERVER", `${adapter.name}'s '${server}' is not a valid server definition.`);
+    }
+    data.servers[server] = parsed.data;
+  });
+  const { withLock } = await import("../core/fs.ts");
+  await withLock(join(reg.allowNexusHome(), ".sync.lock"), async () => {
+    const ledger = await ledgerMod.loadLedger();
+    const file = ledger.files[path] ??= { client: adapter.id, entries: {} };
+    file.entries[server] = { sha256: ledgerMod.entryHash(found.entry), writtenAt: new Date().toISOString() };
+    await ledgerMod.saveLedger(ledger);
+  });
+  return { server, client: adapter.id, path, secretsStored, next: "mcp-nexus sync" };
+}

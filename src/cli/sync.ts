@@ -1,0 +1,335 @@
+/** `sync`, `client list`, `backup list|restore`, `adopt`: the sync engine's commands. */
+import type { Command } from "@commander-js/extra-typings";
+import { action, collect, type Ctx } from "./context.ts";
+import { ExitCode, NexusError, usageError } from "../core/errors.ts";
+import { table } from "../core/output.ts";
+import type { FilePlan } from "../core/sync.ts";
+
+async function engine(ctx: Ctx, clientIds: string[]) {
+  const [{ listClients, getClient }, { makePathContext }, reg] = await Promise.all([
+    import("../plugins/clients/mod.ts"),
+    import("../core/client_context.ts"),
+    import("../core/registry.ts"),
+  ]);
+  reg.allowNexusHome();
+  const adapters = clientIds.length ? [...new Set(clientIds)].map((id) => getClient(id)) : listClients();
+  void ctx;
+  return { adapters, pathCtx: makePathContext(), registry: await reg.loadRegistry() };
+}
+
+/** The masked diff: what changes in which file. */
+export async function renderPlans(ctx: Ctx, plans: FilePlan[], verbose = true): Promise<string> {
+  const { maskEntry } = await import("../core/mask.ts");
+  const out: string[] = [];
+  const j = (v: unknown) => JSON.stringify(maskEntry(v));
+  for (const p of plans) {
+    if (p.status === "not-detected") continue;
+    const head = `${p.clientName} ${ctx.out.style(p.path, "dim")}`;
+    if (p.status === "error") {
+      out.push(
+        `${ctx.out.style("✗", "red")} ${head}\n    ${p.error!.message}${
+          p.error!.hint ? `\n    fix: ${p.error!.hint}` : ""
+        }`,
+      );
+      continue;
+    }
+    if (p.status === "unchanged" && !p.skipped.length && !p.notes.length) {
+      if (verbose) out.push(`${ctx.out.style("=", "dim")} ${head}: up to date`);
+      continue;
+    }
+    const lines = [
+      `${p.status === "changed" ? ctx.out.style("~", "yellow") : "="} ${head}${
+        p.exists ? "" : " (new file)"
+      }`,
+    ];
+    for (const c of p.changes) {
+      if (c.action === "add") lines.push(ctx.out.style(`    + ${c.server}: ${j(c.after)}`, "green"));
+      if (c.action === "remove") lines.push(ctx.out.style(`    - ${c.server}: ${j(c.before)}`, "red"));
+      if (c.action === "update") {
+        lines.push(ctx.out.style(`    - ${c.server}: ${j(c.before)}`, "red"));
+        lines.push(ctx.out.style(`    + ${c.server}: ${j(c.after)}`, "green"));
+      }
+    }
+    for (const s of p.skipped) lines.push(ctx.out.style(`    ! ${s.server}: ${s.reason}`, "yellow"));
+    for (const n of p.notes) lines.push(`    note: ${n}`);
+    out.push(lines.join("\n"));
+  }
+  return out.join("\n");
+}
+
+function planJson(p: FilePlan, maskEntry: (v: unknown) => unknown) {
+  return {
+    client: p.client,
+    path: p.path,
+    status: p.status,
+    exists: p.exists,
+    changes: p.changes.map((c) => ({
+      server: c.server,
+      action: c.action,
+      ...(c.before !== undefined ? { before: maskEntry(c.before) } : {}),
+      ...(c.after !== undefined ? { after: maskEntry(c.after) } : {}),
+    })),
+    skipped: p.skipped,
+    notes: p.notes,
+    ...(p.error ? { error: p.error.toJSON() } : {}),
+  };
+}
+
+function exitFor(plans: FilePlan[]): number {
+  if (plans.some((p) => p.status === "error")) return ExitCode.FAILURE;
+  if (plans.some((p) => p.skipped.some((s) => s.kind === "drift" || s.kind === "conflict"))) {
+    return ExitCode.CONFLICT;
+  }
+  return ExitCode.OK;
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const { writeErr } = await import("../core/output.ts");
+  writeErr(`${question} [y/N] `);
+  const buf = new Uint8Array(64);
+  const n = await Deno.stdin.read(buf);
+  return n !== null && /^y(es)?$/i.test(new TextDecoder().decode(buf.subarray(0, n)).trim());
+}
+
+async function secretResolver(ctx: Ctx) {
+  const [{ selectBackend }, { SecretStore }, { resolveServer }, { registerSecret }] = await Promise.all([
+    import("../plugins/backends/mod.ts"),
+    import("../core/secrets.ts"),
+    import("../core/references.ts"),
+    import("../core/redact.ts"),
+  ]);
+  const store = new SecretStore(selectBackend(ctx.backendFlag));
+  // deno-lint-ignore no-explicit-any
+  return async (name: string, server: any) => {
+    const r = await resolveServer(server, name, async (names) => {
+      const m = await store.getMany(names);
+      for (const v of m.values()) if (v) registerSecret(v);
+      return m;
+    });
+    return r;
+  };
+}
+
+export function registerSync(program: Command): void {
+  program.command("sync")
+    .description("Write the registry's servers into every detected client: plan → masked diff → apply")
+    .option("--client <id>", "only this client (repeatable); created even if not detected", collect, [])
+    .option("--dry-run", "show the plan and the masked diff; change nothing")
+    .option("-y, --yes", "apply without asking (required when not on a terminal)")
+    .option("--force", "overwrite entries edited outside mcp-nexus (drift)")
+    .option(
+      "--secrets <mode>",
+      "launcher (default: secrets stay in the keychain) or inline (values written, 0600)",
+      "launcher",
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  mcp-nexus sync --dry-run            # what would change, secrets masked
+  mcp-nexus sync --yes                # apply (cron: add --backend env if no keychain)
+  mcp-nexus sync --client cursor --client vscode`,
+    )
+    .action(action(async (ctx, opts) => {
+      if (opts.secrets !== "launcher" && opts.secrets !== "inline") {
+        throw usageError("E_USAGE", `--secrets ${opts.secrets}: expected launcher or inline.`);
+      }
+      const { adapters, pathCtx, registry } = await engine(ctx, opts.client);
+      const sync = await import("../core/sync.ts");
+      const { maskEntry } = await import("../core/mask.ts");
+      const syncOpts = {
+        clients: opts.client.length ? opts.client : undefined,
+        secrets: opts.secrets as "launcher" | "inline",
+        force: !!opts.force,
+        resolve: opts.secrets === "inline" ? await secretResolver(ctx) : undefined,
+      };
+      if (opts.secrets === "inline") {
+        ctx.out.warn(
+          "--secrets inline writes secret values into client files (made 0600). Prefer the launcher.",
+        );
+      }
+      if (opts.dryRun) {
+        const plans = await sync.planSync(adapters, pathCtx, registry, syncOpts);
+        ctx.out.result(
+          { dryRun: true, applied: false, files: plans.map((p) => planJson(p, maskEntry)) },
+          () => "",
+        );
+        if (!ctx.out.json) {
+          const { writeOut } = await import("../core/output.ts");
+          const text = await renderPlans(ctx, plans);
+          writeOut((text || "No clients detected.") + "\n" + summary(plans, true) + "\n");
+        }
+        return exitFor(plans);
+      }
+      let shown = false;
+      const result = await sync.applySync(adapters, pathCtx, registry, syncOpts, async (plans) => {
+        if (opts.yes) return true;
+        if (!Deno.stdin.isTerminal()) {
+          throw usageError(
+            "E_CONFIRM",
+            "sync would change client files; not on a terminal, so nothing was changed.",
+            {
+              hint: "Review with 'mcp-nexus sync --dry-run', then run 'mcp-nexus sync --yes'.",
+            },
+          );
+        }
+        if (!ctx.out.json) {
+          const { writeErr } = await import("../core/output.ts");
+          writeErr((await renderPlans(ctx, plans, false)) + "\n");
+          shown = true;
+        }
+        return await confirm("Apply these changes?");
+      });
+      ctx.out.result(
+        {
+          dryRun: false,
+          applied: result.written.length > 0,
+          backup: result.backup,
+          written: result.written,
+          files: result.plans.map((p) => planJson(p, maskEntry)),
+        },
+        () => "",
+      );
+      if (!ctx.out.json) {
+        const { writeOut } = await import("../core/output.ts");
+        const text = shown ? "" : await renderPlans(ctx, result.plans);
+        writeOut(
+          (text ? text + "\n" : "") + summary(result.plans, false) +
+            (result.backup
+              ? `\nBackup of the previous files: ${result.backup} (mcp-nexus backup restore ${result.backup})`
+              : "") +
+            "\n",
+        );
+      }
+      return exitFor(result.plans);
+    }));
+
+  const client = program.command("client").description("AI clients mcp-nexus knows");
+  client.command("list").alias("ls").description(
+    "Each client: detected or not, its config file, servers we manage there",
+  )
+    .action(action(async (ctx) => {
+      const { listClients } = await import("../plugins/clients/mod.ts");
+      const { makePathContext } = await import("../core/client_context.ts");
+      const { clientPath } = await import("../core/sync.ts");
+      const { loadLedger } = await import("../core/ledger.ts");
+      const pathCtx = makePathContext();
+      const ledger = await loadLedger();
+      const rows = listClients().map((a) => {
+        const path = clientPath(a, pathCtx);
+        return {
+          id: a.id,
+          name: a.name,
+          detected: a.detect(pathCtx),
+          path,
+          exists: pathCtx.exists(path),
+          format: a.format,
+          managed: Object.keys(ledger.files[path]?.entries ?? {}).length,
+          ...(a.notes ? { notes: a.notes } : {}),
+        };
+      });
+      ctx.out.result({ clients: rows }, () =>
+        table(
+          ["CLIENT", "DETECTED", "MANAGED", "CONFIG FILE"],
+          rows.map((
+            r,
+          ) => [r.id, r.detected ? "yes" : "no", String(r.managed), r.path + (r.exists ? "" : " (absent)")]),
+        ));
+    }));
+
+  const backup = program.command("backup").description("Backups made before each sync that changes a file");
+  backup.command("list").alias("ls").description("List backups, newest first")
+    .action(action(async (ctx) => {
+      const { listBackups } = await import("../core/backups.ts");
+      const all = await listBackups();
+      ctx.out.result(
+        { backups: all },
+        () =>
+          all.length
+            ? table(
+              ["ID", "REASON", "FILES"],
+              all.map((b) => [
+                b.id,
+                b.reason,
+                b.files.map((f) => f.path).join(", "),
+              ]),
+            )
+            : "No backups yet.",
+      );
+    }));
+  backup.command("restore").argument("<id>", "a backup id (or a unique prefix, or 'latest')")
+    .description("Put the files of a backup back (the current files are backed up first)")
+    .option("--client <id>", "only this client's file (repeatable)", collect, [])
+    .option("-y, --yes", "do not ask")
+    .action(action(async (ctx, id: string, opts) => {
+      const { getBackup, readBackupCopy, BackupRun } = await import("../core/backups.ts");
+      const { allowWritesUnder, removeFile, writeFileAtomic, withLock } = await import("../core/fs.ts");
+      const { allowNexusHome } = await import("../core/registry.ts");
+      const home = allowNexusHome();
+      const b = await getBackup(id);
+      const files = b.files.filter((f) =>
+        !opts.client.length || (f.client && opts.client.includes(f.client))
+      );
+      if (!files.length) {
+        throw usageError("E_USAGE", `Backup ${b.id} has no file for ${opts.client.join(", ")}.`);
+      }
+      if (!opts.yes) {
+        if (!Deno.stdin.isTerminal()) {
+          throw usageError("E_CONFIRM", "Not on a terminal: add --yes to restore.", {
+            hint: `mcp-nexus backup restore ${b.id} --yes`,
+          });
+        }
+        ctx.out.note(files.map((f) => `  ${f.path}`).join("\n"));
+        if (!(await confirm(`Restore these ${files.length} file(s) from ${b.id}?`))) {
+          throw new NexusError("E_CANCELLED", "Nothing was changed.", { exitCode: ExitCode.INTERRUPTED });
+        }
+      }
+      const restored: string[] = [];
+      await withLock(`${home}/.sync.lock`, async () => {
+        const safety = new BackupRun(`before restoring ${b.id}`);
+        for (const f of files) {
+          allowWritesUnder(f.path);
+          await safety.add(f.path, f.client);
+          const data = await readBackupCopy(b, f);
+          if (data === null) await removeFile(f.path);
+          else await writeFileAtomic(f.path, data);
+          restored.push(f.path);
+        }
+        await safety.prune();
+      });
+      ctx.out.result(
+        { backup: b.id, restored },
+        () => `Restored ${restored.length} file(s) from ${b.id}:\n  ${restored.join("\n  ")}`,
+      );
+    }));
+
+  program.command("adopt").argument("<server>")
+    .description(
+      "Take a client's version of an entry (drift) into the registry, secrets moved to the keychain",
+    )
+    .requiredOption("--client <id>", "the client whose version to keep")
+    .action(action(async (ctx, server: string, opts: { client: string }) => {
+      const { adoptEntry } = await import("./import.ts");
+      const r = await adoptEntry(ctx, server, opts.client);
+      ctx.out.result(r, () =>
+        `Adopted ${opts.client}'s '${server}' into the registry` +
+        (r.secretsStored.length
+          ? `; moved ${r.secretsStored.length} secret(s) to the keychain: ${r.secretsStored.join(", ")}`
+          : "") +
+        ". Run 'mcp-nexus sync' to write it everywhere.");
+    }));
+}
+
+function summary(plans: FilePlan[], dry: boolean): string {
+  const changed = plans.filter((p) => p.status === "changed").length;
+  const errors = plans.filter((p) => p.status === "error").length;
+  const skipped = plans.reduce(
+    (n, p) => n + p.skipped.filter((s) => s.kind === "drift" || s.kind === "conflict").length,
+    0,
+  );
+  const seen = plans.filter((p) => p.status !== "not-detected").length;
+  const parts = [`${seen} client(s)`, `${changed} file(s) ${dry ? "would change" : "changed"}`];
+  if (skipped) parts.push(`${skipped} entr${skipped > 1 ? "ies" : "y"} skipped to protect your edits`);
+  if (errors) parts.push(`${errors} file(s) could not be read (left untouched)`);
+  return (dry ? "Dry run: " : "") + parts.join(", ") + ".";
+}

@@ -1,0 +1,246 @@
+/**
+ * `doctor`: checks that what mcp-nexus manages is healthy and safe, each finding with its fix.
+ * Runtimes the servers need, keychain health, file modes, plaintext secrets left in any client file
+ * or backup, unparsable files, drift, references to missing secrets.
+ */
+import { join } from "node:path";
+import type { ClientAdapter, PathContext } from "./clients.ts";
+import type { SecretBackend } from "./secrets.ts";
+import type { RegistryData } from "./registry.ts";
+import { fileMode, readTextIfExists } from "./fs.ts";
+import { keysIndexPath, nexusHome, registryPath } from "./paths.ts";
+import { collectReferences } from "./references.ts";
+import { isPlaintextSecret, looksLikeSecretValue } from "./secret_detect.ts";
+import { entryHash, type Ledger, loadLedger } from "./ledger.ts";
+import { backupsDir, listBackups } from "./backups.ts";
+import { clientPath, readEntries } from "./sync.ts";
+import { toNexusError } from "./errors.ts";
+
+export interface Finding {
+  level: "ok" | "warn" | "error";
+  check:
+    | "runtime"
+    | "keychain"
+    | "registry"
+    | "mode"
+    | "plaintext"
+    | "unparsable"
+    | "drift"
+    | "reference"
+    | "launcher";
+  message: string;
+  fix?: string;
+  file?: string;
+}
+
+const RUNTIME_HINTS: Record<string, string> = {
+  npx: "Install Node.js (https://nodejs.org, or your package manager: apt install nodejs npm).",
+  node: "Install Node.js (https://nodejs.org).",
+  uvx: "Install uv: https://docs.astral.sh/uv/ (pipx install uv, brew install uv).",
+  uv: "Install uv: https://docs.astral.sh/uv/.",
+  docker: "Install Docker (Docker Desktop, or docker.io on Debian) and start its engine.",
+  python3: "Install Python 3.",
+  deno: "Install Deno (npm install -g deno).",
+  bunx: "Install Bun (https://bun.sh).",
+};
+
+/** Secret-looking values in a client entry: `field` paths, never the values. */
+export function plaintextFields(entry: unknown, prefix = ""): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, path: string, key: string) => {
+    if (typeof v === "string") {
+      if (looksLikeSecretValue(v) || isPlaintextSecret(key, v)) out.push(path);
+    } else if (Array.isArray(v)) {
+      v.forEach((x, i) => walk(x, `${path}[${i}]`, i > 0 ? String(v[i - 1]).replace(/^-+/, "") : ""));
+    } else if (v && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k, k);
+    }
+  };
+  walk(entry, prefix, "");
+  return out;
+}
+
+export interface DoctorInput {
+  registry: RegistryData | null;
+  registryError?: unknown;
+  backend: SecretBackend | null;
+  backendError?: unknown;
+  adapters: ClientAdapter[];
+  ctx: PathContext;
+  /** Our own launcher program (absolute path of the first word of the launcher command). */
+  launcherProgram: string;
+}
+
+export async function runDoctor(input: DoctorInput): Promise<Finding[]> {
+  const f: Finding[] = [];
+  const { ctx } = input;
+
+  // keychain
+  if (input.backend) {
+    const h = await input.backend.probe();
+    f.push(
+      h.ok ? { level: "ok", check: "keychain", message: `${input.backend.label}: ${h.message}` } : {
+        level: "error",
+        check: "keychain",
+        message: `${input.backend.label}: ${h.message}`,
+        fix: h.hint,
+      },
+    );
+  } else if (input.backendError) {
+    const e = toNexusError(input.backendError);
+    f.push({ level: "error", check: "keychain", message: e.message, fix: e.hint });
+  }
+
+  // registry and modes of our own files
+  if (input.registryError) {
+    const e = toNexusError(input.registryError);
+    f.push({ level: "error", check: "registry", message: e.message, fix: e.hint, file: registryPath() });
+  }
+  const posix = ctx.os !== "windows";
+  if (posix) {
+    for (
+      const [path, want] of [[nexusHome(), 0o700], [registryPath(), 0o600], [keysIndexPath(), 0o600]] as const
+    ) {
+      const mode = await fileMode(path);
+      if (mode !== null && (mode & 0o077) !== 0) {
+        f.push({
+          level: "error",
+          check: "mode",
+          message: `${path} is readable by other users (mode ${mode.toString(8)}).`,
+          fix: `chmod ${want.toString(8)} '${path}'`,
+          file: path,
+        });
+      }
+    }
+  }
+
+  // runtimes and references
+  const reg = input.registry;
+  if (reg) {
+    const needed = new Map<string, string[]>();
+    for (const [name, s] of Object.entries(reg.servers)) {
+      if (!s.enabled || s.transport !== "stdio") continue;
+      needed.set(s.command, [...(needed.get(s.command) ?? []), name]);
+    }
+    for (const [cmd, servers] of needed) {
+      const found = cmd.includes("/") || cmd.includes("\\") ? (ctx.exists(cmd) ? cmd : null) : ctx.which(cmd);
+      f.push(
+        found ? { level: "ok", check: "runtime", message: `${cmd}: ${found}` } : {
+          level: "error",
+          check: "runtime",
+          message: `'${cmd}' is not installed (or not on PATH); needed by ${servers.join(", ")}.`,
+          fix: RUNTIME_HINTS[cmd.replace(/\.(exe|cmd)$/i, "")] ??
+            `Install '${cmd}' or fix the server's command.`,
+        },
+      );
+    }
+    if (input.backend) {
+      for (const [name, s] of Object.entries(reg.servers)) {
+        for (const r of collectReferences(s, name)) {
+          try {
+            if ((await input.backend.get(r.name)) === null) {
+              f.push({
+                level: "error",
+                check: "reference",
+                message: `Server '${name}' ${r.field} refers to secret '${r.name}', which is not stored.`,
+                fix: `mcp-nexus secret set ${r.name}`,
+              });
+            }
+          } catch { /* the keychain finding already says why */ }
+        }
+      }
+    }
+  }
+
+  // client files: unparsable, plaintext secrets, modes, drift, stale launcher entries
+  const ledger: Ledger = await loadLedger().catch((): Ledger => ({ version: 1, files: {} }));
+  const { parseDocument } = await import("./formats/mod.ts");
+  for (const a of input.adapters) {
+    const path = clientPath(a, ctx);
+    const text = await readTextIfExists(path);
+    if (text === null) continue;
+    let entries: Map<string, { entry: unknown }>;
+    try {
+      entries = readEntries(await parseDocument(a.format, text, path), a);
+    } catch (err) {
+      const e = toNexusError(err);
+      f.push({ level: "error", check: "unparsable", message: e.message, fix: e.hint, file: path });
+      continue;
+    }
+    let secretsInFile = false;
+    for (const [name, { entry }] of entries) {
+      const fields = plaintextFields(entry);
+      if (fields.length) {
+        secretsInFile = true;
+        f.push({
+          level: "warn",
+          check: "plaintext",
+          message: `${a.name}: server '${name}' holds plaintext secret(s) in ${fields.join(", ")} (${path}).`,
+          fix: `mcp-nexus import --client ${a.id} && mcp-nexus sync --client ${a.id}`,
+          file: path,
+        });
+      }
+      const cs = a.parse(name, entry);
+      if (
+        cs?.transport === "stdio" && cs.args.includes("run") && /mcp-nexus|deno/.test(cs.command) &&
+        cs.command !== input.launcherProgram && !ctx.exists(cs.command)
+      ) {
+        f.push({
+          level: "error",
+          check: "launcher",
+          message: `${a.name}: server '${name}' starts ${cs.command}, which no longer exists.`,
+          fix: `mcp-nexus sync --client ${a.id} --force`,
+          file: path,
+        });
+      }
+    }
+    const owned = ledger.files[path]?.entries ?? {};
+    for (const [name, rec] of Object.entries(owned)) {
+      const cur = entries.get(name);
+      if (cur && entryHash(cur.entry) !== rec.sha256) {
+        f.push({
+          level: "warn",
+          check: "drift",
+          message: `${a.name}: '${name}' was edited since mcp-nexus wrote it.`,
+          fix:
+            `keep theirs: mcp-nexus adopt ${name} --client ${a.id}; keep ours: mcp-nexus sync --client ${a.id} --force`,
+          file: path,
+        });
+      }
+    }
+    if (posix && secretsInFile) {
+      const mode = await fileMode(path);
+      if (mode !== null && (mode & 0o077) !== 0) {
+        f.push({
+          level: "error",
+          check: "mode",
+          message: `${path} holds secrets and is readable by other users (mode ${mode.toString(8)}).`,
+          fix: `chmod 600 '${path}'`,
+          file: path,
+        });
+      }
+    }
+  }
+
+  // backups holding plaintext secrets (copies of client files from before an import)
+  for (const b of await listBackups()) {
+    for (const file of b.files) {
+      if (!file.copy) continue;
+      const text = await readTextIfExists(join(backupsDir(), b.id, file.copy));
+      if (
+        text &&
+        /(sk-[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|xox[abprs]-|github_pat_|glpat-|AKIA[0-9A-Z]{16})/
+          .test(text)
+      ) {
+        f.push({
+          level: "warn",
+          check: "plaintext",
+          message: `Backup ${b.id} holds a copy of ${file.path} with plaintext secrets (the copy is 0600).`,
+          fix: `Delete it once you no longer need it: rm -r '${join(backupsDir(), b.id)}'`,
+          file: join(backupsDir(), b.id, file.copy),
+        });
+      }
+    }
+  }
+  return f;
+}

@@ -1,0 +1,402 @@
+/**
+ * The sync engine: plan → masked diff → apply.
+ *
+ * Three kinds of state are kept apart (as chezmoi does): the declared state (the registry), the
+ * rendered state (each client's desired entries, computed here), and the persistent state (the
+ * ledger of what we last wrote). Planning reads and parses files and computes edits; it writes
+ * nothing, so `--dry-run` is exactly the plan. Applying takes the sync lock, re-reads each file (a
+ * client may have rewritten it since), backs it up, writes it atomically and records ownership.
+ *
+ * Rules: an entry we never wrote is never touched; an owned entry edited since we wrote it is drift
+ * and is skipped unless forced; a file that does not parse is left untouched and reported, and the
+ * other clients are still synced. The core never names a client: adapters come from the caller.
+ */
+import { join } from "node:path";
+import type { ClientAdapter, ClientServer, PathContext } from "./clients.ts";
+import { NexusError, toNexusError } from "./errors.ts";
+import { allowWritesUnder, readTextIfExists, withLock, writeFileAtomic } from "./fs.ts";
+import { canonicalJson, entryHash, type Ledger, loadLedger, saveLedger } from "./ledger.ts";
+import { BackupRun } from "./backups.ts";
+import { nexusHome } from "./paths.ts";
+import { collectReferences, parseValue, renderValue } from "./references.ts";
+import { isEnabledFor, type RegistryData, type ServerDef } from "./registry.ts";
+import { launcherEntry } from "./launcher_command.ts";
+import { envVarFor } from "./secrets.ts";
+import type { ConfigDocument } from "./formats/mod.ts";
+
+export interface SyncOptions {
+  /** Only these client ids (explicitly named: created even if not detected). Default: every detected client. */
+  clients?: string[];
+  /** `launcher` (default): secrets stay in the keychain; `inline`: resolved values are written (0600). */
+  secrets: "launcher" | "inline";
+  /** Overwrite owned entries that were edited outside mcp-nexus (drift). */
+  force: boolean;
+  /** Resolves a server's references (inline mode only). */
+  resolve?: (name: string, server: ServerDef) => Promise<ServerDef>;
+}
+
+export type EntryAction = "add" | "update" | "remove";
+
+export interface EntryChange {
+  server: string;
+  action: EntryAction;
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface Skipped {
+  server: string;
+  kind: "drift" | "conflict" | "unsupported" | "secret";
+  reason: string;
+}
+
+export interface FilePlan {
+  client: string;
+  clientName: string;
+  path: string;
+  status: "changed" | "unchanged" | "error" | "not-detected";
+  exists: boolean;
+  changes: EntryChange[];
+  skipped: Skipped[];
+  /** Things the user must know (e.g. env vars the client must have). */
+  notes: string[];
+  error?: NexusError;
+  /** Text read, and text to write. */
+  before: string | null;
+  after: string | null;
+  /** Ledger updates for this file: name → new hash, or null to forget. */
+  ledger: Record<string, string | null>;
+  /** The file will hold resolved secret values (inline mode): forced to 0600. */
+  holdsSecrets: boolean;
+}
+
+function emptyText(adapter: ClientAdapter): string {
+  return adapter.emptyFile ?? (adapter.format === "json" || adapter.format === "jsonc" ? "{}\n" : "");
+}
+
+/** The file a client uses here: the first candidate that exists, else the first. */
+export function clientPath(adapter: ClientAdapter, ctx: PathContext): string {
+  const paths = adapter.paths(ctx);
+  return paths.find((p) => ctx.exists(p)) ?? paths[0];
+}
+
+/** Entries currently in the file, by name (with their array index for array storage). */
+export function readEntries(
+  doc: ConfigDocument,
+  adapter: ClientAdapter,
+): Map<string, { entry: unknown; index?: number }> {
+  const out = new Map<string, { entry: unknown; index?: number }>();
+  const container = doc.get(adapter.serversPath);
+  if (adapter.storage === "array") {
+    if (Array.isArray(container)) {
+      container.forEach((e, index) => {
+        const name = e && typeof e === "object" ? (e as Record<string, unknown>).name : undefined;
+        if (typeof name === "string") out.set(name, { entry: e, index });
+      });
+    }
+  } else if (container && typeof container === "object" && !Array.isArray(container)) {
+    for (const [name, entry] of Object.entries(container)) out.set(name, { entry });
+  }
+  return out;
+}
+
+/** What is written for a server in this client, or why it cannot be. */
+async function desiredEntry(
+  name: string,
+  server: ServerDef,
+  adapter: ClientAdapter,
+  opts: SyncOptions,
+  notes: string[],
+): Promise<{ entry: Record<string, unknown>; inline: boolean } | { skip: Skipped }> {
+  if (!adapter.transports.includes(server.transport)) {
+    return {
+      skip: {
+        server: name,
+        kind: "unsupported",
+        reason:
+          `${adapter.name}'s config file cannot hold ${
+            server.transport === "stdio" ? "stdio" : `remote (${server.transport})`
+          } servers` +
+          (server.transport !== "stdio" ? " (add it in the client's own settings)" : ""),
+      },
+    };
+  }
+  const refs = collectReferences(server, name);
+  let cs: ClientServer;
+  let inline = false;
+  if (refs.length > 0 && opts.secrets === "inline") {
+    if (!opts.resolve) throw new Error("inline secrets need a resolver");
+    const r = await opts.resolve(name, server);
+    cs = r.transport === "stdio"
+      ? { transport: "stdio", command: r.command, args: r.args, env: r.env, ...(r.cwd ? { cwd: r.cwd } : {}) }
+      : { transport: r.transport, url: r.url, headers: r.headers };
+    inline = true;
+  } else if (server.transport === "stdio") {
+    // the launcher applies cwd itself, so a client without cwd support still starts it in the right place
+    cs = refs.length > 0 || (server.cwd && !adapter.supportsCwd)
+      ? { transport: "stdio", ...launcherEntry(name), env: {} }
+      : {
+        transport: "stdio",
+        command: server.command,
+        args: server.args,
+        env: server.env,
+        ...(server.cwd ? { cwd: server.cwd } : {}),
+      };
+  } else if (refs.length === 0) {
+    cs = { transport: server.transport, url: server.url, headers: server.headers };
+  } else {
+    const interpolate = adapter.envInterpolation;
+    const wholeOnly = adapter.envInterpolationScope === "whole-value";
+    const fits = (field: string) => {
+      const header = field.slice("headers.".length);
+      const v = server.headers[header]?.trim() ?? "";
+      return /^(\$\{keychain:[^}]+\}|keychain:\S+)$/.test(v) ||
+        (/^authorization$/i.test(header) && /^Bearer \$\{keychain:[^}]+\}$/.test(v));
+    };
+    if (
+      !interpolate || refs.some((r) => r.field === "url") || (wholeOnly && !refs.every((r) => fits(r.field)))
+    ) {
+      return {
+        skip: {
+          server: name,
+          kind: "secret",
+          reason: `its ${
+            refs.map((r) => r.field).join(", ")
+          } hold secrets and ${adapter.name} cannot read them from ` +
+            `its environment; use --secrets inline to write the value (0600), or add it in the client's settings`,
+        },
+      };
+    }
+    const vars = new Set<string>();
+    const headers = Object.fromEntries(
+      Object.entries(server.headers).map((
+        [k, v],
+      ) => [
+        k,
+        renderValue(parseValue(v), (secret) => (vars.add(envVarFor(secret)), interpolate(envVarFor(secret)))),
+      ]),
+    );
+    notes.push(
+      `${name}: ${adapter.name} reads ${[...vars].join(", ")} from its environment; set ${
+        vars.size > 1 ? "them" : "it"
+      } where ${adapter.name} starts (the value stays out of the file).`,
+    );
+    cs = { transport: server.transport, url: server.url, headers };
+  }
+  return { entry: adapter.render(name, cs), inline };
+}
+
+/** Plans one client's file. Never throws for a bad file: the plan carries the error. */
+export async function planClient(
+  adapter: ClientAdapter,
+  ctx: PathContext,
+  registry: RegistryData,
+  ledger: Ledger,
+  opts: SyncOptions,
+): Promise<FilePlan> {
+  const path = clientPath(adapter, ctx);
+  const plan: FilePlan = {
+    client: adapter.id,
+    clientName: adapter.name,
+    path,
+    status: "unchanged",
+    exists: false,
+    changes: [],
+    skipped: [],
+    notes: [],
+    before: null,
+    after: null,
+    ledger: {},
+    holdsSecrets: false,
+  };
+  try {
+    const text = await readTextIfExists(path);
+    plan.before = text;
+    plan.exists = text !== null;
+    if (text === null && !opts.clients?.includes(adapter.id) && !adapter.detect(ctx)) {
+      plan.status = "not-detected";
+      return plan;
+    }
+    const { parseDocument } = await import("./formats/mod.ts");
+    const doc = await parseDocument(adapter.format, text ?? emptyText(adapter), path);
+    const current = readEntries(doc, adapter);
+    const owned = ledger.files[path]?.entries ?? {};
+
+    const desired = new Map<string, Record<string, unknown>>();
+    for (const name of Object.keys(registry.servers).sort()) {
+      const server = registry.servers[name];
+      if (!isEnabledFor(server, adapter.id)) continue;
+      const d = await desiredEntry(name, server, adapter, opts, plan.notes);
+      if ("skip" in d) plan.skipped.push(d.skip);
+      else {
+        desired.set(name, d.entry);
+        if (d.inline) plan.holdsSecrets = true;
+      }
+    }
+
+    const sets: Array<[string, Record<string, unknown>]> = [];
+    const removes: string[] = [];
+    for (const [name, entry] of desired) {
+      const cur = current.get(name);
+      const wantHash = entryHash(entry);
+      if (!cur) {
+        plan.changes.push({ server: name, action: "add", after: entry });
+        sets.push([name, entry]);
+        plan.ledger[name] = wantHash;
+        continue;
+      }
+      const curHash = entryHash(cur.entry);
+      if (curHash === wantHash) {
+        if (owned[name]?.sha256 !== wantHash) plan.ledger[name] = wantHash; // identical: ours now
+        continue;
+      }
+      if (!owned[name]) {
+        plan.skipped.push({
+          server: name,
+          kind: "conflict",
+          reason: `${adapter.name} already has a server '${name}' that mcp-nexus did not write; left as is ` +
+            `(run 'mcp-nexus import --client ${adapter.id}' to take it over, or rename one of them)`,
+        });
+        continue;
+      }
+      if (owned[name].sha256 !== curHash && !opts.force) {
+        plan.skipped.push({
+          server: name,
+          kind: "drift",
+          reason: `edited in ${adapter.name} since mcp-nexus wrote it; skipped (--force overwrites it, ` +
+            `'mcp-nexus adopt ${name} --client ${adapter.id}' keeps the client's version)`,
+        });
+        continue;
+      }
+      plan.changes.push({ server: name, action: "update", before: cur.entry, after: entry });
+      sets.push([name, entry]);
+      plan.ledger[name] = wantHash;
+    }
+    for (const [name, rec] of Object.entries(owned)) {
+      if (desired.has(name) || plan.skipped.some((s) => s.server === name && s.kind !== "unsupported")) {
+        continue;
+      }
+      const cur = current.get(name);
+      if (!cur) {
+        plan.ledger[name] = null;
+        continue;
+      }
+      if (entryHash(cur.entry) !== rec.sha256 && !opts.force) {
+        plan.skipped.push({
+          server: name,
+          kind: "drift",
+          reason:
+            `no longer in the registry for ${adapter.name}, but edited there since mcp-nexus wrote it; ` +
+            `left as is (--force removes it)`,
+        });
+        continue;
+      }
+      plan.changes.push({ server: name, action: "remove", before: cur.entry });
+      removes.push(name);
+      plan.ledger[name] = null;
+    }
+
+    if (sets.length || removes.length) {
+      if (adapter.storage === "array") {
+        const indexOf = (n: string) => current.get(n)?.index;
+        for (const n of removes.sort((a, b) => (indexOf(b) ?? 0) - (indexOf(a) ?? 0))) {
+          doc.delete([...adapter.serversPath, indexOf(n)!]);
+        }
+        const after = readEntries(doc, adapter);
+        let length = Array.isArray(doc.get(adapter.serversPath))
+          ? (doc.get(adapter.serversPath) as unknown[]).length
+          : 0;
+        for (const [n, entry] of sets) {
+          const at = after.get(n)?.index;
+          if (at !== undefined) doc.set([...adapter.serversPath, at], entry);
+          else if (length === 0 && !Array.isArray(doc.get(adapter.serversPath))) {
+            doc.set(adapter.serversPath, [entry]);
+            length = 1;
+          } else doc.set([...adapter.serversPath, length++], entry);
+        }
+      } else {
+        for (const n of removes) doc.delete([...adapter.serversPath, n]);
+        for (const [n, entry] of sets) doc.set([...adapter.serversPath, n], entry);
+      }
+      plan.after = doc.toString();
+      plan.status = plan.after === (text ?? "") ? "unchanged" : "changed";
+    }
+  } catch (err) {
+    plan.status = "error";
+    plan.error = toNexusError(err);
+  }
+  return plan;
+}
+
+/** Plans every selected client. */
+export async function planSync(
+  adapters: ClientAdapter[],
+  ctx: PathContext,
+  registry: RegistryData,
+  opts: SyncOptions,
+): Promise<FilePlan[]> {
+  const ledger = await loadLedger();
+  const plans: FilePlan[] = [];
+  for (const a of adapters) plans.push(await planClient(a, ctx, registry, ledger, opts));
+  return plans;
+}
+
+export interface ApplyResult {
+  plans: FilePlan[];
+  backup: string | null;
+  /** Files that were written. */
+  written: string[];
+}
+
+/**
+ * Plans and applies under the sync lock. Each changed file is re-read just before writing; if a
+ * client changed it since it was planned, that file is planned again from what is there now.
+ */
+export async function applySync(
+  adapters: ClientAdapter[],
+  ctx: PathContext,
+  registry: RegistryData,
+  opts: SyncOptions,
+  approve: (plans: FilePlan[]) => Promise<boolean> = () => Promise.resolve(true),
+): Promise<ApplyResult> {
+  return await withLock(join(nexusHome(), ".sync.lock"), async () => {
+    const ledger = await loadLedger();
+    let plans: FilePlan[] = [];
+    for (const a of adapters) plans.push(await planClient(a, ctx, registry, ledger, opts));
+    const anyLedger = plans.some((p) => Object.keys(p.ledger).length > 0 && p.status !== "error");
+    if (!plans.some((p) => p.status === "changed") && !anyLedger) return { plans, backup: null, written: [] };
+    if (plans.some((p) => p.status === "changed") && !(await approve(plans))) {
+      throw new NexusError("E_CANCELLED", "Nothing was changed.", { exitCode: 130 });
+    }
+    const backup = new BackupRun("sync");
+    const written: string[] = [];
+    plans = await Promise.all(plans.map(async (plan, i) => {
+      if (plan.status !== "changed") return plan;
+      if ((await readTextIfExists(plan.path)) !== plan.before) {
+        plan = await planClient(adapters[i], ctx, registry, ledger, opts);
+        if (plan.status !== "changed") return plan;
+      }
+      return plan;
+    }));
+    for (const plan of plans) {
+      if (plan.status === "error" || plan.status === "not-detected") continue;
+      if (plan.status === "changed") {
+        allowWritesUnder(plan.path);
+        await backup.add(plan.path, plan.client);
+        await writeFileAtomic(plan.path, plan.after!, plan.holdsSecrets ? { mode: 0o600 } : {});
+        written.push(plan.path);
+      }
+      const file = ledger.files[plan.path] ??= { client: plan.client, entries: {} };
+      for (const [name, hash] of Object.entries(plan.ledger)) {
+        if (hash === null) delete file.entries[name];
+        else file.entries[name] = { sha256: hash, writtenAt: new Date().toISOString() };
+      }
+    }
+    await saveLedger(ledger);
+    if (backup.created) await backup.prune();
+    return { plans, backup: backup.created ? backup.id : null, written };
+  }, { what: "client config files (another sync is running)" });
+}
+
+/** `canonicalJson` re-exported for callers comparing entries. */
+export { canonicalJson };
