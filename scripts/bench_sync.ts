@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import { selfCommand } from "../src/core/launcher_command.ts";
+import { listClients } from "../src/plugins/clients/mod.ts";
 
 const runs = Number(Deno.args[Deno.args.indexOf("--runs") + 1]) || 5;
 const home = await Deno.makeTempDir({ prefix: "mcp-nexus-bench-" });
@@ -54,21 +55,7 @@ const writeRegistry = (extra = "") =>
   );
 await writeRegistry("v0");
 
-const clientIds = [
-  "claude-desktop",
-  "claude-code",
-  "cursor",
-  "windsurf",
-  "vscode",
-  "gemini-cli",
-  "codex",
-  "zed",
-  "cline",
-  "opencode",
-  "continue",
-  "goose",
-  "lm-studio",
-];
+const clientIds = listClients().map((c) => c.id);
 const clientArgs = clientIds.flatMap((c) => ["--client", c]);
 const [cmd, ...pre] = selfCommand();
 

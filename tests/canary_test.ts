@@ -3,7 +3,7 @@
  * (except `secret get --reveal`), nor in any file under the tool's home or the keys index.
  */
 import assert from "node:assert/strict";
-import { expectCode, HAS_SECRET_SERVICE, walkFiles, withSandbox } from "./helpers.ts";
+import { expectCode, HAS_SECRET_SERVICE, recorder, walkFiles, withSandbox } from "./helpers.ts";
 
 Deno.test({
   name: "canary secret never leaks into output or files",
@@ -12,12 +12,7 @@ Deno.test({
     withSandbox(async (sb) => {
       assert.ok(HAS_SECRET_SERVICE);
       const canary = `canary-${crypto.randomUUID()}`;
-      const seen: string[] = [];
-      const run = async (args: string[], stdin?: string) => {
-        const r = await sb.run(args, { stdin });
-        seen.push(`$ ${args.join(" ").replaceAll(canary, "<canary>")}\n${r.stdout}\n${r.stderr}`);
-        return r;
-      };
+      const { run, seen } = recorder(sb, canary);
       expectCode(await run(["secret", "set", "canary-secret"], canary + "\n"), 0);
       expectCode(await run(["secret", "set", "canary-secret", "--json"], canary), 0);
       for (

@@ -4,6 +4,7 @@
  * and the registry of adapters (built-ins and third-party plugins).
  */
 import assert from "node:assert/strict";
+import { BUILTIN_CLIENT_IDS } from "./helpers.ts";
 import { join } from "node:path";
 import fc from "fast-check";
 import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
@@ -15,21 +16,7 @@ import type { OS } from "../src/core/paths.ts";
 import { getClient, listClients, loadClientPlugin, registerClient } from "../src/plugins/clients/mod.ts";
 import { codex } from "../src/plugins/clients/codex.ts";
 
-const IDS = [
-  "claude-desktop",
-  "claude-code",
-  "cursor",
-  "windsurf",
-  "vscode",
-  "gemini-cli",
-  "codex",
-  "zed",
-  "cline",
-  "opencode",
-  "continue",
-  "goose",
-  "lm-studio",
-];
+const IDS = BUILTIN_CLIENT_IDS;
 /** Clients whose entries carry `cwd`. */
 const CWD = new Set(["vscode", "gemini-cli", "codex", "cline", "continue"]);
 

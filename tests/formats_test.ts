@@ -753,6 +753,15 @@ Deno.test("toml: why not toml-patch's patch() for tables: it drops the next tabl
   const text = '[mcp_servers.a]\ncommand = "a"\n\n# about b\n[mcp_servers.b]\ncommand = "b"\n';
   const theirs = tomlPatch(text, { mcp_servers: { b: { command: "b" } } });
   assert.ok(!theirs.includes("# about b"), "if toml-patch keeps it now, reconsider delegating removals");
+  const added = tomlPatch('model = "o3"\n\n[tui]\nx = 1\n', {
+    model: "o3",
+    tui: { x: 1 },
+    mcp_servers: { a: { command: "a" } },
+  });
+  assert.ok(
+    !added.includes("[mcp_servers.a]"),
+    "if toml-patch writes tables now, reconsider delegating additions",
+  );
 });
 
 Deno.test("toml: new files, root keys, no final newline", async () => {

@@ -150,3 +150,34 @@ export function expectCode(r: RunResult, code: number): RunResult {
 export async function modeOf(path: string): Promise<number> {
   return (await Deno.stat(path)).mode! & 0o777;
 }
+
+/** Every built-in client id (tests assert each one exists and works). */
+export const BUILTIN_CLIENT_IDS = [
+  "claude-desktop",
+  "claude-code",
+  "cursor",
+  "windsurf",
+  "vscode",
+  "gemini-cli",
+  "codex",
+  "zed",
+  "cline",
+  "opencode",
+  "continue",
+  "goose",
+  "lm-studio",
+];
+
+/**
+ * Runs CLI commands and keeps everything they printed, for canary checks. The command line itself
+ * is recorded with the canary masked (a test may pass it deliberately, to check it is refused).
+ */
+export function recorder(sb: Sandbox, canary: string) {
+  const seen: string[] = [];
+  const run = async (args: string[], stdin?: string) => {
+    const r = await sb.run(args, { stdin });
+    seen.push(`$ ${args.join(" ").replaceAll(canary, "<canary>")}\n${r.stdout}\n${r.stderr}`);
+    return r;
+  };
+  return { run, seen };
+}

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { expectCode, HAS_SECRET_SERVICE, type Sandbox, walkFiles } from "./helpers.ts";
+import { expectCode, HAS_SECRET_SERVICE, recorder, type Sandbox, walkFiles } from "./helpers.ts";
 import { withMarket } from "./fixtures/marketplace/fake.ts";
 import { HAS_SCRIPT, onTty } from "./fixtures/marketplace/tty.ts";
 
@@ -42,12 +42,7 @@ Deno.test({
     withMarket(async (sb) => {
       assert.ok(HAS_SECRET_SERVICE);
       const canary = `canary-${crypto.randomUUID()}`;
-      const seen: string[] = [];
-      const run = async (args: string[], stdin?: string) => {
-        const r = await sb.run(args, { stdin });
-        seen.push(`$ ${args.join(" ").replaceAll(canary, "<canary>")}\n${r.stdout}\n${r.stderr}`);
-        return r;
-      };
+      const { run, seen } = recorder(sb, canary);
 
       const inst = await run(["install", BRAVE, "--as", "brave", "--json"], `BRAVE_API_KEY=${canary}\n`);
       expectCode(inst, 0);

@@ -1,7 +1,7 @@
 /** The sync engine end to end, through the CLI, on sample client files in a sandbox home. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { expectCode, modeOf, type Sandbox, walkFiles, withSandbox } from "./helpers.ts";
+import { BUILTIN_CLIENT_IDS, expectCode, modeOf, type Sandbox, walkFiles, withSandbox } from "./helpers.ts";
 
 const ENV = {
   MCP_NEXUS_BACKEND: "env",
@@ -288,21 +288,7 @@ Deno.test("client list shows every built-in client with detection, path and mana
     ], { env: ENV });
     const ids = r.data.clients.map((c) => c.id);
     for (
-      const id of [
-        "claude-desktop",
-        "claude-code",
-        "cursor",
-        "windsurf",
-        "vscode",
-        "gemini-cli",
-        "codex",
-        "zed",
-        "cline",
-        "opencode",
-        "continue",
-        "goose",
-        "lm-studio",
-      ]
+      const id of BUILTIN_CLIENT_IDS
     ) assert.ok(ids.includes(id), id);
     const cursor = r.data.clients.find((c) => c.id === "cursor")!;
     assert.equal(cursor.detected, true);
@@ -395,21 +381,7 @@ Deno.test("YAML clients: Continue's list and Goose's map are edited in place, co
 
 Deno.test("every built-in client: a sync from nothing creates a file the adapter reads back, under the real permission set", () =>
   withSandbox(async (sb) => {
-    const ids = [
-      "claude-desktop",
-      "claude-code",
-      "cursor",
-      "windsurf",
-      "vscode",
-      "gemini-cli",
-      "codex",
-      "zed",
-      "cline",
-      "opencode",
-      "continue",
-      "goose",
-      "lm-studio",
-    ];
+    const ids = BUILTIN_CLIENT_IDS;
     expectCode(await sb.run(["server", "add", "a", "--", "echo", "hi"], { env: ENV }), 0);
     expectCode(await sb.run(["server", "add", "r", "--url", "https://mcp.example.com/mcp"], { env: ENV }), 0);
     const r = await sb.json<{ files: { client: string; status: string; path: string }[] }>(

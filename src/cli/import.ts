@@ -6,11 +6,10 @@ import { NexusError, usageError } from "../core/errors.ts";
 import type { ClientAdapter, ClientServer } from "../core/clients.ts";
 import type { SecretStore } from "../core/secrets.ts";
 import { table } from "../core/output.ts";
+import { openSecretStore } from "./store.ts";
 
-async function secretStore(ctx: Ctx): Promise<SecretStore> {
-  const { selectBackend } = await import("../plugins/backends/mod.ts");
-  const { SecretStore } = await import("../core/secrets.ts");
-  return new SecretStore(selectBackend(ctx.backendFlag));
+function secretStore(ctx: Ctx): Promise<SecretStore> {
+  return openSecretStore(ctx.backendFlag);
 }
 
 /** A sink that stores values, reusing a name that already holds the same value. */

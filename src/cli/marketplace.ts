@@ -4,6 +4,7 @@
  * loads src/core/marketplace/* only when it runs, so start-up stays fast.
  */
 import { type Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { openSecretStore } from "./store.ts";
 import { action, collect, type Ctx } from "./context.ts";
 import { ExitCode, NexusError, usageError } from "../core/errors.ts";
 import { writeErr } from "../core/output.ts";
@@ -235,15 +236,8 @@ function checkInputs(
 }
 
 /** The secret store, chosen as `secret` commands choose it (flag, env, registry setting, OS). */
-async function openStore(ctx: Ctx) {
-  const { selectBackend } = await mod("backends");
-  const { SecretStore } = await mod("secrets");
-  const { loadRegistry } = await mod("registry");
-  let setting: string | undefined;
-  if (!ctx.backendFlag && !Deno.env.get("MCP_NEXUS_BACKEND")) {
-    setting = (await loadRegistry()).settings.secretBackend;
-  }
-  return new SecretStore(selectBackend(ctx.backendFlag, setting));
+function openStore(ctx: Ctx) {
+  return openSecretStore(ctx.backendFlag);
 }
 
 async function market() {

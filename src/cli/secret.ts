@@ -2,18 +2,13 @@
 import type { Command } from "@commander-js/extra-typings";
 import { action, type Ctx } from "./context.ts";
 import { table } from "../core/output.ts";
-import { SecretStore } from "../core/secrets.ts";
+import type { SecretStore } from "../core/secrets.ts";
+import { openSecretStore } from "./store.ts";
 import { ExitCode } from "../core/errors.ts";
 import { validateSecretName } from "../core/names.ts";
 
-async function store(ctx: Ctx): Promise<SecretStore> {
-  const { selectBackend } = await import("../plugins/backends/mod.ts");
-  const { loadRegistry } = await import("../core/registry.ts");
-  let setting: string | undefined;
-  if (!ctx.backendFlag && !Deno.env.get("MCP_NEXUS_BACKEND")) {
-    setting = (await loadRegistry()).settings.secretBackend;
-  }
-  return new SecretStore(selectBackend(ctx.backendFlag, setting));
+function store(ctx: Ctx): Promise<SecretStore> {
+  return openSecretStore(ctx.backendFlag);
 }
 
 /** Names referenced anywhere in the registry (so read-only backends can list them). */

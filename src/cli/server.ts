@@ -84,9 +84,8 @@ async function warnMissingSecrets(ctx: Ctx, name: string, server: ServerDef): Pr
   const refs = collectReferences(server, name);
   if (refs.length === 0) return;
   try {
-    const { selectBackend } = await import("../plugins/backends/mod.ts");
-    const { SecretStore } = await import("../core/secrets.ts");
-    const found = await new SecretStore(selectBackend(ctx.backendFlag)).getMany(refs.map((r) => r.name));
+    const { openSecretStore } = await import("./store.ts");
+    const found = await (await openSecretStore(ctx.backendFlag)).getMany(refs.map((r) => r.name));
     for (const r of refs) {
       if (found.get(r.name) == null) {
         ctx.out.warn(

@@ -4,6 +4,7 @@ import { action, collect, type Ctx } from "./context.ts";
 import { ExitCode, NexusError, usageError } from "../core/errors.ts";
 import { table } from "../core/output.ts";
 import type { FilePlan } from "../core/sync.ts";
+import type { ServerDef } from "../core/registry.ts";
 
 async function engine(ctx: Ctx, clientIds: string[]) {
   const [{ listClients, getClient }, { makePathContext }, reg] = await Promise.all([
@@ -92,22 +93,13 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 async function secretResolver(ctx: Ctx) {
-  const [{ selectBackend }, { SecretStore }, { resolveServer }, { registerSecret }] = await Promise.all([
-    import("../plugins/backends/mod.ts"),
-    import("../core/secrets.ts"),
+  const [{ openSecretStore }, { resolveServer }] = await Promise.all([
+    import("./store.ts"),
     import("../core/references.ts"),
-    import("../core/redact.ts"),
   ]);
-  const store = new SecretStore(selectBackend(ctx.backendFlag));
-  // deno-lint-ignore no-explicit-any
-  return async (name: string, server: any) => {
-    const r = await resolveServer(server, name, async (names) => {
-      const m = await store.getMany(names);
-      for (const v of m.values()) if (v) registerSecret(v);
-      return m;
-    });
-    return r;
-  };
+  const store = await openSecretStore(ctx.backendFlag);
+  return <T extends ServerDef>(name: string, server: T) =>
+    resolveServer(server, name, (names) => store.getMany(names));
 }
 
 export function registerSync(program: Command): void {

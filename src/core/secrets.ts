@@ -8,6 +8,7 @@ import { ExitCode, NexusError, usageError } from "./errors.ts";
 import { allowWritesUnder, readTextIfExists, withLock, writeFileAtomic } from "./fs.ts";
 import { validateSecretName } from "./names.ts";
 import { keysIndexPath } from "./paths.ts";
+import { registerSecret } from "./redact.ts";
 
 /** What a backend's health probe found. */
 export interface BackendHealth {
@@ -144,6 +145,7 @@ export class SecretStore {
     validateSecretName(name);
     const v = await this.backend.get(name);
     if (v === null) throw notFound(name, this.backend);
+    registerSecret(v);
     return v;
   }
 
@@ -176,7 +178,11 @@ export class SecretStore {
   /** Looks up many names at once (the launcher's batch). Missing names map to null. */
   async getMany(names: string[]): Promise<Map<string, string | null>> {
     const out = new Map<string, string | null>();
-    for (const n of names) out.set(n, await this.backend.get(validateSecretName(n)));
+    for (const n of names) {
+      const v = await this.backend.get(validateSecretName(n));
+      if (v !== null) registerSecret(v); // read values can never be printed (redact.ts)
+      out.set(n, v);
+    }
     return out;
   }
 }

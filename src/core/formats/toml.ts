@@ -6,27 +6,34 @@
  *
  * Edits are computed once per `toString()` against the original text:
  * - Keys and tables that are added or removed are our own line edits. toml-patch's `patch()` adds
- *   a new table as a dotted inline key at the top of the file (`mcp_servers."x" = {…}`), and when
- *   it removes a table it also removes the comment lines that follow it (which describe the next
+ *   a new table as a dotted inline key above the first table (`mcp_servers.x = {…}`), and when it
+ *   removes a table it also removes the comment lines that follow it (which describe the next
  *   table) and comments directly above it (tests/formats_test.ts pins both).
- * - Changed values of keys that stay (a string, an `args` array, an inline table) are left to
- *   toml-patch's `patch()`, which edits just that value (array items keep their comments).
- * - The result is parsed again and must equal the intended data, else toString() throws
- *   E_EDIT_UNSAFE and the file is left alone.
+ * - Changed values of keys that stay (a string, an `args` array, an inline table), and anything
+ *   inside an array of tables (`[[x]]`), are left to toml-patch's `patch()`, which edits just that
+ *   value (items of a multi-line array keep their comments).
+ * - The result is parsed again (smol-toml and toml-patch) and must equal the intended data, else
+ *   toString() throws E_EDIT_UNSAFE and the file is left alone.
  *
  * What an edit changes, exactly (everything else is kept byte for byte):
  * - Removing a table (`[mcp_servers.x]`, and every `[mcp_servers.x.*]` sub-table wherever it
- *   is): its header line through its last key's line (comments between its keys go with it), plus
- *   the blank lines right above the header; at the very top of the file the blank lines right
- *   below instead. Comment lines above the header or after its last key are kept.
- * - Removing a key: its line(s), trailing comment included. Comments above it are kept.
- * - Adding a table: appended after the last table of its parent (after `[mcp_servers.*]`'s last
- *   one and the comment lines glued under it), or at the end of the file, preceded by one blank
- *   line: `[mcp_servers.x]`, its keys, then a sub-table per nested map (`[mcp_servers.x.env]`).
- *   A map holding only maps gets no header of its own (`[mcp_servers.x]`, never `[mcp_servers]`).
- * - Adding a key to an existing table: a line after the table's last key, with its indentation.
+ *   is): its header line through its last key's line (comments between its keys go with it);
+ *   plus the blank lines right above the header if a blank line or the end of the file follows
+ *   (so that its neighbours stay one blank line apart); at the very top of the file, the blank
+ *   lines right below. Comment lines above the header or after its last key are kept.
+ * - Removing a key (`x = …`, `a.b = …`): its line(s), trailing comment included. Comments above
+ *   it are kept. A table that only existed through the removed keys or tables (no `[header]` of
+ *   its own, e.g. `mcp_servers` when its last server goes) disappears from the data as well.
+ * - Adding a table: after the last table of its parent (after the last `[mcp_servers.*]` and the
+ *   comment lines glued under it, unless they are glued to the next header too), where the
+ *   removed ones were if all of them went (a rename), else at the end of the file; preceded by
+ *   one blank line: `[mcp_servers.x]`, its keys, then a sub-table per nested map
+ *   (`[mcp_servers.x.env]`). A map holding only maps gets no header of its own.
+ * - Adding a key to an existing table: a line after the table's last key, with its indentation
+ *   (`a.k = v` after the last `a.…` line when the table is defined by dotted keys). Top-level
+ *   keys go after the last top-level key (or above the first table).
  * - Keys are bare when they can be (`A-Za-z0-9_-`), else quoted basic strings; strings are basic
- *   strings with escapes; lists and inner maps of lists are inline (`["-y", "pkg"]`, `{ a = 1 }`).
+ *   strings with escapes; lists and maps inside lists are inline (`["-y", "pkg"]`, `{ a = 1 }`).
  * - The line ending is the file's (CRLF stays CRLF); a missing final newline stays missing.
  */
 import { parse as tpParse, patch as tpPatch, TomlDocument } from "@decimalturn/toml-patch";
@@ -505,7 +512,11 @@ export function parseToml(text: string, file: string): {
     let out = applyTextEdits(text, writer.edits());
     let check = readBack(out, file);
     if (!deepEqual(check, target)) {
-      out = tpPatch(out, target);
+      try {
+        out = tpPatch(out, target);
+      } catch (err) {
+        throw unsafeEdit(file, `toml-patch: ${firstLine((err as Error).message)}`);
+      }
       check = readBack(out, file);
     }
     if (!deepEqual(check, target)) {

@@ -11,13 +11,20 @@
  * line ending):
  * - The lines of the edited entries, as the library prints them: a changed scalar keeps its
  *   quoting style; a changed map/list is edited member by member (unchanged members keep their
- *   lines); new members are printed with the file's indentation (detected: indent width, and
- *   whether `- ` items are indented under their key) at the end of their map or list.
+ *   lines; a list by its common head and tail, so removing item 2 of 5 touches only item 2); new
+ *   members are printed with the file's indentation (detected: the most common indent step, and
+ *   whether `- ` items are indented under their key) at the end of their map or list; new
+ *   strings among siblings that are all quoted the same way get those quotes.
+ * - A value replaced by one of another type takes over its comments; a null value with a
+ *   same-line comment (`mcpServers: # none yet`) filled with a list or map gets that comment on
+ *   a line of its own above the new items (as the library prints it).
  * - If the edit touches a line the library would print differently from the original (a
  *   different comment spacing, a folded string…), that line is written as the library prints it.
  * - A removed entry's lines go; comment lines right above it or right below its last line are
  *   kept (a comment inside it, between two of its lines, goes with it).
  * - New lines use the file's line ending; the final newline, or its absence, is kept.
+ * - A new multi-line string is a block scalar; one ending in a newline (`|+`) absorbs the blank
+ *   lines right after it, so those blank lines are removed to keep the value exact.
  * - An edit through an anchor that aliases elsewhere (`b: *d`) would change those too: toString()
  *   throws E_EDIT_UNSAFE (see below) rather than write it.
  * The result is parsed again and must equal the intended data, else toString() throws
