@@ -404,3 +404,18 @@ Deno.test("every built-in client: a sync from nothing creates a file the adapter
       "each adapter reads back what it wrote",
     );
   }));
+
+Deno.test("a client file that is not valid UTF-8 is left byte-for-byte untouched", () =>
+  withSandbox(async (sb) => {
+    await setup(sb);
+    const bytes = new Uint8Array([
+      ...new TextEncoder().encode('{"mcpServers": {}, "note": "caf'),
+      0xe9,
+      ...new TextEncoder().encode('"}\n'),
+    ]);
+    await Deno.writeFile(join(sb.home, ".cursor/mcp.json"), bytes);
+    const r = expectCode(await sync(sb, "--yes"), 1);
+    assert.match(r.stdout, /mcp\.json is not valid UTF-8; mcp-nexus left it untouched/);
+    assert.deepEqual(await Deno.readFile(join(sb.home, ".cursor/mcp.json")), bytes);
+    assert.match(await read(sb, ".codex/config.toml"), /\[mcp_servers\.plain\]/, "other clients still sync");
+  }));

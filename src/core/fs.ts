@@ -63,13 +63,25 @@ export async function resolveTarget(path: string): Promise<string> {
   });
 }
 
-/** Reads a UTF-8 file, or returns null if it does not exist. */
+/**
+ * Reads a UTF-8 file, or returns null if it does not exist. Invalid UTF-8 is an error, never silently
+ * replaced: text decoded with U+FFFD substitutes and written back would corrupt the user's file.
+ */
 export async function readTextIfExists(path: string): Promise<string | null> {
+  let bytes: Uint8Array;
   try {
-    return await Deno.readTextFile(path);
+    bytes = await Deno.readFile(path);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return null;
     throw err;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new NexusError("E_FILE_ENCODING", `${path} is not valid UTF-8; mcp-nexus left it untouched.`, {
+      hint: "Save it as UTF-8 in your editor, then run the command again.",
+      details: { file: path },
+    });
   }
 }
 

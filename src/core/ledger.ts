@@ -37,7 +37,9 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(
     value,
     (_k, v) =>
-      v && typeof v === "object" && !Array.isArray(v)
+      typeof v === "bigint" // TOML integers beyond 2^53
+        ? `${v}n`
+        : v && typeof v === "object" && !Array.isArray(v)
         ? Object.fromEntries(
           Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0),
         )
