@@ -40,8 +40,28 @@ Deno.test({
           ["secret", "backends", "--json"],
           ["secret", "set", "bad name", "--json"],
           ["schema"],
+          // the sync engine's outputs: plans, diffs (inline values masked), results, reports
+          ["sync", "--client", "cursor", "--client", "codex", "--dry-run"],
+          ["sync", "--client", "cursor", "--dry-run", "--secrets", "inline"],
+          ["sync", "--client", "cursor", "--dry-run", "--secrets", "inline", "--json"],
+          ["sync", "--client", "cursor", "--client", "codex", "--yes"],
+          ["sync", "--client", "cursor", "--client", "codex", "--yes", "--json"],
+          ["client", "list", "--json"],
+          ["backup", "list", "--json"],
+          ["import", "--client", "cursor", "--dry-run", "--json"],
+          ["doctor"],
+          ["doctor", "--json"],
+          ["run", "s1"], // the launcher: `echo x` prints x, the secret only reaches its env
+          ["run", "s1", "--bogus"],
+          ["check", "s1", "--timeout", "5"],
+          ["check", "s1", "--json", "--timeout", "5"],
         ]
       ) await run(args);
+      assert.equal(
+        seen.find((o) => o.startsWith("$ run s1\n"))?.split("\n")[1],
+        "x",
+        "the launcher really ran",
+      );
 
       const reveal = await sb.run(["secret", "get", "canary-secret", "--reveal"]);
       assert.equal(reveal.stdout.trim(), canary, "--reveal is the one place the value is printed");
@@ -50,6 +70,7 @@ Deno.test({
       const files = await walkFiles(sb.home);
       assert.ok(files.some((f) => f.endsWith("registry.json")));
       assert.ok(files.some((f) => f.endsWith("credential_keys.json")));
+      assert.ok(files.some((f) => f.endsWith("ledger.json")), "sync ran and wrote its ledger");
       for (const f of files) {
         const text = await Deno.readTextFile(f).catch(() => "");
         assert.ok(!text.includes(canary), `leaked into ${f}`);

@@ -65,3 +65,23 @@ Deno.test("NO_COLOR and non-TTY output carry no escape codes", () =>
     const r = await sb.run(["secret", "backends"], { env: { MCP_NEXUS_BACKEND: "env", FORCE_COLOR: "1" } });
     assert.ok(!(r.stdout + r.stderr).includes("\x1b["), "no ANSI escape codes");
   }));
+
+Deno.test({
+  name: "a reader that stops early (| head) ends the output quietly",
+  ignore: Deno.build.os === "windows",
+  fn: () =>
+    withSandbox(async (sb) => {
+      const { cliCommand } = await import("./helpers.ts");
+      const cmd = cliCommand().map((a) => `'${a}'`).join(" ");
+      const out = await new Deno.Command("bash", {
+        args: ["-c", `${cmd} schema | head -c 10; echo "status=\${PIPESTATUS[0]}"`],
+        env: sb.env,
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.equal(stderr, "", stderr);
+      assert.match(new TextDecoder().decode(out.stdout), /status=0/);
+    }),
+});

@@ -1,7 +1,7 @@
 /** `mcp-nexus secret …`: store, list and remove secrets in the OS keychain (names only in output). */
 import type { Command } from "@commander-js/extra-typings";
 import { action, type Ctx } from "./context.ts";
-import { table } from "../core/output.ts";
+import { table, writeAll } from "../core/output.ts";
 import type { SecretStore } from "../core/secrets.ts";
 import { openSecretStore } from "./store.ts";
 import { ExitCode } from "../core/errors.ts";
@@ -54,7 +54,7 @@ export function registerSecret(program: Command): void {
         const text = ctx.out.json
           ? JSON.stringify({ name, backend: s.backend.id, value }) + "\n"
           : value + "\n";
-        Deno.stdout.writeSync(new TextEncoder().encode(text));
+        writeAll(Deno.stdout, new TextEncoder().encode(text));
         return;
       }
       ctx.out.result(

@@ -17,11 +17,21 @@ export interface OutputOptions {
 
 const enc = new TextEncoder();
 
+/** Writes all of `bytes` (writeSync may take only part); a reader that went away (`| head`) ends us quietly. */
+export function writeAll(stream: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void {
+  try {
+    for (let done = 0; done < bytes.length;) done += stream.writeSync(bytes.subarray(done));
+  } catch (err) {
+    if (err instanceof Deno.errors.BrokenPipe) Deno.exit(0);
+    throw err;
+  }
+}
+
 export function writeOut(text: string): void {
-  Deno.stdout.writeSync(enc.encode(redact(text)));
+  writeAll(Deno.stdout, enc.encode(redact(text)));
 }
 export function writeErr(text: string): void {
-  Deno.stderr.writeSync(enc.encode(redact(text)));
+  writeAll(Deno.stderr, enc.encode(redact(text)));
 }
 
 export function colorEnabled(flag: boolean | undefined, stream: "stdout" | "stderr" = "stdout"): boolean {
