@@ -419,3 +419,50 @@ Deno.test("a client file that is not valid UTF-8 is left byte-for-byte untouched
     assert.deepEqual(await Deno.readFile(join(sb.home, ".cursor/mcp.json")), bytes);
     assert.match(await read(sb, ".codex/config.toml"), /\[mcp_servers\.plain\]/, "other clients still sync");
   }));
+
+Deno.test("a third-party client plugin from settings.plugins is listed and synced; unknown --client ids are refused", () =>
+  withSandbox(async (sb) => {
+    await setup(sb);
+    const plugin = `
+export default {
+  id: "my-client",
+  name: "My Client",
+  format: "json",
+  paths: (ctx) => [ctx.home + "/.my-client/servers.json"],
+  serversPath: ["servers"],
+  transports: ["stdio"],
+  render: (_name, s) => ({ cmd: [s.command, ...s.args], env: s.env }),
+  parse: (_name, e) => e && Array.isArray(e.cmd) ? { transport: "stdio", command: e.cmd[0], args: e.cmd.slice(1), env: e.env ?? {} } : null,
+  detect: (ctx) => ctx.exists(ctx.home + "/.my-client"),
+};
+`;
+    await Deno.writeTextFile(join(sb.nexusHome, "my-client.plugin.js"), plugin);
+    const regPath = join(sb.nexusHome, "registry.json");
+    const reg = JSON.parse(await Deno.readTextFile(regPath));
+    reg.settings = { plugins: ["./my-client.plugin.js"] };
+    await Deno.writeTextFile(regPath, JSON.stringify(reg));
+
+    const list = await sb.json<{ clients: { id: string; detected: boolean }[] }>(["client", "list"], {
+      env: ENV,
+    });
+    assert.equal(
+      list.data.clients.find((c) => c.id === "my-client")?.detected,
+      false,
+      "listed, not detected yet",
+    );
+    expectCode(await sb.run(["sync", "--client", "my-client", "--yes"], { env: ENV }), 0);
+    const written = JSON.parse(await read(sb, ".my-client/servers.json"));
+    assert.deepEqual(written.servers.plain.cmd, ["npx", "-y", "@modelcontextprotocol/server-everything"]);
+    expectCode(
+      await sb.run(["server", "add", "only-mine", "--client", "my-client", "--", "echo"], { env: ENV }),
+      0,
+    );
+
+    const bad = expectCode(
+      await sb.run(["server", "add", "typo", "--client", "curser", "--", "echo"], { env: ENV }),
+      2,
+    );
+    assert.match(bad.stderr, /curser/);
+    assert.match(bad.stderr, /cursor/, "the valid ids are listed");
+    expectCode(await sb.run(["sync", "--client", "curser", "--dry-run"], { env: ENV }), 2);
+  }));

@@ -13,7 +13,7 @@ export function registerDoctor(program: Command): void {
     .action(action(async (ctx) => {
       const [{ listClients }, { makePathContext }, reg, { runDoctor }, { selectBackend }, { selfCommand }] =
         await Promise.all([
-          import("../plugins/clients/mod.ts"),
+          import("./clients.ts").then((m) => m.clients()),
           import("../core/client_context.ts"),
           import("../core/registry.ts"),
           import("../core/doctor.ts"),

@@ -80,7 +80,7 @@ export function registerImport(program: Command): void {
     .action(action(async (ctx, opts) => {
       const [{ listClients, getClient }, { makePathContext }, reg, sync, ledgerMod, { convertClientServer }] =
         await Promise.all([
-          import("../plugins/clients/mod.ts"),
+          import("./clients.ts").then((m) => m.clients()),
           import("../core/client_context.ts"),
           import("../core/registry.ts"),
           import("../core/sync.ts"),
@@ -300,7 +300,7 @@ async function readDesktopApp(): Promise<Array<{ name: string; def: Record<strin
 /** `adopt SERVER --client X`: the client's version goes into the registry and becomes ours again. */
 export async function adoptEntry(ctx: Ctx, server: string, clientId: string) {
   const [{ getClient }, { makePathContext }, reg, ledgerMod, { convertClientServer }] = await Promise.all([
-    import("../plugins/clients/mod.ts"),
+    import("./clients.ts").then((m) => m.clients()),
     import("../core/client_context.ts"),
     import("../core/registry.ts"),
     import("../core/ledger.ts"),

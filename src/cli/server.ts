@@ -157,7 +157,10 @@ Examples:
         });
       }
       if (opts.description) def.description = opts.description;
-      if (opts.client.length) def.clients = [...new Set(opts.client)];
+      if (opts.client.length) {
+        const { resolveClientIds } = await import("./clients.ts");
+        def.clients = (await resolveClientIds(opts.client)).map((a) => a.id);
+      }
       if (!opts.allowPlaintext) {
         await refusePlaintext({
           env,
@@ -235,6 +238,7 @@ Examples:
       .option("--client <id>", `${verb} it only for this client (repeatable)`, collect, [])
       .action(action(async (ctx, name: string, opts: { client: string[] }) => {
         const r = await reg();
+        if (opts.client.length) await (await import("./clients.ts")).resolveClientIds(opts.client);
         const s = await r.updateRegistry((data) => {
           const s = r.getServer(data, name);
           if (!opts.client.length) s.enabled = verb === "enable";

@@ -7,15 +7,17 @@ import type { FilePlan } from "../core/sync.ts";
 import type { ServerDef } from "../core/registry.ts";
 
 async function engine(ctx: Ctx, clientIds: string[]) {
-  const [{ listClients, getClient }, { makePathContext }, reg] = await Promise.all([
-    import("../plugins/clients/mod.ts"),
+  const [{ clients }, { makePathContext }, reg] = await Promise.all([
+    import("./clients.ts"),
     import("../core/client_context.ts"),
     import("../core/registry.ts"),
   ]);
   reg.allowNexusHome();
+  const registry = await reg.loadRegistry();
+  const { listClients, getClient } = await clients(registry);
   const adapters = clientIds.length ? [...new Set(clientIds)].map((id) => getClient(id)) : listClients();
   void ctx;
-  return { adapters, pathCtx: makePathContext(), registry: await reg.loadRegistry() };
+  return { adapters, pathCtx: makePathContext(), registry };
 }
 
 /** The masked diff: what changes in which file. */
@@ -201,7 +203,7 @@ Examples:
     "Each client: detected or not, its config file, servers we manage there",
   )
     .action(action(async (ctx) => {
-      const { listClients } = await import("../plugins/clients/mod.ts");
+      const { listClients } = await (await import("./clients.ts")).clients();
       const { makePathContext } = await import("../core/client_context.ts");
       const { clientPath } = await import("../core/sync.ts");
       const { loadLedger } = await import("../core/ledger.ts");

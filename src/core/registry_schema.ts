@@ -78,6 +78,10 @@ export const Registry = z.object({
     secretBackend: z.string().optional().describe(
       "auto, libsecret, macos-keychain, windows-credential-manager or env.",
     ),
+    plugins: z.array(z.string().min(1)).optional().describe(
+      "Third-party client adapter modules: paths (relative to this file) or file:/https: URLs, each with a " +
+        "default export implementing ClientAdapter.",
+    ),
   }).strict().default({}),
   servers: z.record(
     z.string().regex(SERVER_NAME_RE, "server names are 1–64 letters, digits, '_' or '-'"),
