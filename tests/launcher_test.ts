@@ -453,13 +453,14 @@ Deno.test({
 });
 
 Deno.test({
-  name: "run: a remote server is refused with what to do; usage errors are exit 2",
+  name:
+    "run: a remote server on a host outside the permission set is refused, naming it; usage errors are exit 2",
   fn: () =>
     withSandbox(async (sb) => {
       await addServer(sb, "remote", ["--url", "https://example.com/mcp"]);
       const r = await spawnLauncher(sb, "remote").done;
       assert.equal(r.code, 2);
-      assert.match(r.stderr, /'remote' is a remote \(http\) server.*mcp-nexus check remote/);
+      assert.match(r.stderr, /Server 'remote': mcp-nexus may not connect to example\.com/);
       expectCode(await sb.run(["run"]), 2);
       expectCode(await sb.run(["run", "a", "b"]), 2);
       expectCode(await sb.run(["run", "bad name!"]), 2);

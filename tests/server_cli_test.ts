@@ -115,7 +115,10 @@ Deno.test("invalid servers and references exit 2, name the field, and change not
         ["server", "add", "bad", "--", "npx", "server", "--api-key", "ghp_abcdefghijklmnopqrstuvwxyz0123"],
         /looks like a secret/,
       ],
-      [["server", "disable", "ok", "--client", "Not Valid"], /Unknown client .Not Valid.*\n.*claude-code, cursor/],
+      [
+        ["server", "disable", "ok", "--client", "Not Valid"],
+        /Unknown client .Not Valid.*\n.*claude-code, cursor/,
+      ],
     ];
     for (const [args, re] of cases) {
       const r = expectCode(await sb.run(args), 2);

@@ -94,7 +94,27 @@ export async function runCommand(argv: string[]): Promise<number> {
         hint: "Server names are 1–64 letters, digits, '_' or '-' (see: mcp-nexus server list).",
       });
     }
-    const { def, setting } = await loadLaunchDef(name);
+    let loaded;
+    try {
+      loaded = await loadLaunchDef(name);
+    } catch (err) {
+      if ((err as { code?: string }).code !== "E_NOT_STDIO") throw err;
+      // a remote server: bridge stdio to it (loaded only on this path)
+      const bridge: typeof import("../core/bridge.ts") = await import(
+        new URL("../core/bridge.ts", import.meta.url).href
+      );
+      const { loadRegistry, getServer } = await import(
+        new URL("../core/registry.ts", import.meta.url).href
+      ) as typeof import("../core/registry.ts");
+      const data = await loadRegistry();
+      const server = getServer(data, name);
+      if (server.transport === "stdio") throw err;
+      return await bridge.bridgeRemote(name, server, {
+        backendFlag: args.backend,
+        setting: data.settings.secretBackend,
+      });
+    }
+    const { def, setting } = loaded;
     const plan = await resolveLaunch(name, def, { backendFlag: args.backend, setting });
     return await launch(plan);
   } catch (err) {

@@ -21,6 +21,7 @@ import { nexusHome } from "./paths.ts";
 import { collectReferences, parseValue, renderValue } from "./references.ts";
 import { isEnabledFor, type RegistryData, type ServerDef } from "./registry.ts";
 import { launcherEntry } from "./launcher_command.ts";
+import { bridgeable } from "./bridge_check.ts";
 import { envVarFor } from "./secrets.ts";
 import type { ConfigDocument } from "./formats/mod.ts";
 
@@ -108,7 +109,15 @@ async function desiredEntry(
   opts: SyncOptions,
   notes: string[],
 ): Promise<{ entry: Record<string, unknown>; inline: boolean } | { skip: Skipped }> {
+  const refs = collectReferences(server, name);
+  const bridge = () => ({ transport: "stdio" as const, ...launcherEntry(name), env: {} });
   if (!adapter.transports.includes(server.transport)) {
+    if (server.transport !== "stdio" && adapter.transports.includes("stdio") && bridgeable(server.url)) {
+      notes.push(
+        `${name}: ${adapter.name} takes stdio servers only; it reaches ${server.url} through mcp-nexus run.`,
+      );
+      return { entry: adapter.render(name, bridge()), inline: false };
+    }
     return {
       skip: {
         server: name,
@@ -121,7 +130,6 @@ async function desiredEntry(
       },
     };
   }
-  const refs = collectReferences(server, name);
   let cs: ClientServer;
   let inline = false;
   if (refs.length > 0 && opts.secrets === "inline") {
@@ -156,6 +164,10 @@ async function desiredEntry(
     if (
       !interpolate || refs.some((r) => r.field === "url") || (wholeOnly && !refs.every((r) => fits(r.field)))
     ) {
+      if (adapter.transports.includes("stdio") && bridgeable(server.url)) {
+        // the launcher bridges stdio to the server; the secret headers live only in its memory
+        return { entry: adapter.render(name, bridge()), inline: false };
+      }
       return {
         skip: {
           server: name,
@@ -163,7 +175,7 @@ async function desiredEntry(
           reason: `its ${
             refs.map((r) => r.field).join(", ")
           } hold secrets and ${adapter.name} cannot read them from ` +
-            `its environment; use --secrets inline to write the value (0600), or add it in the client's settings`,
+            `its environment; use --secrets inline to write the value (0600), or add it in the client's settings (mcp-nexus can bridge only to hosts in its permission set)`,
         },
       };
     }
