@@ -136,3 +136,19 @@ Deno.test("only src/core/fs.ts writes files (the one write module)", async () =>
   await walk(join(REPO, "src"));
   assert.deepEqual(offenders, [], "file writes must go through src/core/fs.ts");
 });
+
+Deno.test({
+  name: "a relative symlink inside a symlinked directory is followed from where it really is",
+  ignore: !posix,
+  async fn() {
+    const d = await tmp();
+    await Deno.mkdir(join(d, "dotfiles", "codex"), { recursive: true });
+    await Deno.mkdir(join(d, "dotfiles", "shared"));
+    await Deno.writeTextFile(join(d, "dotfiles", "shared", "config.toml"), "old");
+    await Deno.symlink("dotfiles/codex", join(d, ".codex"));
+    await Deno.symlink("../shared/config.toml", join(d, "dotfiles", "codex", "config.toml"));
+    await writeFileAtomic(join(d, ".codex", "config.toml"), "new");
+    assert.equal(await Deno.readTextFile(join(d, "dotfiles", "shared", "config.toml")), "new");
+    await assert.rejects(() => Deno.stat(join(d, "shared")), Deno.errors.NotFound);
+  },
+});

@@ -139,11 +139,36 @@ Deno.test({
           },
           enabled: true,
           enabledClients: ["claude-code", "cursor"],
+        }, {
+          name: "GitHub Server",
+          transport: {
+            type: "stdio",
+            command: "npx",
+            args: ["-y", "gh"],
+            env: { GITHUB_PERSONAL_ACCESS_TOKEN: TOKEN },
+          },
+          enabled: true,
+        }, {
+          name: "Linear",
+          transport: {
+            type: "sse",
+            url: "https://mcp.linear.app/sse",
+            headers: { Authorization: "Bearer lin_api_0123456789abcdefghij" },
+          },
         }],
       });
-      const r = await sb.json<{ added: string[] }>(["import", "--client", "cursor"]);
+      const r = await sb.json<{ added: string[]; secretsStored: string[] }>(["import", "--client", "cursor"]);
       assert.equal(r.code, 0);
-      assert.deepEqual(r.data.added, ["filesystem"]);
+      assert.deepEqual(r.data.added, ["filesystem", "GitHub-Server", "Linear"]);
+      assert.deepEqual(r.data.secretsStored.sort(), [
+        "github-server.github-personal-access-token",
+        "linear.authorization",
+      ]);
+      const registry = await Deno.readTextFile(join(sb.nexusHome, "registry.json"));
+      assert.ok(
+        !registry.includes(TOKEN) && !registry.includes("lin_api_"),
+        "the desktop app's plaintext went to the keychain",
+      );
       const s =
         (await sb.json<{ env: Record<string, string>; clients: string[] }>(["server", "show", "filesystem"]))
           .data;
@@ -195,3 +220,41 @@ Deno.test("doctor: unparsable file, drift, missing runtime and missing secret, e
       assert.ok(!(await Deno.readTextFile(f)).includes("value-present"));
     }
   }));
+
+Deno.test({
+  name: "import: names no server may have are made valid; launcher entries of any install are not servers",
+  ...linux,
+  fn: () =>
+    withSandbox(async (sb) => {
+      await write(sb, ".claude.json", {
+        mcpServers: {
+          "github.com/upstash/context7-mcp": {
+            type: "stdio",
+            command: "npx",
+            args: ["-y", "@upstash/context7-mcp"],
+            env: {},
+          },
+          "old-launcher": {
+            type: "stdio",
+            command: "/opt/old/mcp-nexus",
+            args: ["run", "old-launcher"],
+            env: {},
+          },
+          "src-launcher": {
+            type: "stdio",
+            command: "/usr/bin/deno",
+            args: ["run", "-P=nexus", "/x/main.ts", "run", "src-launcher"],
+            env: {},
+          },
+        },
+      });
+      const r = await sb.json<{ added: string[] }>(["import", "--client", "claude-code"]);
+      assert.equal(r.code, 0, JSON.stringify(r.data));
+      assert.deepEqual(r.data.added, ["context7-mcp"]);
+      expectCode(await sb.run(["server", "list"]), 0); // the registry is still valid
+      expectCode(await sb.run(["sync", "--client", "claude-code", "--yes"]), 0);
+      const servers = JSON.parse(await Deno.readTextFile(join(sb.home, ".claude.json"))).mcpServers;
+      assert.deepEqual(Object.keys(servers).sort(), ["context7-mcp", "old-launcher", "src-launcher"]);
+      assert.deepEqual(servers["context7-mcp"].args, ["-y", "@upstash/context7-mcp"]);
+    }),
+});

@@ -73,3 +73,12 @@ Deno.test("resolveServer: one batch, values substituted, missing secrets named w
     },
   );
 });
+
+Deno.test("the redactor also masks a secret as JSON escapes it", async () => {
+  const { registerSecret, redact } = await import("../src/core/redact.ts");
+  const v = 'Pa"ss\\word-12345\tx';
+  registerSecret(v);
+  const out = redact(JSON.stringify({ stderr: `failed with ${v}` }));
+  assert.ok(!out.includes(JSON.stringify(v).slice(1, -1)) && !out.includes(v), out);
+  assert.match(out, /••••••/);
+});

@@ -115,6 +115,8 @@ Deno.test("invalid servers and references exit 2, name the field, and change not
         ["server", "add", "bad", "--", "npx", "server", "--api-key", "ghp_abcdefghijklmnopqrstuvwxyz0123"],
         /looks like a secret/,
       ],
+      [["server", "add", "bad", "--", "npx", "pkg", "--token", "abcdef1234567890xyz"], /looks like a secret/],
+      [["server", "add", "bad", "--", "npx", "pkg", "--api-key=abcdef1234567890xyz"], /looks like a secret/],
       [
         ["server", "disable", "ok", "--client", "Not Valid"],
         /Unknown client .Not Valid.*\n.*claude-code, cursor/,

@@ -466,3 +466,71 @@ export default {
     assert.match(bad.stderr, /cursor/, "the valid ids are listed");
     expectCode(await sb.run(["sync", "--client", "curser", "--dry-run"], { env: ENV }), 2);
   }));
+
+Deno.test("diffs mask env and header values already in a file, even ones no heuristic calls secret", () =>
+  withSandbox(async (sb) => {
+    await setup(sb);
+    const env = { ...ENV, MCP_NEXUS_SECRET_DB_CONN: "postgres://admin:Tr0ub4dor3@db.internal/prod" };
+    expectCode(
+      await sb.run([
+        "server",
+        "add",
+        "db",
+        "--env",
+        "DATABASE_URL=${keychain:db-conn}",
+        "--",
+        "npx",
+        "db-mcp",
+      ], { env }),
+      0,
+    );
+    expectCode(await sb.run(["sync", "--client", "cursor", "--secrets", "inline", "--yes"], { env }), 0);
+    for (const args of [["--dry-run"], ["--dry-run", "--json"], ["--yes"]]) {
+      const r = await sb.run(["sync", "--client", "cursor", ...args], { env: ENV });
+      assert.ok(!r.stdout.includes("Tr0ub4dor3") && !r.stderr.includes("Tr0ub4dor3"), `${args}: ${r.stdout}`);
+    }
+    assert.match(JSON.parse(await read(sb, ".cursor/mcp.json")).mcpServers.db.args.join(" "), /run db$/);
+  }));
+
+Deno.test("server names that are Object.prototype keys are ordinary names", () =>
+  withSandbox(async (sb) => {
+    await setup(sb);
+    const claude = JSON.parse(await read(sb, ".claude.json"));
+    claude.mcpServers.constructor = { type: "stdio", command: "mine", args: [], env: {} };
+    await Deno.writeTextFile(join(sb.home, ".claude.json"), JSON.stringify(claude));
+    expectCode(await sb.run(["server", "add", "constructor", "--", "echo", "ours"], { env: ENV }), 0);
+    const r = expectCode(
+      await sb.run(["sync", "--client", "claude-code", "--yes", "--force"], { env: ENV }),
+      5,
+    );
+    assert.match(
+      r.stdout,
+      /constructor: Claude Code already has a server 'constructor' that mcp-nexus did not write/,
+    );
+    assert.equal(
+      JSON.parse(await read(sb, ".claude.json")).mcpServers.constructor.command,
+      "mine",
+      "--force never takes what is not ours",
+    );
+    expectCode(await sb.run(["server", "show", "toString"], { env: ENV }), 3);
+  }));
+
+Deno.test("Goose folds names to lower case: written under the key Goose uses; two names on one key conflict", () =>
+  withSandbox(async (sb) => {
+    expectCode(await sb.run(["server", "add", "GitHub", "--", "npx", "gh-mcp"], { env: ENV }), 0);
+    expectCode(await sb.run(["sync", "--client", "goose", "--yes"], { env: ENV }), 0);
+    const goose = await read(sb, ".config/goose/config.yaml");
+    assert.match(goose, /extensions:\n\s+github:\n/);
+    assert.doesNotMatch(goose, /\n\s+GitHub:\n/);
+    assert.match(
+      (await sb.run(["sync", "--client", "goose", "--yes"], { env: ENV })).stdout,
+      /0 file\(s\) changed/,
+    );
+    expectCode(await sb.run(["server", "add", "github", "--", "npx", "other"], { env: ENV }), 0);
+    const r = expectCode(await sb.run(["sync", "--client", "goose", "--yes"], { env: ENV }), 5);
+    assert.match(r.stdout, /github: Goose stores it under 'github', as it does 'GitHub'/);
+    expectCode(await sb.run(["server", "rm", "GitHub"], { env: ENV }), 0);
+    expectCode(await sb.run(["server", "rm", "github"], { env: ENV }), 0);
+    expectCode(await sb.run(["sync", "--client", "goose", "--yes"], { env: ENV }), 0);
+    assert.doesNotMatch(await read(sb, ".config/goose/config.yaml"), /github:/);
+  }));

@@ -6,6 +6,7 @@ import { NexusError, usageError } from "../core/errors.ts";
 import type { ClientAdapter, ClientServer } from "../core/clients.ts";
 import type { SecretStore } from "../core/secrets.ts";
 import { table } from "../core/output.ts";
+import { toServerName } from "../core/names.ts";
 import { openSecretStore } from "./store.ts";
 
 function secretStore(ctx: Ctx): Promise<SecretStore> {
@@ -37,19 +38,24 @@ function keychainSink(store: SecretStore, stored: string[], dryRun: boolean) {
   };
 }
 
-/** True if an entry is one of ours (a launcher entry). */
-async function isLauncher(cs: ClientServer): Promise<boolean> {
-  if (cs.transport !== "stdio") return false;
-  const { selfCommand } = await import("../core/launcher_command.ts");
-  const self = selfCommand();
-  return cs.command === self[0] && cs.args.includes("run") &&
-    cs.args.slice(0, self.length - 1).join("\0") === self.slice(1).join("\0");
+/**
+ * True if an entry is a launcher entry (ours, from this or any other install: a moved or upgraded
+ * binary still counts): `… run NAME` started by `mcp-nexus` itself, or by `deno` with a main.ts.
+ */
+function isLauncher(cs: ClientServer): boolean {
+  if (cs.transport !== "stdio" || cs.args.at(-2) !== "run") return false;
+  const program = cs.command.split(/[\\/]/).pop() ?? "";
+  return /^mcp-nexus(\.exe)?$/i.test(program) ||
+    (/^deno(\.exe)?$/i.test(program) && cs.args.some((a) => /(^|[\\/])main\.ts$/.test(a)));
 }
 
 interface Found {
   client: ClientAdapter;
   path: string;
+  /** The registry name (a valid server name made from `key`). */
   name: string;
+  /** The entry's name in the client file. */
+  key: string;
   entry: unknown;
   cs: ClientServer;
 }
@@ -99,7 +105,9 @@ export function registerImport(program: Command): void {
           const { path, entries } = await readClient(a, pathCtx);
           for (const [name, { entry }] of entries) {
             const cs = a.parse(name, entry);
-            if (cs && !(await isLauncher(cs))) found.push({ client: a, path, name, entry, cs });
+            if (cs && !isLauncher(cs)) {
+              found.push({ client: a, path, name: toServerName(name), key: name, entry, cs });
+            }
           }
         } catch (err) {
           errors.push({
@@ -153,7 +161,7 @@ export function registerImport(program: Command): void {
             }
             if (canon === target) {
               if (!added.includes(name)) same.push(`${name} (${f.client.id})`);
-              owned.push({ client: f.client.id, server: name, path: f.path, hash: entryHash(f.entry) });
+              owned.push({ client: f.client.id, server: f.key, path: f.path, hash: entryHash(f.entry) });
             } else {
               conflicts.push({
                 server: name,
@@ -168,7 +176,9 @@ export function registerImport(program: Command): void {
             same.push(`${d.name} (desktop app: a server of that name exists; not imported)`);
             continue;
           }
-          const parsed = Server.safeParse(d.def);
+          // the desktop app's values go through the same plaintext → keychain path as client entries
+          const { def } = await convertClientServer(d.name, d.cs, sink);
+          const parsed = Server.safeParse({ ...def, ...d.common });
           if (!parsed.success) {
             conflicts.push({
               server: d.name,
@@ -255,7 +265,9 @@ function toClientShape(s: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** The MCP Nexus desktop app's registry: ~/.mcp-nexus/config.json. */
-async function readDesktopApp(): Promise<Array<{ name: string; def: Record<string, unknown> }>> {
+async function readDesktopApp(): Promise<
+  Array<{ name: string; cs: ClientServer; common: Record<string, unknown> }>
+> {
   const { homeDir } = await import("../core/paths.ts");
   const { readTextIfExists } = await import("../core/fs.ts");
   const path = join(homeDir(), ".mcp-nexus", "config.json");
@@ -274,24 +286,31 @@ async function readDesktopApp(): Promise<Array<{ name: string; def: Record<strin
       },
     );
   }
-  const out: Array<{ name: string; def: Record<string, unknown> }> = [];
-  for (const s of data.servers ?? []) {
+  const strings = (v: unknown): string[] =>
+    Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+  const map = (v: unknown): Record<string, string> =>
+    v && typeof v === "object"
+      ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string"))
+      : {};
+  const out: Array<{ name: string; cs: ClientServer; common: Record<string, unknown> }> = [];
+  for (const s of Array.isArray(data.servers) ? data.servers : []) {
     const t = s.transport as Record<string, unknown> | undefined;
     if (typeof s.name !== "string" || !t) continue;
     const common = {
       enabled: s.enabled !== false,
       ...(typeof s.description === "string" ? { description: s.description } : {}),
-      ...(Array.isArray(s.enabledClients) && s.enabledClients.length ? { clients: s.enabledClients } : {}),
-      createdAt: typeof s.installedAt === "string" ? s.installedAt : undefined,
+      ...(strings(s.enabledClients).length ? { clients: strings(s.enabledClients) } : {}),
+      ...(typeof s.installedAt === "string" ? { createdAt: s.installedAt } : {}),
     };
-    const name = s.name.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^[-_]+/, "").slice(0, 64);
-    if (t.type === "stdio") {
+    const name = toServerName(s.name);
+    if (t.type === "stdio" && typeof t.command === "string") {
       out.push({
         name,
-        def: { transport: "stdio", command: t.command, args: t.args ?? [], env: t.env ?? {}, ...common },
+        common,
+        cs: { transport: "stdio", command: t.command, args: strings(t.args), env: map(t.env) },
       });
-    } else if (t.type === "sse") {
-      out.push({ name, def: { transport: "sse", url: t.url, headers: t.headers ?? {}, ...common } });
+    } else if (t.type === "sse" && typeof t.url === "string") {
+      out.push({ name, common, cs: { transport: "sse", url: t.url, headers: map(t.headers) } });
     }
   }
   return out;
@@ -319,7 +338,7 @@ export async function adoptEntry(ctx: Ctx, server: string, clientId: string) {
   if (!cs) {
     throw usageError("E_UNSUPPORTED", `${adapter.name}'s '${server}' is not an entry mcp-nexus understands.`);
   }
-  if (await isLauncher(cs)) {
+  if (isLauncher(cs)) {
     throw usageError(
       "E_NOTHING_TO_ADOPT",
       `${adapter.name}'s '${server}' is mcp-nexus's own launcher entry: nothing to adopt.`,

@@ -47,6 +47,22 @@ async function refusePlaintext(fields: Record<string, Record<string, string>>): 
   }
 }
 
+/**
+ * Arguments as key → value for the plaintext check: `--token VALUE` and `--token=VALUE` (argument i) are
+ * checked under the flag's name (`token_i`), any other argument under `args[i]`.
+ */
+function argPairs(args: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  args.forEach((a, i) => {
+    const eq = /^--?([A-Za-z][\w-]*)=(.*)$/s.exec(a);
+    const prev = i > 0 && /^--?[A-Za-z]/.test(args[i - 1]) && !args[i - 1].includes("=") ? args[i - 1] : "";
+    if (eq) out[`${eq[1]}_${i}`] = eq[2];
+    else if (prev && !a.startsWith("-")) out[`${prev.replace(/^-+/, "")}_${i}`] = a;
+    else out[`args[${i}]`] = a;
+  });
+  return out;
+}
+
 function target(s: ServerDef): string {
   return s.transport === "stdio" ? [s.command, ...s.args].join(" ") : s.url;
 }
@@ -165,7 +181,7 @@ Examples:
         await refusePlaintext({
           env,
           header: headers,
-          arg: Object.fromEntries(command.slice(1).map((a, i) => [`args[${i}]`, a])),
+          arg: argPairs(command.slice(1)),
         });
         if (opts.url) await refusePlaintext({ url: Object.fromEntries(new URL(opts.url).searchParams) });
       }
@@ -182,7 +198,7 @@ Examples:
       }
       const r = await reg();
       const replaced = await r.updateRegistry((data: RegistryData) => {
-        const existed = name in data.servers;
+        const existed = Object.hasOwn(data.servers, name);
         if (existed && !opts.replace) {
           throw usageError("E_EXISTS", `A server named '${name}' already exists.`, {
             hint: `Use --replace to overwrite it, or 'mcp-nexus server rm ${name}' first.`,

@@ -63,6 +63,12 @@ export interface ClientAdapter {
    * @default "map"
    */
   storage?: "map" | "array";
+  /**
+   * The key a server is stored under, when the client folds names (Goose lower-cases keys and strips
+   * whitespace). Used for every lookup and write; two servers that fold to one key are a conflict.
+   * @default the server's name
+   */
+  entryKey?: (name: string) => string;
   /** Transports the client's file can take. A server of another transport is skipped with a reason. */
   transports: Array<ClientServer["transport"]>;
   /** Renders a server into the client's entry shape. */

@@ -55,7 +55,8 @@ export async function resolveTarget(path: string): Promise<string> {
     }
     if (!info.isSymlink) return current;
     const link = await Deno.readLink(current);
-    current = isAbsolute(link) ? link : resolve(dirname(current), link);
+    // relative to the directory the link really sits in (which may itself be reached through a link)
+    current = isAbsolute(link) ? link : resolve(await Deno.realPath(dirname(current)), link);
   }
   throw new NexusError("E_SYMLINK_LOOP", `Too many symbolic links while resolving ${path}.`, {
     hint: "Fix the symlink loop, then run the command again.",

@@ -245,7 +245,7 @@ function isAbsolutePath(p: string): boolean {
 
 /**
  * The file `command` names: as given if it holds a path separator (relative to `cwd`), else the first
- * executable match in `PATH` (on Windows also trying each `PATHEXT` extension). Null if none.
+ * executable match in `PATH` (on Windows, a name without extension with each `PATHEXT` extension). Null if none.
  */
 export function findExecutable(
   command: string,
@@ -253,8 +253,10 @@ export function findExecutable(
 ): string | null {
   const cwd = opts.cwd ?? Deno.cwd();
   const within = (dir: string, file: string) => isAbsolutePath(file) ? file : joinPath(dir || ".", file);
+  // Windows, like cmd.exe: a name without an extension is tried only with the PATHEXT extensions (the
+  // extensionless `npx` beside `npx.cmd` is a shell script CreateProcess cannot start)
   const exts = IS_WINDOWS && !/\.[^\\/.]+$/.test(command)
-    ? ["", ...(opts.pathext ?? ".COM;.EXE;.BAT;.CMD").split(";").filter(Boolean)]
+    ? (opts.pathext ?? ".COM;.EXE;.BAT;.CMD").split(";").filter(Boolean)
     : [""];
   const candidates = (base: string) => exts.map((e) => base + e);
   if (command.includes("/") || (IS_WINDOWS && command.includes("\\"))) {

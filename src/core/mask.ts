@@ -2,6 +2,11 @@
 import { MASK, redact } from "./redact.ts";
 import { isPlaintextSecret, looksLikeSecretValue } from "./secret_detect.ts";
 
+/** Maps whose values are always masked in diffs (env vars and HTTP headers, in each client's spelling). */
+const SECRET_MAPS = new Set(["env", "envs", "environment", "headers", "http_headers"]);
+/** Values that are not secrets themselves: references, client interpolations (`${X}`, `{env:X}`), empty. */
+const PLACEHOLDER = /^(|\$\{[^}]+\}|\{env:[^}]+\}|keychain:\S+|(Bearer|Basic|token) \$\{[^}]+\})$/;
+
 /** A deep copy of a client entry with every secret-looking string masked. */
 export function maskEntry(value: unknown, key = ""): unknown {
   if (typeof value === "string") {
@@ -16,6 +21,15 @@ export function maskEntry(value: unknown, key = ""): unknown {
     });
   }
   if (value && typeof value === "object") {
+    if (SECRET_MAPS.has(key)) {
+      // env and header values may be secrets no heuristic recognises (a value already in a client
+      // file, a DATABASE_URL with a password): shown masked, except placeholders and references
+      return Object.fromEntries(
+        Object.entries(value).map((
+          [k, v],
+        ) => [k, typeof v === "string" && !PLACEHOLDER.test(v) ? MASK : maskEntry(v, k)]),
+      );
+    }
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskEntry(v, k)]));
   }
   return value;

@@ -49,3 +49,18 @@ export function validateServerName(name: string): string {
   }
   return name;
 }
+
+/**
+ * A valid server name made from a client's or a marketplace's name: `github.com/upstash/context7-mcp`
+ * → `context7-mcp`, `My Server.v2` → `My-Server-v2`. Valid names are returned as they are.
+ */
+export function toServerName(raw: string): string {
+  if (SERVER_NAME_RE.test(raw)) return raw;
+  const last = raw.split("/").filter(Boolean).pop() ?? raw;
+  const n = last.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/-{2,}/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(
+    0,
+    64,
+  )
+    .replace(/[-_]+$/, "");
+  return n || "server";
+}

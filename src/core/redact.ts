@@ -7,7 +7,11 @@ const known = new Set<string>();
 
 /** Remember a secret value so it can never be printed. Very short values are not masked. */
 export function registerSecret(value: string): void {
-  if (value.length >= 4) known.add(value);
+  if (value.length < 4) return;
+  known.add(value);
+  // the same value inside JSON output is escaped (quotes, backslashes, control characters)
+  const escaped = JSON.stringify(value).slice(1, -1);
+  if (escaped !== value) known.add(escaped);
 }
 
 export const MASK = "••••••";

@@ -85,6 +85,19 @@ export async function updateRegistry<T>(
   return await withLock(join(dirname(path), ".registry.lock"), async () => {
     const data = await loadRegistry(path);
     const result = await change(data);
+    // never save what we could not load again: a bad change fails here, the file stays as it was
+    const { Registry, formatIssues } = await import("./registry_schema.ts");
+    const check = Registry.safeParse(data);
+    if (!check.success) {
+      throw new NexusError(
+        "E_REGISTRY_INVALID",
+        `Refusing to save an invalid registry: ${formatIssues(check.error).join("; ")}.`,
+        {
+          hint: "Nothing was changed. This is a bug in mcp-nexus; please report it.",
+          details: { file: path },
+        },
+      );
+    }
     await saveRegistry(data, path);
     return result;
   }, { what: path });
@@ -98,7 +111,7 @@ export function allowNexusHome(): string {
 }
 
 export function getServer(data: RegistryData, name: string): ServerDef {
-  const s = data.servers[name];
+  const s = Object.hasOwn(data.servers, name) ? data.servers[name] : undefined;
   if (!s) {
     const names = Object.keys(data.servers);
     throw new NexusError("E_SERVER_NOT_FOUND", `No server named '${name}' in the registry.`, {

@@ -234,14 +234,28 @@ export async function planClient(
     const current = readEntries(doc, adapter);
     const owned = ledger.files[path]?.entries ?? {};
 
+    // keyed by the client's key for each server (its name, unless the client folds names)
     const desired = new Map<string, Record<string, unknown>>();
-    for (const name of Object.keys(registry.servers).sort()) {
-      const server = registry.servers[name];
-      if (!isEnabledFor(server, adapter.id)) continue;
-      const d = await desiredEntry(name, server, adapter, opts, plan.notes);
+    const keyOwner = new Map<string, string>();
+    for (const server of Object.keys(registry.servers).sort()) {
+      const def = registry.servers[server];
+      if (!isEnabledFor(def, adapter.id)) continue;
+      const key = adapter.entryKey?.(server) ?? server;
+      if (keyOwner.has(key)) {
+        plan.skipped.push({
+          server,
+          kind: "conflict",
+          reason: `${adapter.name} stores it under '${key}', as it does '${
+            keyOwner.get(key)
+          }'; rename one of them`,
+        });
+        continue;
+      }
+      keyOwner.set(key, server);
+      const d = await desiredEntry(server, def, adapter, opts, plan.notes);
       if ("skip" in d) plan.skipped.push(d.skip);
       else {
-        desired.set(name, d.entry);
+        desired.set(key, d.entry);
         if (d.inline) plan.holdsSecrets = true;
       }
     }
@@ -259,10 +273,10 @@ export async function planClient(
       }
       const curHash = entryHash(cur.entry);
       if (curHash === wantHash) {
-        if (owned[name]?.sha256 !== wantHash) plan.ledger[name] = wantHash; // identical: ours now
+        if (!Object.hasOwn(owned, name) || owned[name].sha256 !== wantHash) plan.ledger[name] = wantHash; // identical: ours now
         continue;
       }
-      if (!owned[name]) {
+      if (!Object.hasOwn(owned, name)) {
         plan.skipped.push({
           server: name,
           kind: "conflict",
@@ -285,7 +299,12 @@ export async function planClient(
       plan.ledger[name] = wantHash;
     }
     for (const [name, rec] of Object.entries(owned)) {
-      if (desired.has(name) || plan.skipped.some((s) => s.server === name && s.kind !== "unsupported")) {
+      if (
+        desired.has(name) ||
+        plan.skipped.some((s) =>
+          (adapter.entryKey?.(s.server) ?? s.server) === name && s.kind !== "unsupported"
+        )
+      ) {
         continue;
       }
       const cur = current.get(name);

@@ -39,6 +39,8 @@ export const goose: ClientAdapter = {
   format: "yaml",
   paths: (ctx) => [joiner(ctx)(configDir(ctx), "config.yaml")],
   serversPath: ["extensions"],
+  // Goose addresses extensions by name_to_key(name): lower-cased, whitespace removed
+  entryKey: (name) => name.toLowerCase().replace(/\s+/g, ""),
   transports: ["stdio", "http"],
   render(name, server) {
     if (server.transport === "stdio") {
