@@ -144,6 +144,12 @@ Deno.test({
       await writer.write(new TextEncoder().encode("acme\r"));
       await waitFor("(hidden): ");
       await writer.write(new TextEncoder().encode(typed + "\r"));
+      // install offers to sync; sync shows its diff and asks again before writing
+      await waitFor("Sync 'tenant-remote' to your AI clients now? [y/N] ");
+      await writer.write(new TextEncoder().encode("y\r"));
+      await waitFor("Apply these changes? [y/N] ");
+      assert.match(screen, /\+ tenant-remote:/);
+      await writer.write(new TextEncoder().encode("y\r"));
       await writer.close();
       for (let r = await reader.read(); !r.done; r = await reader.read()) screen += dec.decode(r.value);
       screen += await new Response(child.stderr).text();
@@ -156,6 +162,12 @@ Deno.test({
       assert.equal(t.url, "https://acme.example.com/mcp");
       assert.deepEqual(t.clients, ["cursor"]);
       assert.equal(await keychain(sb, "tenant-remote.token"), typed);
+      const cursor = JSON.parse(await Deno.readTextFile(`${sb.home}/.cursor/mcp.json`));
+      assert.equal(cursor.mcpServers["tenant-remote"].url, "https://acme.example.com/mcp");
+      assert.ok(
+        !JSON.stringify(cursor).includes(typed),
+        "the secret header is an env reference, not the value",
+      );
     }),
 });
 

@@ -557,7 +557,7 @@ Examples:
         if (!secrets.has(k)) secretsOut.push({ key: k, secret: inst.secretName(local, k), status: "kept" });
       }
       const replaced = await reg.updateRegistry((data) => {
-        const existed = local in data.servers;
+        const existed = Object.hasOwn(data.servers, local);
         if (existed && !opts.replace) {
           throw usageError("E_EXISTS", `A server named '${local}' already exists.`, {
             hint: "Use --as OTHER-NAME, or --replace to overwrite it.",
@@ -592,6 +592,28 @@ Examples:
             "Next: mcp-nexus sync   (writes it to your AI clients)",
           ].join("\n"),
       );
+      // on a terminal, offer to do that now: sync shows its diff and asks before it writes
+      if (!ctx.out.json && Deno.stdin.isTerminal() && Deno.stderr.isTerminal()) {
+        const { confirm } = await import("./prompt.ts");
+        if (await confirm(`Sync '${local}' to your AI clients now?`)) {
+          const { selfCommand } = await import("../core/launcher_command.ts");
+          const [cmd, ...pre] = selfCommand();
+          const clients = (opts.client as string[] | undefined ?? []).flatMap((c) => ["--client", c]);
+          const args = [
+            ...pre,
+            ...(ctx.backendFlag ? ["--backend", ctx.backendFlag] : []),
+            "sync",
+            ...clients,
+          ];
+          return (await new Deno.Command(cmd, {
+            args,
+            stdin: "inherit",
+            stdout: "inherit",
+            stderr: "inherit",
+          }).output())
+            .code;
+        }
+      }
     }));
 
   program.command("outdated").argument("[names...]", "servers to check (default: all from npm or PyPI)")

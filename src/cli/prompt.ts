@@ -48,3 +48,11 @@ export async function readSecretValue(name: string, forceStdin = false): Promise
   }
   return await readStdin();
 }
+
+/** Asks a yes/no question on the terminal (stderr); anything but y/yes, or no input, is no. */
+export async function confirm(question: string): Promise<boolean> {
+  writeErr(`${question} [y/N] `);
+  const buf = new Uint8Array(64);
+  const n = await Deno.stdin.read(buf);
+  return n !== null && /^y(es)?$/i.test(new TextDecoder().decode(buf.subarray(0, n)).trim());
+}

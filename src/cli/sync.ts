@@ -87,11 +87,7 @@ function exitFor(plans: FilePlan[]): number {
 }
 
 async function confirm(question: string): Promise<boolean> {
-  const { writeErr } = await import("../core/output.ts");
-  writeErr(`${question} [y/N] `);
-  const buf = new Uint8Array(64);
-  const n = await Deno.stdin.read(buf);
-  return n !== null && /^y(es)?$/i.test(new TextDecoder().decode(buf.subarray(0, n)).trim());
+  return (await import("./prompt.ts")).confirm(question);
 }
 
 async function secretResolver(ctx: Ctx) {
