@@ -8,52 +8,19 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { LauncherTransport } from "../src/core/mcp_check.ts";
-import { expectCode, REPO, walkFiles, withSandbox } from "./helpers.ts";
-
-const EVERYTHING = join(REPO, ".test-deps", "node_modules", ".bin", "mcp-server-everything");
+import { expectCode, walkFiles, withSandbox } from "./helpers.ts";
+import { startGatedEverything } from "./fixtures/gated_everything.ts";
 
 Deno.test({
   name: "run bridges stdio to a remote server with a secret header; sync writes it for stdio-only clients",
   ignore: Deno.build.os === "windows",
   fn: () =>
     withSandbox(async (sb) => {
-      const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-      const port = (probe.addr as Deno.NetAddr).port;
-      probe.close();
-      const server = new Deno.Command(EVERYTHING, {
-        args: ["streamableHttp"],
-        env: { PORT: String(port) },
-        stdin: "null",
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
       const secret = `bridge-canary-${crypto.randomUUID()}`;
-      let authorized = 0, refused = 0;
-      const gate = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
-        if (req.headers.get("authorization") !== `Bearer ${secret}`) {
-          refused++;
-          return new Response("no", { status: 401 });
-        }
-        authorized++;
-        const url = new URL(req.url);
-        return fetch(`http://127.0.0.1:${port}${url.pathname}${url.search}`, {
-          method: req.method,
-          headers: req.headers,
-          body: req.body,
-        });
-      });
+      const remote = await startGatedEverything(secret);
       try {
-        const reader = server.stderr.pipeThrough(new TextDecoderStream()).getReader();
-        for (let log = ""; !/listening/i.test(log);) {
-          const { value, done } = await reader.read();
-          if (done) throw new Error(`server-everything did not start: ${log}`);
-          log += value;
-        }
-        reader.releaseLock();
-        server.stderr.cancel().catch(() => {});
-
         const env = { MCP_NEXUS_BACKEND: "env", MCP_NEXUS_SECRET_REMOTE_TOKEN: secret };
-        const url = `http://127.0.0.1:${gate.addr.port}/mcp`;
+        const url = remote.url;
         expectCode(
           await sb.run([
             "server",
@@ -112,7 +79,10 @@ Deno.test({
         const echo = await client.callTool({ name: "echo", arguments: { message: "through the bridge" } });
         assert.match(JSON.stringify(echo.content), /through the bridge/);
         await client.close();
-        assert.ok(authorized > 0 && refused === 0, `authorized ${authorized}, refused ${refused}`);
+        assert.ok(
+          remote.authorized > 0 && remote.refused === 0,
+          `authorized ${remote.authorized}, refused ${remote.refused}`,
+        );
         assert.ok(!transport.stderr.includes(secret));
 
         // a wrong secret: the bridge reports the failure on stderr, without the value
@@ -124,15 +94,13 @@ Deno.test({
         const c2 = new Client({ name: "bridge-test", version: "1.0.0" });
         await assert.rejects(() => c2.connect(wrong));
         await c2.close().catch(() => {});
-        assert.ok(refused > 0);
+        assert.ok(remote.refused > 0);
         assert.ok(!wrong.stderr.includes("wrong-value-xyz"), wrong.stderr);
         for (const f of await walkFiles(sb.home)) {
           assert.ok(!(await Deno.readTextFile(f)).includes(secret), f);
         }
       } finally {
-        await gate.shutdown();
-        server.kill("SIGTERM");
-        await server.status;
+        await remote.close();
       }
     }),
 });

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { expectCode, HAS_SECRET_SERVICE, REPO, type Sandbox, withSandbox } from "./helpers.ts";
 import type { CheckResult } from "../src/core/mcp_check.ts";
+import { startGatedEverything } from "./fixtures/gated_everything.ts";
 
 const EVERYTHING = join(REPO, ".test-deps", "node_modules", ".bin", "mcp-server-everything");
 const linux = { ignore: Deno.build.os !== "linux" };
@@ -127,46 +128,14 @@ Deno.test({
   fn: () =>
     withSandbox(async (sb) => {
       await requireEverything();
-      const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-      const port = (probe.addr as Deno.NetAddr).port;
-      probe.close();
-      const server = new Deno.Command(EVERYTHING, {
-        args: ["streamableHttp"],
-        env: { PORT: String(port) },
-        stdin: "null",
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
+      // a real server behind a gate that lets through only requests with the resolved header
+      const secret = `canary-${crypto.randomUUID()}`;
+      const remote = await startGatedEverything(secret);
       try {
-        const reader = server.stderr.pipeThrough(new TextDecoderStream()).getReader();
-        let log = "";
-        while (!/listening/i.test(log)) {
-          const { value, done } = await reader.read();
-          if (done) throw new Error(`server-everything did not start: ${log}`);
-          log += value;
-        }
-        reader.releaseLock();
-        server.stderr.cancel().catch(() => {});
-
-        // in front of it, a gate that lets through only requests with the resolved header
-        const secret = `canary-${crypto.randomUUID()}`;
-        let authorized = 0;
-        const gate = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
-          if (req.headers.get("authorization") !== `Bearer ${secret}`) {
-            return new Response("no", { status: 401 });
-          }
-          authorized++;
-          const url = new URL(req.url);
-          return fetch(`http://127.0.0.1:${port}${url.pathname}${url.search}`, {
-            method: req.method,
-            headers: req.headers,
-            body: req.body,
-          });
-        });
         await add(sb, [
           "local",
           "--url",
-          `http://127.0.0.1:${gate.addr.port}/mcp`,
+          remote.url,
           "--header",
           "Authorization=Bearer ${keychain:tok}",
         ]);
@@ -183,12 +152,10 @@ Deno.test({
         assert.equal(far.ok, false);
         assert.equal(far.error?.code, "E_NET_NOT_ALLOWED");
         assert.match(far.error!.message, /may not connect to mcp\.example\.com/);
-        assert.ok(authorized > 0);
+        assert.ok(remote.authorized > 0);
         assert.ok(!JSON.stringify(r.data).includes(secret));
-        await gate.shutdown();
       } finally {
-        server.kill("SIGTERM");
-        await server.status;
+        await remote.close();
       }
     }),
 });

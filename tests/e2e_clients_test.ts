@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { expectCode, HAS_SECRET_SERVICE, REPO, walkFiles, withSandbox } from "./helpers.ts";
+import { expectCode, HAS_SECRET_SERVICE, REPO, type Sandbox, walkFiles, withSandbox } from "./helpers.ts";
 
 const BIN = join(REPO, ".test-deps", "node_modules", ".bin");
 const exists = (p: string) => {
@@ -19,6 +19,26 @@ const exists = (p: string) => {
 };
 const ready = Deno.build.os === "linux" &&
   ["claude", "codex", "mcp-server-everything"].every((b) => exists(join(BIN, b)));
+
+/** Runs a real client's CLI in the sandbox; returns what it printed (stdout and stderr, or one of them). */
+async function client(
+  sb: Sandbox,
+  env: Record<string, string>,
+  bin: string,
+  args: string[],
+  only?: "stdout",
+): Promise<string> {
+  const out = await new Deno.Command(join(BIN, bin), {
+    args,
+    env,
+    clearEnv: true,
+    cwd: sb.home,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return only ? text(out.stdout) : text(out.stdout) + text(out.stderr);
+}
 
 async function sha256(text: string): Promise<string> {
   const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
@@ -80,15 +100,7 @@ Deno.test({
       expectCode(await sb.run(["sync", "--client", "claude-code", "--client", "codex", "--yes"]), 0);
 
       const env = { ...sb.env, PATH: `${BIN}:${sb.env.PATH}` };
-      const claude = await new Deno.Command(join(BIN, "claude"), {
-        args: ["mcp", "list"],
-        env,
-        clearEnv: true,
-        cwd: sb.home,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const listed = new TextDecoder().decode(claude.stdout) + new TextDecoder().decode(claude.stderr);
+      const listed = await client(sb, env, "claude", ["mcp", "list"]);
       assert.match(listed, /everything: .*run everything.*✔ Connected/, listed);
       assert.match(
         listed,
@@ -97,15 +109,8 @@ Deno.test({
       );
       assert.ok(!listed.includes(canary));
 
-      const codex = await new Deno.Command(join(BIN, "codex"), {
-        args: ["mcp", "list", "--json"],
-        env,
-        clearEnv: true,
-        cwd: sb.home,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const servers = JSON.parse(new TextDecoder().decode(codex.stdout)) as Array<
+      const codexJson = await client(sb, env, "codex", ["mcp", "list", "--json"], "stdout");
+      const servers = JSON.parse(codexJson) as Array<
         { name: string; transport: { command: string; args: string[] } }
       >;
       const ev = servers.find((s) => s.name === "everything")!;
