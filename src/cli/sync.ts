@@ -6,7 +6,7 @@ import { table } from "../core/output.ts";
 import type { FilePlan } from "../core/sync.ts";
 import type { ServerDef } from "../core/registry.ts";
 
-async function engine(ctx: Ctx, clientIds: string[]) {
+async function engine(clientIds: string[]) {
   const [{ clients }, { makePathContext }, reg] = await Promise.all([
     import("./clients.ts"),
     import("../core/client_context.ts"),
@@ -16,7 +16,6 @@ async function engine(ctx: Ctx, clientIds: string[]) {
   const registry = await reg.loadRegistry();
   const { listClients, getClient } = await clients(registry);
   const adapters = clientIds.length ? [...new Set(clientIds)].map((id) => getClient(id)) : listClients();
-  void ctx;
   return { adapters, pathCtx: makePathContext(), registry };
 }
 
@@ -124,7 +123,7 @@ Examples:
       if (opts.secrets !== "launcher" && opts.secrets !== "inline") {
         throw usageError("E_USAGE", `--secrets ${opts.secrets}: expected launcher or inline.`);
       }
-      const { adapters, pathCtx, registry } = await engine(ctx, opts.client);
+      const { adapters, pathCtx, registry } = await engine(opts.client);
       const sync = await import("../core/sync.ts");
       const { maskEntry } = await import("../core/mask.ts");
       const syncOpts = {
