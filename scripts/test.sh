@@ -3,7 +3,7 @@
 #
 # On Linux it starts a private D-Bus session with an unlocked GNOME Keyring whose HOME is a temp dir,
 # so the libsecret backend is tested against a real Secret Service and never against the user's own
-# keychain. It ends with one plain line: "N passed, N failed".
+# keychain. It ends with one plain line: "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export NO_COLOR=1
@@ -40,14 +40,16 @@ else
   status=${PIPESTATUS[0]}
 fi
 
-# Deno's summary: "ok | 12 passed (3 steps) | 0 failed (2s)" or "FAILED | 10 passed | 2 failed (3s)"
+# Deno's summary: "ok | 12 passed (3 steps) | 0 failed | 1 ignored (2s)" or "FAILED | 10 passed | 2 failed (3s)"
 summary="$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$LOG" | tail -n 1)"
 passed="$(sed -n 's/.*| \([0-9]*\) passed.*/\1/p' <<<"$summary")"
 failed="$(sed -n 's/.*| \([0-9]*\) failed.*/\1/p' <<<"$summary")"
+skipped="$(sed -n 's/.*| \([0-9]*\) ignored.*/\1/p' <<<"$summary")"
 if [ -z "$passed" ]; then
   passed=0
   failed=$(( ${failed:-0} + 1 )) # the run broke before Deno summarised it
 fi
-echo "${passed} passed, ${failed:-0} failed"
+# Deno counts a test marked `ignore` as "ignored": CI's closing line calls it skipped (never hidden).
+echo "${passed} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 if [ "$status" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then exit "$status"; fi
 [ "${failed:-0}" -eq 0 ]
