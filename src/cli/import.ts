@@ -119,6 +119,7 @@ export function registerImport(program: Command): void {
       }
       const desktop = opts.desktopApp ? await readDesktopApp() : [];
       const store = await secretStore(ctx);
+      await store.preflight(); // a damaged keys index stops us before the keychain changes
       const secretsStored: string[] = [];
       const sink = keychainSink(store, secretsStored, !!opts.dryRun);
       const added: string[] = [];
@@ -126,7 +127,9 @@ export function registerImport(program: Command): void {
       const conflicts: Array<{ server: string; client: string; reason: string }> = [];
       const owned: Array<{ client: string; server: string; path: string; hash: string }> = [];
       const { canonicalJson, entryHash } = ledgerMod;
-      const { Server } = await import("../core/registry_schema.ts");
+      const { argReferenceWarnings } = await import("../core/arg_references.ts");
+      const argWarningsFor = new Map<string, import("../core/arg_references.ts").ArgReferenceWarning[]>();
+      const { Server, formatIssues } = await import("../core/registry_schema.ts");
       const { resolveServer } = await import("../core/references.ts");
 
       await reg.updateRegistry(async (data) => {
@@ -151,12 +154,15 @@ export function registerImport(program: Command): void {
                 conflicts.push({
                   server: name,
                   client: f.client.id,
-                  reason: "its entry is not a valid server definition",
+                  reason: `its entry is not a valid server definition (${
+                    formatIssues(parsed.error).join("; ")
+                  })`,
                 });
                 continue;
               }
               data.servers[name] = parsed.data;
               added.push(name);
+              argWarningsFor.set(name, argReferenceWarnings(name, parsed.data));
               target = canon;
             }
             if (canon === target) {
@@ -183,12 +189,13 @@ export function registerImport(program: Command): void {
             conflicts.push({
               server: d.name,
               client: "mcp-nexus-desktop",
-              reason: "not a valid server definition",
+              reason: `not a valid server definition (${formatIssues(parsed.error).join("; ")})`,
             });
             continue;
           }
           data.servers[d.name] = parsed.data;
           added.push(`${d.name}`);
+          argWarningsFor.set(d.name, argReferenceWarnings(d.name, parsed.data));
         }
         if (opts.dryRun) throw new DryRun();
       }).catch((err) => {
@@ -206,6 +213,8 @@ export function registerImport(program: Command): void {
           await ledgerMod.saveLedger(ledger);
         });
       }
+      const warnings = added.flatMap((n) => argWarningsFor.get(n) ?? []);
+      for (const w of warnings) ctx.out.warn(w.message);
       const result = {
         dryRun: !!opts.dryRun,
         added,
@@ -214,6 +223,7 @@ export function registerImport(program: Command): void {
         secretsStored,
         clientsRead: adapters.map((a) => a.id),
         errors,
+        warnings: warnings.map(({ field, secrets, command }) => ({ field, secrets, command })),
         next: added.length || owned.length ? "mcp-nexus sync" : undefined,
       };
       ctx.out.result(result, () => {
@@ -345,6 +355,7 @@ export async function adoptEntry(ctx: Ctx, server: string, clientId: string) {
     );
   }
   const store = await secretStore(ctx);
+  await store.preflight();
   const secretsStored: string[] = [];
   const { def } = await convertClientServer(server, cs, keychainSink(store, secretsStored, false));
   const { Server } = await import("../core/registry_schema.ts");

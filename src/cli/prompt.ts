@@ -2,7 +2,7 @@
  * Reading secret values: a hidden prompt on a terminal (no echo), or all of stdin when piped.
  * Values never come from argv.
  */
-import { ExitCode, NexusError } from "../core/errors.ts";
+import { ExitCode, NexusError, usageError } from "../core/errors.ts";
 import { writeErr } from "../core/output.ts";
 
 /** Reads a value without echoing it. The prompt goes to stderr. */
@@ -35,9 +35,21 @@ export async function promptHidden(prompt: string): Promise<string> {
   return chars.join("");
 }
 
-/** Reads all of stdin, dropping one trailing newline (`echo` adds one). */
+/**
+ * Reads all of stdin, dropping one trailing newline (`echo` adds one). The bytes must be valid UTF-8:
+ * a value is never stored with replacement characters in place of what was given.
+ */
 export async function readStdin(): Promise<string> {
-  const text = await new Response(Deno.stdin.readable).text();
+  const bytes = new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw usageError("E_INVALID_UTF8", "The value on stdin is not valid UTF-8 text: nothing stored.", {
+      hint:
+        'Pipe the value as UTF-8 text (e.g. printf %s "$VALUE" | …); for binary data, store it base64-encoded.',
+    });
+  }
   return text.replace(/\r?\n$/, "");
 }
 

@@ -8,6 +8,7 @@ import { ExitCode, toNexusError, usageError } from "../core/errors.ts";
 import { SERVER_NAME_RE } from "../core/names.ts";
 import { launch, loadLaunchDef, resolveLaunch } from "../core/launcher.ts";
 import { redact } from "../core/redact.ts";
+import { sanitizeTerminal } from "../core/sanitize.ts";
 
 const HELP = `Usage: mcp-nexus run [--backend <id>] <server>
 
@@ -65,11 +66,13 @@ export function parseRunArgs(argv: string[]): RunArgs {
 function report(err: unknown, json: boolean): number {
   const e = toNexusError(err);
   if (json) {
-    Deno.stdout.writeSync(enc.encode(redact(JSON.stringify({ error: e.toJSON() }, null, 2) + "\n")));
+    Deno.stdout.writeSync(
+      enc.encode(sanitizeTerminal(redact(JSON.stringify({ error: e.toJSON() }, null, 2) + "\n"))),
+    );
   } else {
     const message = e.message.replace(/:\n\s*/g, ": ").replace(/\n\s*/g, "; ");
     const line = `mcp-nexus run: error: ${message}${e.hint ? ` Fix: ${e.hint}` : ""}\n`;
-    Deno.stderr.writeSync(enc.encode(redact(line)));
+    Deno.stderr.writeSync(enc.encode(sanitizeTerminal(redact(line))));
   }
   return e.exitCode;
 }

@@ -24,43 +24,68 @@ function parsePairs(pairs: string[], kind: "env" | "header"): Record<string, str
   return out;
 }
 
-/** Refuses plaintext secrets on the command line: they belong in the keychain. */
-async function refusePlaintext(fields: Record<string, Record<string, string>>): Promise<void> {
-  const { isPlaintextSecret } = await import("../core/secret_detect.ts");
-  for (const [kind, map] of Object.entries(fields)) {
-    for (const [k, v] of Object.entries(map)) {
-      if (isPlaintextSecret(k, v)) {
-        const name = k.toLowerCase().replace(/_/g, "-");
-        throw usageError(
-          "E_PLAINTEXT_SECRET",
-          `--${kind} ${k}: the value looks like a secret; it was not saved.`,
-          {
-            hint:
-              `Store it in the keychain and refer to it: mcp-nexus secret set ${name}, then --${kind} ${k}='${
-                kind === "header" && /^authorization$/i.test(k) ? "Bearer " : ""
-              }\${keychain:${name}}'. If it is not a secret, add --allow-plaintext.`,
-            details: { field: `${kind}.${k}` },
-          },
-        );
-      }
+/** Refuses plaintext secrets on the command line (whole or embedded): they belong in the keychain. */
+async function refusePlaintext(
+  name: string,
+  def: { env: Record<string, string>; headers: Record<string, string>; args: string[]; url?: string },
+): Promise<void> {
+  const { findSecrets, findSecretsInArgs } = await import("../core/secret_detect.ts");
+  const found: Array<{ flag: string; field: string; key: string; whole: boolean }> = [];
+  for (const [k, v] of Object.entries(def.env)) {
+    const s = findSecrets(k, v);
+    if (s.length) {
+      found.push({
+        flag: `--env ${k}`,
+        field: `env.${k}`,
+        key: k,
+        whole: s[0].end - s[0].start === v.length,
+      });
     }
   }
-}
-
-/**
- * Arguments as key → value for the plaintext check: `--token VALUE` and `--token=VALUE` (argument i) are
- * checked under the flag's name (`token_i`), any other argument under `args[i]`.
- */
-function argPairs(args: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  args.forEach((a, i) => {
-    const eq = /^--?([A-Za-z][\w-]*)=(.*)$/s.exec(a);
-    const prev = i > 0 && /^--?[A-Za-z]/.test(args[i - 1]) && !args[i - 1].includes("=") ? args[i - 1] : "";
-    if (eq) out[`${eq[1]}_${i}`] = eq[2];
-    else if (prev && !a.startsWith("-")) out[`${prev.replace(/^-+/, "")}_${i}`] = a;
-    else out[`args[${i}]`] = a;
-  });
-  return out;
+  for (const [k, v] of Object.entries(def.headers)) {
+    const s = findSecrets(k, v);
+    if (s.length) {
+      found.push({
+        flag: `--header ${k}`,
+        field: `headers.${k}`,
+        key: k,
+        whole: s[0].end - s[0].start === v.length,
+      });
+    }
+  }
+  if (def.url) {
+    const s = findSecrets("", def.url);
+    if (s.length) found.push({ flag: "--url", field: "url", key: s[0].key || "url", whole: false });
+  }
+  for (const { index, key, spans } of findSecretsInArgs(def.args)) {
+    found.push({
+      flag: `argument ${index + 1} of the command`,
+      field: `args[${index}]`,
+      key: spans[0].key || key || `arg${index + 1}`,
+      whole: spans[0].end - spans[0].start === def.args[index].length,
+    });
+  }
+  if (!found.length) return;
+  const f = found[0];
+  const secret = `${name}.${f.key}`.toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/-+$/, "").slice(
+    0,
+    200,
+  );
+  const how = f.whole
+    ? `write ${f.field.startsWith("args") ? "the argument" : "the value"} as '\${keychain:${secret}}'`
+    : `write the secret part as \${keychain:${secret}} inside the value (e.g. postgres://user:\${keychain:${secret}}@host/db, KEY=\${keychain:${secret}})`;
+  throw usageError(
+    "E_PLAINTEXT_SECRET",
+    `${f.flag}: the value ${f.whole ? "looks like" : "holds"} a secret; nothing was saved.${
+      found.length > 1 ? ` (${found.length - 1} more: ${found.slice(1).map((x) => x.field).join(", ")})` : ""
+    }`,
+    {
+      hint:
+        `Store it in the keychain: mcp-nexus secret set ${secret} (it reads the value from a hidden prompt or stdin), ` +
+        `then ${how}. If it is not a secret, add --allow-plaintext.`,
+      details: { field: f.field, fields: found.map((x) => x.field) },
+    },
+  );
 }
 
 function target(s: ServerDef): string {
@@ -178,12 +203,7 @@ Examples:
         def.clients = (await resolveClientIds(opts.client)).map((a) => a.id);
       }
       if (!opts.allowPlaintext) {
-        await refusePlaintext({
-          env,
-          header: headers,
-          arg: argPairs(command.slice(1)),
-        });
-        if (opts.url) await refusePlaintext({ url: Object.fromEntries(new URL(opts.url).searchParams) });
+        await refusePlaintext(name, { env, headers, args: command.slice(1), url: opts.url });
       }
       const now = new Date().toISOString();
       def.createdAt = now;
@@ -209,8 +229,18 @@ Examples:
         return existed;
       });
       await warnMissingSecrets(ctx, name, parsed.data);
+      const { argReferenceWarnings } = await import("../core/arg_references.ts");
+      const argWarnings = argReferenceWarnings(name, parsed.data);
+      for (const w of argWarnings) ctx.out.warn(w.message);
       ctx.out.result(
-        { name, replaced, server: parsed.data },
+        {
+          name,
+          replaced,
+          server: parsed.data,
+          ...(argWarnings.length
+            ? { warnings: argWarnings.map(({ field, secrets, command }) => ({ field, secrets, command })) }
+            : {}),
+        },
         () => `${replaced ? "Replaced" : "Added"} server '${name}' (${parsed.data.transport}).`,
       );
     }));

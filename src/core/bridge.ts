@@ -12,6 +12,7 @@
 import { ExitCode } from "./errors.ts";
 import { bridgeable, notBridgeable } from "./bridge_check.ts";
 import { redact } from "./redact.ts";
+import { sanitizeTerminal } from "./sanitize.ts";
 import type { RemoteServerDef } from "./registry_schema.ts";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 
@@ -50,7 +51,9 @@ export async function bridgeRemote(
     if (failed) return;
     failed = true;
     const message = err instanceof Error ? err.message : String(err);
-    Deno.stderr.writeSync(new TextEncoder().encode(redact(`mcp-nexus run: ${name}: ${where}: ${message}\n`)));
+    Deno.stderr.writeSync(
+      new TextEncoder().encode(sanitizeTerminal(redact(`mcp-nexus run: ${name}: ${where}: ${message}\n`))),
+    );
     finish(ExitCode.FAILURE);
   };
   local.onmessage = (m: JSONRPCMessage) => void remote.send(m).catch(fail("sending to the server"));

@@ -10,7 +10,7 @@ import type { RegistryData } from "./registry.ts";
 import { fileMode, readTextIfExists } from "./fs.ts";
 import { keysIndexPath, nexusHome, registryPath } from "./paths.ts";
 import { collectReferences } from "./references.ts";
-import { isPlaintextSecret, looksLikeSecretValue } from "./secret_detect.ts";
+import { findSecrets, findSecretsInArgs } from "./secret_detect.ts";
 import { entryHash, type Ledger, loadLedger } from "./ledger.ts";
 import { backupsDir, listBackups } from "./backups.ts";
 import { clientPath, readEntries } from "./sync.ts";
@@ -44,19 +44,33 @@ const RUNTIME_HINTS: Record<string, string> = {
   bunx: "Install Bun (https://bun.sh).",
 };
 
-/** Secret-looking values in a client entry: `field` paths, never the values. */
+/** Keys whose values name an environment variable (Codex's `bearer_token_env_var`, `env_http_headers`…). */
+const VARIABLE_NAME_KEY = /(^|_)env_vars?$|^env_keys$/i;
+const VARIABLE_NAME_MAP = /^env_http_headers$/i;
+
+/**
+ * Plaintext secrets in a client entry, whole or embedded (`-e TOKEN=ghp_…`, `postgres://u:pw@…`):
+ * `field` paths, never the values. References, a client's interpolations and variable names are not.
+ */
 export function plaintextFields(entry: unknown, prefix = ""): string[] {
   const out: string[] = [];
-  const walk = (v: unknown, path: string, key: string) => {
+  const walk = (v: unknown, path: string, key: string, parent: string) => {
     if (typeof v === "string") {
-      if (looksLikeSecretValue(v) || isPlaintextSecret(key, v)) out.push(path);
+      if (VARIABLE_NAME_KEY.test(key) || VARIABLE_NAME_MAP.test(parent)) return;
+      if (findSecrets(key, v).length) out.push(path);
     } else if (Array.isArray(v)) {
-      v.forEach((x, i) => walk(x, `${path}[${i}]`, i > 0 ? String(v[i - 1]).replace(/^-+/, "") : ""));
+      const strings = v.map((x) => typeof x === "string" ? x : "");
+      const hits = new Set(findSecretsInArgs(strings).map((h) => h.index));
+      v.forEach((x, i) => {
+        if (typeof x === "string") {
+          if (hits.has(i) && !VARIABLE_NAME_KEY.test(key)) out.push(`${path}[${i}]`);
+        } else walk(x, `${path}[${i}]`, "", key);
+      });
     } else if (v && typeof v === "object") {
-      for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k, k);
+      for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k, k, key);
     }
   };
-  walk(entry, prefix, "");
+  walk(entry, prefix, "", "");
   return out;
 }
 

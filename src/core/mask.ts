@@ -1,6 +1,6 @@
 /** Masking for diffs and reports: secret-looking values are shown as •••••• (names stay visible). */
 import { MASK, redact } from "./redact.ts";
-import { isPlaintextSecret, looksLikeSecretValue } from "./secret_detect.ts";
+import { containsSecret, looksLikeSecretValue, maskSecrets } from "./secret_detect.ts";
 
 /** Maps whose values are always masked in diffs (env vars and HTTP headers, in each client's spelling). */
 const SECRET_MAPS = new Set(["env", "envs", "environment", "headers", "http_headers"]);
@@ -10,8 +10,9 @@ const PLACEHOLDER = /^(|\$\{[^}]+\}|\{env:[^}]+\}|keychain:\S+|(Bearer|Basic|tok
 /** A deep copy of a client entry with every secret-looking string masked. */
 export function maskEntry(value: unknown, key = ""): unknown {
   if (typeof value === "string") {
-    if (redact(value) !== value || looksLikeSecretValue(value) || isPlaintextSecret(key, value)) return MASK;
-    return value;
+    if (redact(value) !== value || looksLikeSecretValue(value)) return MASK;
+    // embedded secrets (`TOKEN=ghp_…`, `postgres://u:pw@…`) are masked in place; the rest stays readable
+    return containsSecret(key, value) ? maskSecrets(key, value, MASK) : value;
   }
   if (Array.isArray(value)) {
     // `--api-key VALUE`: the value after a secret-looking flag is masked too

@@ -4,10 +4,12 @@
  * - notes, progress and human error messages go to stderr;
  * - with `--json`, an error is `{"error": {code, message, hint?, details?}}` on stdout;
  * - colour only on a TTY, never with NO_COLOR set or `--no-color`;
- * - everything printed passes through the secret redactor;
+ * - everything printed passes through the secret redactor and the terminal sanitiser (sanitize.ts:
+ *   control sequences from files or marketplace answers never reach the terminal);
  * - the exit code says what happened (errors.ts, README).
  */
 import { redact } from "./redact.ts";
+import { sanitizeTerminal } from "./sanitize.ts";
 import { type NexusError, toNexusError } from "./errors.ts";
 
 export interface OutputOptions {
@@ -28,10 +30,14 @@ export function writeAll(stream: { writeSync(p: Uint8Array): number }, bytes: Ui
 }
 
 export function writeOut(text: string): void {
-  writeAll(Deno.stdout, enc.encode(redact(text)));
+  writeAll(Deno.stdout, enc.encode(sanitizeTerminal(redact(text))));
 }
 export function writeErr(text: string): void {
-  writeAll(Deno.stderr, enc.encode(redact(text)));
+  writeAll(Deno.stderr, enc.encode(sanitizeTerminal(redact(text))));
+}
+/** A terminal control of our own (`control`, e.g. a spinner's line clear), then sanitised `text`. */
+export function writeErrControl(control: string, text = ""): void {
+  writeAll(Deno.stderr, enc.encode(control + sanitizeTerminal(redact(text))));
 }
 
 export function colorEnabled(flag: boolean | undefined, stream: "stdout" | "stderr" = "stdout"): boolean {

@@ -15,6 +15,16 @@ const refString = z.string().superRefine((v, ctx) => {
   }
 });
 
+/** Control characters (CR, LF, ESC, NUL, DEL, C1): a header or env value holding one is refused. */
+// deno-lint-ignore no-control-regex
+export const CONTROL_CHAR_RE = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+
+/** A value for env, headers or url: references allowed, control characters (tab aside) refused. */
+const plainLine = (what: string) =>
+  refString.refine((v) => !CONTROL_CHAR_RE.test(v), {
+    message: `${what} must not contain control characters (CR, LF, ESC…): they would split or forge lines`,
+  });
+
 const clientList = z.array(
   z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "client ids are lower-case, like 'claude-code'"),
 );
@@ -48,7 +58,7 @@ export const StdioServer = z.object({
   args: z.array(refString).default([]),
   env: z.record(
     z.string().regex(ENV_KEY_RE, "environment variable names are letters, digits and '_'"),
-    refString,
+    plainLine("an environment value"),
   )
     .default({}),
   cwd: z.string().optional(),
@@ -57,7 +67,7 @@ export const StdioServer = z.object({
 
 export const RemoteServer = z.object({
   transport: z.enum(["http", "sse"]).describe("http = streamable HTTP; sse = the older HTTP+SSE transport."),
-  url: refString.refine((u) => {
+  url: plainLine("a URL").refine((u) => {
     try {
       const parsed = new URL(u.replace(/\$\{keychain:[^}]*\}|^keychain:.*/g, "x"));
       return parsed.protocol === "https:" || parsed.protocol === "http:";
@@ -65,7 +75,10 @@ export const RemoteServer = z.object({
       return false;
     }
   }, { message: "expected an http(s) URL" }),
-  headers: z.record(z.string().regex(HEADER_NAME_RE, "not a valid HTTP header name"), refString).default({}),
+  headers: z.record(
+    z.string().regex(HEADER_NAME_RE, "not a valid HTTP header name"),
+    plainLine("a header value"),
+  ).default({}),
   ...common,
 }).strict();
 

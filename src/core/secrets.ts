@@ -101,18 +101,26 @@ export async function readKeysIndex(path = keysIndexPath()): Promise<string[]> {
   return [...new Set(data as string[])].sort();
 }
 
-async function updateKeysIndex(
-  change: (names: Set<string>) => boolean,
+/**
+ * Changes the keys index under its lock. The index is read (and validated) first and `change` runs
+ * only once it is known good: a damaged index stops the command before anything in the keychain
+ * changes. `change` may do the keychain write itself; it returns whether the index must be written.
+ */
+async function updateKeysIndex<T>(
+  change: (names: Set<string>) => Promise<{ write: boolean; result: T }>,
   path = keysIndexPath(),
-): Promise<void> {
+): Promise<T> {
   allowWritesUnder(dirname(path));
-  await withLock(`${path}.lock`, async () => {
+  return await withLock(`${path}.lock`, async () => {
     const names = new Set(await readKeysIndex(path));
-    if (!change(names)) return;
-    await writeFileAtomic(path, JSON.stringify([...names].sort(), null, 2) + "\n", {
-      mode: 0o600,
-      privateDir: true,
-    });
+    const { write, result } = await change(names);
+    if (write) {
+      await writeFileAtomic(path, JSON.stringify([...names].sort(), null, 2) + "\n", {
+        mode: 0o600,
+        privateDir: true,
+      });
+    }
+    return result;
   }, { what: path });
 }
 
@@ -134,9 +142,16 @@ export class SecretStore {
   async set(name: string, value: string): Promise<{ name: string; updated: boolean }> {
     validateSecretName(name);
     validateSecretValue(value, name);
-    const existed = (await this.backend.get(name)) !== null;
-    await this.backend.set(name, value);
-    if (this.backend.usesKeysIndex) await updateKeysIndex((s) => s.has(name) ? false : (s.add(name), true));
+    const write = async () => {
+      const existed = (await this.backend.get(name)) !== null;
+      await this.backend.set(name, value);
+      return existed;
+    };
+    if (!this.backend.usesKeysIndex) return { name, updated: await write() };
+    const existed = await updateKeysIndex(async (s) => {
+      const existed = await write();
+      return { write: !s.has(name) && !!s.add(name), result: existed };
+    });
     return { name, updated: existed };
   }
 
@@ -156,12 +171,22 @@ export class SecretStore {
 
   async delete(name: string): Promise<void> {
     validateSecretName(name);
-    const deleted = await this.backend.delete(name);
-    let indexed = false;
-    if (this.backend.usesKeysIndex) {
-      await updateKeysIndex((s) => (indexed = s.delete(name)));
-    }
+    const { deleted, indexed } = this.backend.usesKeysIndex
+      ? await updateKeysIndex(async (s) => {
+        const deleted = await this.backend.delete(name);
+        const indexed = s.delete(name);
+        return { write: indexed, result: { deleted, indexed } };
+      })
+      : { deleted: await this.backend.delete(name), indexed: false };
     if (!deleted && !indexed) throw notFound(name, this.backend);
+  }
+
+  /**
+   * Checks, before a command changes anything, that the keychain side can finish: the keys index
+   * (kept in step with the keychain) must be readable. Throws E_INDEX_INVALID if it is damaged.
+   */
+  async preflight(): Promise<void> {
+    if (this.backend.usesKeysIndex) await readKeysIndex();
   }
 
   async list(extraCandidates: string[] = []): Promise<SecretInfo[]> {

@@ -2,7 +2,7 @@
  * A spinner for slow network calls: on stderr, only when stderr is a terminal (never with --json,
  * never in a pipe or a test), and only after 300 ms, so cached answers never flash one.
  */
-import { writeErr } from "../output.ts";
+import { writeErrControl } from "../output.ts";
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -24,7 +24,7 @@ export async function withProgress<T>(
   let interval: ReturnType<typeof setInterval> | undefined;
   const tick = () => {
     shown = true;
-    writeErr(`\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${label}`);
+    writeErrControl("\r\x1b[2K", `${FRAMES[frame++ % FRAMES.length]} ${label}`);
   };
   const timer = setTimeout(() => {
     tick();
@@ -35,6 +35,6 @@ export async function withProgress<T>(
   } finally {
     clearTimeout(timer);
     if (interval !== undefined) clearInterval(interval);
-    if (shown) writeErr("\r\x1b[2K");
+    if (shown) writeErrControl("\r\x1b[2K");
   }
 }

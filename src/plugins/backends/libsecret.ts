@@ -49,6 +49,44 @@ export function classifyLinux(message: string): Omit<BackendHealth, "ok"> {
   return { status: "unavailable", message: `The Secret Service failed: ${message}`, hint: ALTERNATIVES };
 }
 
+/**
+ * Read-only: asks the Secret Service whether the default collection is locked (its `Locked` property),
+ * with dbus-send (part of D-Bus itself). Null if it cannot tell (no dbus-send, an odd answer).
+ */
+export async function secretServiceState(): Promise<Omit<BackendHealth, "ok"> | "ok" | null> {
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command("dbus-send", {
+      args: [
+        "--session",
+        "--print-reply",
+        "--reply-timeout=3000",
+        "--dest=org.freedesktop.secrets",
+        "/org/freedesktop/secrets/aliases/default",
+        "org.freedesktop.DBus.Properties.Get",
+        "string:org.freedesktop.Secret.Collection",
+        "string:Locked",
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch {
+    return null; // no dbus-send here
+  }
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  if (out.success) {
+    if (/boolean\s+true/.test(text)) return classifyLinux("the collection is locked");
+    if (/boolean\s+false/.test(text)) return "ok";
+    return null;
+  }
+  if (/UnknownObject|UnknownMethod|No such object|Object does not exist/i.test(text)) {
+    return classifyLinux("no result found: no such object (default collection)");
+  }
+  if (/ServiceUnknown|NameHasNoOwner|not provided by any/i.test(text)) return classifyLinux(text);
+  return null;
+}
+
 export const libsecret: BackendPlugin = {
   id: "libsecret",
   label: "Secret Service (libsecret)",
@@ -60,6 +98,7 @@ export const libsecret: BackendPlugin = {
       label: "Secret Service (libsecret)",
       linuxStore: "secret-service",
       classify: classifyLinux,
+      readOnlyState: secretServiceState,
     }, ctx),
 };
 export default libsecret;
