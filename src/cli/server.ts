@@ -30,59 +30,59 @@ async function refusePlaintext(
   def: { env: Record<string, string>; headers: Record<string, string>; args: string[]; url?: string },
 ): Promise<void> {
   const { findSecrets, findSecretsInArgs } = await import("../core/secret_detect.ts");
-  const found: Array<{ flag: string; field: string; key: string; whole: boolean }> = [];
+  type Span = ReturnType<typeof findSecrets>[number];
+  const found: Array<{ flag: string; field: string; key: string; value: string; spans: Span[] }> = [];
   for (const [k, v] of Object.entries(def.env)) {
-    const s = findSecrets(k, v);
-    if (s.length) {
-      found.push({
-        flag: `--env ${k}`,
-        field: `env.${k}`,
-        key: k,
-        whole: s[0].end - s[0].start === v.length,
-      });
-    }
+    const spans = findSecrets(k, v);
+    if (spans.length) found.push({ flag: `--env ${k}`, field: `env.${k}`, key: k, value: v, spans });
   }
   for (const [k, v] of Object.entries(def.headers)) {
-    const s = findSecrets(k, v);
-    if (s.length) {
-      found.push({
-        flag: `--header ${k}`,
-        field: `headers.${k}`,
-        key: k,
-        whole: s[0].end - s[0].start === v.length,
-      });
-    }
+    const spans = findSecrets(k, v);
+    if (spans.length) found.push({ flag: `--header ${k}`, field: `headers.${k}`, key: k, value: v, spans });
   }
   if (def.url) {
-    const s = findSecrets("", def.url);
-    if (s.length) found.push({ flag: "--url", field: "url", key: s[0].key || "url", whole: false });
+    const spans = findSecrets("", def.url);
+    if (spans.length) found.push({ flag: "--url", field: "url", key: "url", value: def.url, spans });
   }
   for (const { index, key, spans } of findSecretsInArgs(def.args)) {
     found.push({
       flag: `argument ${index + 1} of the command`,
       field: `args[${index}]`,
-      key: spans[0].key || key || `arg${index + 1}`,
-      whole: spans[0].end - spans[0].start === def.args[index].length,
+      key: key || `arg${index + 1}`,
+      value: def.args[index],
+      spans,
     });
   }
   if (!found.length) return;
   const f = found[0];
-  const secret = `${name}.${f.key}`.toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/-+$/, "").slice(
-    0,
-    200,
-  );
-  const how = f.whole
-    ? `write ${f.field.startsWith("args") ? "the argument" : "the value"} as '\${keychain:${secret}}'`
-    : `write the secret part as \${keychain:${secret}} inside the value (e.g. postgres://user:\${keychain:${secret}}@host/db, KEY=\${keychain:${secret}})`;
+  const slug = (x: string) =>
+    x.toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 200);
+  const secret = f.field.startsWith("env.") || f.field.startsWith("headers.")
+    ? slug(f.key)
+    : `${slug(name)}.${slug(f.spans[0].key || f.key) || "secret"}`;
+  // the same value with each secret replaced by a reference: shows where the reference goes, never the secret
+  let rewritten = "";
+  let at = 0;
+  f.spans.forEach((sp, n) => {
+    rewritten += f.value.slice(at, sp.start) + `\${keychain:${secret}${n ? `-${n + 1}` : ""}}`;
+    at = sp.end;
+  });
+  rewritten += f.value.slice(at);
+  const whole = f.spans.length === 1 && f.spans[0].start === 0 && f.spans[0].end === f.value.length;
+  const shown = f.field.startsWith("env.") || f.field.startsWith("headers.")
+    ? `${f.flag.split(" ")[0]} ${f.key}='${rewritten}'`
+    : f.field === "url"
+    ? `--url '${rewritten}'`
+    : `'${rewritten}' as ${f.flag}`;
   throw usageError(
     "E_PLAINTEXT_SECRET",
-    `${f.flag}: the value ${f.whole ? "looks like" : "holds"} a secret; nothing was saved.${
-      found.length > 1 ? ` (${found.length - 1} more: ${found.slice(1).map((x) => x.field).join(", ")})` : ""
+    `${f.flag}: the value looks like a secret${whole ? "" : " (a part of it)"}; nothing was saved.${
+      found.length > 1 ? ` (also: ${found.slice(1).map((x) => x.field).join(", ")})` : ""
     }`,
     {
       hint:
-        `Store it in the keychain: mcp-nexus secret set ${secret} (it reads the value from a hidden prompt or stdin), ` +
-        `then ${how}. If it is not a secret, add --allow-plaintext.`,
+        `Store it in the keychain: mcp-nexus secret set ${secret} (the value comes from a hidden prompt ` +
+        `or stdin), then give ${shown}. If it is not a secret, add --allow-plaintext.`,
       details: { field: f.field, fields: found.map((x) => x.field) },
     },
   );
