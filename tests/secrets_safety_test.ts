@@ -427,23 +427,24 @@ Deno.test({
   ...linux,
   fn: () =>
     withSandbox(async (sb) => {
+      const esc = "\u001b]0;pwned\u0007\u001b[2J\u001b[1A\u001b]8;;https://evil.example\u001b\\";
       await write(sb, ".cursor/mcp.json", {
         mcpServers: {
-          "evil\u001b]0;pwned\u0007\u001b[2J": { command: "npx", args: ["x\u001b[1A\u001b[2K", "--"] },
+          [`evil${esc}`]: { command: "npx", args: [`x${esc}`], env: { GITHUB_TOKEN: GH } },
+          plain: { command: `npx${esc}`, args: [`--title=${esc}`] },
         },
       });
-      for (
-        const args of [["import", "--dry-run", "--client", "cursor"], ["doctor"], [
-          "sync",
-          "--dry-run",
-          "--client",
-          "cursor",
-        ]]
-      ) {
-        const r = await sb.run(args, { env: { NO_COLOR: undefined, FORCE_COLOR: "1" } });
-        // deno-lint-ignore no-control-regex
-        const escapes = (r.stdout + r.stderr).match(/\x1b[^[]|\x1b\[[0-9;]*[A-Za-ln-z]|\x07/g) ?? [];
-        assert.deepEqual(escapes, [], `${args.join(" ")}: ${JSON.stringify(r.stdout + r.stderr)}`);
-      }
+      const runs = [
+        await sb.run(["import", "--client", "cursor"]),
+        await sb.run(["server", "list"]),
+        await sb.run(["server", "show", "plain"]),
+        await sb.run(["doctor"]),
+        await sb.run(["sync", "--dry-run", "--client", "cursor"]),
+      ];
+      const all = runs.map((r) => r.stdout + r.stderr).join("\n");
+      assert.match(all, /evil/, "the hostile entries were printed");
+      assert.match(all, /npx/);
+      // deno-lint-ignore no-control-regex
+      assert.deepEqual(all.match(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g) ?? [], [], JSON.stringify(all));
     }),
 });
