@@ -5,7 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { expectCode, HAS_SECRET_SERVICE, type Sandbox, walkFiles, withSandbox } from "./helpers.ts";
+import {
+  cliCommand,
+  expectCode,
+  HAS_SECRET_SERVICE,
+  type Sandbox,
+  walkFiles,
+  withSandbox,
+} from "./helpers.ts";
 import { type Keyring, keyringBackend } from "../src/plugins/backends/keyring_store.ts";
 
 const linux = { ignore: Deno.build.os !== "linux" };
@@ -446,5 +453,78 @@ Deno.test({
       assert.match(all, /npx/);
       // deno-lint-ignore no-control-regex
       assert.deepEqual(all.match(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g) ?? [], [], JSON.stringify(all));
+    }),
+});
+
+Deno.test({
+  name:
+    "the real Secret Service sees no item created by read paths, and a locked keyring is told apart read-only",
+  ...linux,
+  fn: () =>
+    withSandbox(async (sb) => {
+      const cli = cliCommand().map((a) => `'${a}'`).join(" ");
+      const out = await new Deno.Command("dbus-run-session", {
+        args: [
+          "--",
+          "bash",
+          "-c",
+          `eval "$(printf pw | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
+           dbus-monitor --session "type='method_call',interface='org.freedesktop.Secret.Collection'" \
+             "type='method_call',interface='org.freedesktop.Secret.Item'" > "$HOME/monitor.log" 2>&1 &
+           MON=$!; sleep 0.5
+           ${cli} secret exists absent-one; echo "exists=$?"
+           ${cli} secret get absent-one >/dev/null 2>&1; echo "get=$?"
+           ${cli} secret list >/dev/null; echo "list=$?"
+           ${cli} secret backends >/dev/null; echo "backends=$?"
+           ${cli} doctor >/dev/null 2>&1; echo "doctor=$?"
+           sleep 0.5; kill $MON
+           echo "writes=$(grep -cE 'member=(CreateItem|Delete|SetSecret)' "$HOME/monitor.log")"
+           dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets \
+             org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login >/dev/null
+           ${cli} secret exists absent-one 2>&1; echo "locked-exists=$?"
+           ${cli} secret backends 2>&1; echo "locked-backends=$?"`,
+        ],
+        env: sb.env,
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const text = new TextDecoder().decode(out.stdout);
+      for (
+        const want of [
+          "exists=3",
+          "get=3",
+          "list=0",
+          "backends=0",
+          "writes=0",
+          "locked-exists=4",
+          "locked-backends=4",
+        ]
+      ) {
+        assert.ok(text.includes(want), `${want}\n${text}\n${new TextDecoder().decode(out.stderr)}`);
+      }
+      assert.match(text, /keyring is locked/);
+    }),
+});
+
+Deno.test({
+  name: "doctor names files other users can read (ours, and client files holding secrets) with the chmod fix",
+  ...linux,
+  fn: () =>
+    withSandbox(async (sb) => {
+      expectCode(await sb.run(["server", "add", "e", "--", "echo"]), 0);
+      await Deno.chmod(join(sb.nexusHome, "registry.json"), 0o644);
+      await write(sb, ".cursor/mcp.json", {
+        mcpServers: { gh: { command: "x", env: { GITHUB_TOKEN: GH } } },
+      });
+      await Deno.chmod(join(sb.home, ".cursor/mcp.json"), 0o644);
+      const d = await sb.json<{ findings: Array<{ check: string; level: string; fix?: string }> }>([
+        "doctor",
+      ]);
+      const modes = d.data.findings.filter((f) => f.check === "mode" && f.level === "error").map((f) =>
+        f.fix
+      );
+      assert.ok(modes.includes(`chmod 600 '${join(sb.nexusHome, "registry.json")}'`), JSON.stringify(modes));
+      assert.ok(modes.includes(`chmod 600 '${join(sb.home, ".cursor/mcp.json")}'`), JSON.stringify(modes));
     }),
 });
