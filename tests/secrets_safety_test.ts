@@ -528,3 +528,30 @@ Deno.test({
       assert.ok(modes.includes(`chmod 600 '${join(sb.home, ".cursor/mcp.json")}'`), JSON.stringify(modes));
     }),
 });
+
+Deno.test("a poisoned marketplace answer is printed without its terminal control sequences", async () => {
+  const { withMarket, REGISTRY_FIXTURE, PULSE_FIXTURE } = await import("./fixtures/marketplace/fake.ts");
+  await withMarket(async (sb, fake) => {
+    const esc = "\u001b]0;pwned\u0007\u001b[2J\u001b]52;c;ZWNobyBwd25lZA==\u0007\u009b1A\u202e";
+    const reg = structuredClone(REGISTRY_FIXTURE) as { servers: Array<{ server: Record<string, unknown> }> };
+    for (const s of reg.servers) {
+      s.server.description = `evil ${esc} description`;
+      s.server.title = `T${esc}`;
+    }
+    const pulse = structuredClone(PULSE_FIXTURE) as { servers: Array<Record<string, unknown>> };
+    for (const s of pulse.servers) s.short_description = `pulse ${esc} text`;
+    fake.fail("registry", { status: 200, body: JSON.stringify(reg) });
+    fake.fail("pulse", { status: 200, body: JSON.stringify(pulse) });
+    const search = await sb.run(["search", "brave"], { env: { NO_COLOR: undefined, FORCE_COLOR: "1" } });
+    const show = await sb.run(["show", "io.modelcontextprotocol.anonymous/brave-search"], {
+      env: { NO_COLOR: undefined, FORCE_COLOR: "1" },
+    });
+    const all = search.stdout + search.stderr + show.stdout + show.stderr;
+    assert.match(all, /evil/, "the poisoned text was printed");
+    // deno-lint-ignore no-control-regex
+    const controls = all.replace(/\x1b\[(0|1|2|22|31|32|33|36|39)m/g, "").match(
+      /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]/g,
+    );
+    assert.deepEqual(controls ?? [], [], JSON.stringify(all));
+  });
+});
