@@ -555,3 +555,38 @@ Deno.test("a poisoned marketplace answer is printed without its terminal control
     assert.deepEqual(controls ?? [], [], JSON.stringify(all));
   });
 });
+
+Deno.test({
+  name: "doctor reports plaintext secrets in a hand-edited or shared registry, and references that reach ps",
+  ...linux,
+  fn: () =>
+    withSandbox(async (sb) => {
+      await Deno.mkdir(sb.nexusHome, { recursive: true });
+      await Deno.writeTextFile(
+        join(sb.nexusHome, "registry.json"),
+        JSON.stringify({
+          version: 1,
+          servers: {
+            shared: {
+              transport: "stdio",
+              command: "echo",
+              args: ["-e", `GITHUB_TOKEN=${GH}`],
+              env: { DB: `mysql://r:${PW}@h/x` },
+            },
+            argref: { transport: "stdio", command: "echo", args: ["--api-key", "${keychain:k}"] },
+          },
+        }),
+      );
+      const d = await sb.json<{ findings: Array<{ check: string; message: string; fix?: string }> }>([
+        "doctor",
+      ]);
+      const text = JSON.stringify(d.data);
+      assert.ok(!text.includes(GH) && !text.includes(PW), "no value printed");
+      const plain = d.data.findings.find((f) => f.check === "plaintext" && /'shared'/.test(f.message));
+      assert.match(plain?.message ?? "", /args\[1\], env\.DB/);
+      const ref = d.data.findings.find((f) =>
+        f.check === "reference" && /'argref'.*command line/.test(f.message)
+      );
+      assert.equal(ref?.fix, "mcp-nexus server add argref --replace --env 'API_KEY=${keychain:k}' -- echo");
+    }),
+});

@@ -11,6 +11,7 @@ import { fileMode, readTextIfExists } from "./fs.ts";
 import { keysIndexPath, nexusHome, registryPath } from "./paths.ts";
 import { collectReferences } from "./references.ts";
 import { findSecrets, findSecretsInArgs } from "./secret_detect.ts";
+import { argReferenceWarnings } from "./arg_references.ts";
 import { entryHash, type Ledger, loadLedger } from "./ledger.ts";
 import { backupsDir, listBackups } from "./backups.ts";
 import { clientPath, readEntries } from "./sync.ts";
@@ -71,6 +72,19 @@ export function plaintextFields(entry: unknown, prefix = ""): string[] {
     }
   };
   walk(entry, prefix, "", "");
+  return out;
+}
+
+/** Plaintext secrets in a registry server's args, env, url and headers: field paths, never values. */
+function registryPlaintextFields(s: RegistryData["servers"][string]): string[] {
+  const out: string[] = [];
+  if (s.transport === "stdio") {
+    for (const h of findSecretsInArgs(s.args)) out.push(`args[${h.index}]`);
+    for (const [k, v] of Object.entries(s.env)) if (findSecrets(k, v).length) out.push(`env.${k}`);
+  } else {
+    if (findSecrets("", s.url).length) out.push("url");
+    for (const [k, v] of Object.entries(s.headers)) if (findSecrets(k, v).length) out.push(`headers.${k}`);
+  }
   return out;
 }
 
@@ -147,6 +161,28 @@ export async function runDoctor(input: DoctorInput): Promise<Finding[]> {
             `Install '${cmd}' or fix the server's command.`,
         },
       );
+    }
+    // the registry itself (hand-edited or shared): plaintext secrets, and references that reach `ps`
+    for (const [name, s] of Object.entries(reg.servers)) {
+      const fields = registryPlaintextFields(s);
+      if (fields.length) {
+        f.push({
+          level: "warn",
+          check: "plaintext",
+          message: `Server '${name}' holds plaintext secret(s) in the registry: ${fields.join(", ")}.`,
+          fix: `Store each with 'mcp-nexus secret set NAME' and refer to it as \${keychain:NAME} ` +
+            `('mcp-nexus server add ${name} --replace …'), or move them with: mcp-nexus import`,
+          file: registryPath(),
+        });
+      }
+      for (const w of argReferenceWarnings(name, s)) {
+        f.push({
+          level: "warn",
+          check: "reference",
+          message: w.message.replace(/ If the server.*$/, ""),
+          fix: w.command,
+        });
+      }
     }
     if (input.backend) {
       for (const [name, s] of Object.entries(reg.servers)) {
