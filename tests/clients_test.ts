@@ -65,8 +65,8 @@ const EXPECTED: Record<string, Partial<Record<"stdio" | "http" | "sse" | "bare",
   },
   "gemini-cli": {
     stdio: { ...cmd, cwd: "/srv" },
-    http: { httpUrl: HTTP.url, headers: { Authorization: "Bearer t" } },
-    sse: { url: SSE.url, headers: { "X-Key": "k" } },
+    http: { type: "http", url: HTTP.url, headers: { Authorization: "Bearer t" } },
+    sse: { type: "sse", url: SSE.url, headers: { "X-Key": "k" } },
     bare: { command: "srv" },
   },
   codex: {
@@ -77,7 +77,8 @@ const EXPECTED: Record<string, Partial<Record<"stdio" | "http" | "sse" | "bare",
   zed: {
     stdio: cmd,
     http: { url: HTTP.url, headers: { Authorization: "Bearer t" } },
-    bare: { command: "srv" },
+    // Zed's schema requires args
+    bare: { command: "srv", args: [] },
   },
   cline: {
     stdio: { type: "stdio", ...cmd, cwd: "/srv" },
@@ -447,7 +448,8 @@ Deno.test("envInterpolation: each client's syntax, or none", () => {
     "gemini-cli": "${GH_TOKEN}",
     codex: "${GH_TOKEN}",
     zed: null,
-    cline: "${env:GH_TOKEN}",
+    // the Cline CLI sends ${env:X} literally: the launcher bridges instead
+    cline: null,
     opencode: "{env:GH_TOKEN}",
     continue: null,
     goose: null,

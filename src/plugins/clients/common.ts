@@ -133,6 +133,8 @@ export interface EntryShapeOptions {
   typeKeys?: string[];
   /** The client honours `cwd` on stdio servers. @default false */
   cwd?: boolean;
+  /** Write `args` even when empty (`"args": []`): the client's schema requires it (Zed). @default false */
+  alwaysArgs?: boolean;
 }
 
 /** render/parse for `{type?, command, args, env, cwd?}` / `{type?, url, headers}` entries. */
@@ -162,7 +164,7 @@ export function jsonEntryShape(opts: EntryShapeOptions): {
         return {
           ...(opts.stdioType ? { type: opts.stdioType } : {}),
           command: server.command,
-          ...ifNonEmpty("args", server.args),
+          ...(opts.alwaysArgs ? { args: server.args } : ifNonEmpty("args", server.args)),
           ...ifNonEmpty("env", server.env),
           ...(opts.cwd ? ifNonEmpty("cwd", server.cwd) : {}),
         };
