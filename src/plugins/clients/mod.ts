@@ -20,6 +20,15 @@ import opencode from "./opencode.ts";
 import vscode from "./vscode.ts";
 import windsurf from "./windsurf.ts";
 import zed from "./zed.ts";
+import qwenCode from "./qwen-code.ts";
+import kilo from "./kilo.ts";
+import amp from "./amp.ts";
+import copilotCli from "./copilot-cli.ts";
+import factoryDroid from "./factory-droid.ts";
+import qoder from "./qoder.ts";
+import auggie from "./auggie.ts";
+import crush from "./crush.ts";
+import windsurfJetbrains from "./windsurf-jetbrains.ts";
 
 const adapters = new Map<string, ClientAdapter>();
 
@@ -127,6 +136,15 @@ for (
     continueClient,
     goose,
     lmStudio,
+    qwenCode,
+    kilo,
+    amp,
+    copilotCli,
+    factoryDroid,
+    qoder,
+    auggie,
+    crush,
+    windsurfJetbrains,
   ]
 ) registerClient(builtIn);
 
