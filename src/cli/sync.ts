@@ -214,6 +214,11 @@ Examples:
           exists: pathCtx.exists(path),
           format: a.format,
           managed: Object.keys(ledger.files[path]?.entries ?? {}).length,
+          // remote servers with secrets: the client's env interpolation, or the launcher bridge
+          remoteSecrets: a.envInterpolation ? "interpolate" : "bridge",
+          ...(a.project ? { projectFile: a.project.path.join("/") } : {}),
+          ...(a.docs ? { docs: a.docs } : {}),
+          ...(a.checked ? { checked: a.checked } : {}),
           ...(a.notes ? { notes: a.notes } : {}),
         };
       });
