@@ -58,7 +58,7 @@ const FILES: Record<string, { rel: string; text: string; kept: RegExp[]; servers
       text:
         '{\n  // Kilo\n  "model": "x/y",\n  "mcp": {\n    "mine": { "type": "local", "command": ["uvx", "x"], "enabled": true }\n  }\n}\n',
       kept: [
-        /\/\/ Kilo\n  "model": "x\/y"/,
+        /\/\/ Kilo\n {2}"model": "x\/y"/,
         /"mine": \{ "type": "local", "command": \["uvx", "x"\], "enabled": true \}/,
       ],
       servers: (d) => (d as { mcp: unknown }).mcp,
@@ -129,7 +129,7 @@ const FILES: Record<string, { rel: string; text: string; kept: RegExp[]; servers
 Deno.test("new clients: sync writes into the user's file, keeps comments and unknown keys, and reads back what it wrote", () =>
   withSandbox(async (sb) => {
     await servers(sb);
-    for (const [id, f] of Object.entries(FILES)) await write(sb, f.rel, f.text);
+    for (const f of Object.values(FILES)) await write(sb, f.rel, f.text);
     const ids = Object.keys(FILES);
     const r = await sb.json<{ files: { client: string; status: string; notes: string[] }[] }>(
       ["sync", ...ids.flatMap((c) => ["--client", c]), "--yes"],
