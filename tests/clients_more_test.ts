@@ -347,3 +347,40 @@ Deno.test("client list --json: every adapter says what version and doc it was ch
     assert.equal(byId.crush.checked?.version.includes("0.96.1"), true);
     for (const f of await walkFiles(sb.home)) assert.ok(!(await Deno.readTextFile(f)).includes(SECRET));
   }));
+
+Deno.test("detect: an installed app counts, not only a binary on PATH (bundle, per-user program, desktop entry)", async () => {
+  const { fakePathContext } = await import("../src/core/client_context.ts");
+  const cases: Array<[string, "linux" | "darwin" | "windows", string]> = [
+    ["cursor", "darwin", "/Users/u/Applications/Cursor.app"],
+    ["cursor", "windows", "C:\\Users\\u\\AppData\\Local\\Programs\\cursor"],
+    ["cursor", "linux", "/usr/share/applications/cursor.desktop"],
+    ["vscode", "windows", "C:\\Users\\u\\AppData\\Local\\Programs\\Microsoft VS Code"],
+    ["vscode", "linux", "/home/u/.local/share/applications/code.desktop"],
+    ["windsurf", "linux", "/home/u/.local/share/applications/windsurf.desktop"],
+    ["zed", "linux", "/usr/share/applications/dev.zed.Zed.desktop"],
+    ["lm-studio", "windows", "C:\\Users\\u\\AppData\\Local\\Programs\\LM Studio"],
+  ];
+  const home = { linux: "/home/u", darwin: "/Users/u", windows: "C:\\Users\\u" };
+  for (const [id, os, path] of cases) {
+    const a = getClient(id);
+    assert.equal(a.detect(fakePathContext({ os, home: home[os] })), false, `${id} fresh ${os}`);
+    assert.equal(a.detect(fakePathContext({ os, home: home[os], files: [path] })), true, `${id} ${path}`);
+  }
+  // a desktop entry means nothing on macOS, a bundle nothing on Linux
+  assert.equal(
+    getClient("cursor").detect(
+      fakePathContext({ os: "darwin", home: "/Users/u", files: ["/usr/share/applications/cursor.desktop"] }),
+    ),
+    false,
+  );
+});
+
+Deno.test("plugins: the new adapter fields are checked (project path, checked, formats)", async () => {
+  const { adapterProblems } = await import("../src/plugins/clients/mod.ts");
+  const base = { ...getClient("cursor") };
+  assert.deepEqual(adapterProblems(base), []);
+  assert.match(adapterProblems({ ...base, project: { path: ["..", "x.json"] } }).join(), /project\.path/);
+  assert.match(adapterProblems({ ...base, project: { path: ["a/b.json"] } }).join(), /project\.path/);
+  assert.match(adapterProblems({ ...base, checked: { version: "1" } }).join(), /checked/);
+  assert.match(adapterProblems({ ...base, formats: [{ id: "v2" }] }).join(), /formats/);
+});

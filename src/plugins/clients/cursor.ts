@@ -21,7 +21,14 @@ export const cursor: ClientAdapter = {
     typeAliases: { stdio: "stdio", http: "http", streamableHttp: "http", "streamable-http": "http" },
   }),
   ...remoteSecrets("cursor"),
-  detect: (ctx) => installed(ctx, { paths: [dir(ctx)], commands: ["cursor"], apps: ["Cursor.app"] }),
+  detect: (ctx) =>
+    installed(ctx, {
+      paths: [dir(ctx)],
+      commands: ["cursor"],
+      apps: ["Cursor.app"],
+      windowsPrograms: ["cursor"],
+      desktopEntries: ["cursor.desktop"],
+    }),
   docs: "https://cursor.com/docs/context/mcp",
   checked: {
     version: "(editor; docs unversioned)",

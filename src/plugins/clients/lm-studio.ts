@@ -36,7 +36,14 @@ export const lmStudio: ClientAdapter = {
   transports: ["stdio", "http"],
   ...jsonEntryShape({ client: "LM Studio", remote: { http: null } }),
   ...remoteSecrets("lm-studio"),
-  detect: (ctx) => installed(ctx, { paths: [lmStudioHome(ctx)], commands: ["lms"], apps: ["LM Studio.app"] }),
+  detect: (ctx) =>
+    installed(ctx, {
+      paths: [lmStudioHome(ctx)],
+      commands: ["lms"],
+      apps: ["LM Studio.app"],
+      windowsPrograms: ["LM Studio"],
+      desktopEntries: ["lm-studio.desktop"],
+    }),
   docs: "https://lmstudio.ai/docs/app/mcp",
   checked: { version: "(docs unversioned)", docs: "https://lmstudio.ai/docs/app/mcp", date: "2026-12-02" },
   notes:

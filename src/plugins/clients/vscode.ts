@@ -36,7 +36,13 @@ export const vscode: ClientAdapter = {
   }),
   ...remoteSecrets("vscode"),
   detect: (ctx) =>
-    installed(ctx, { paths: [userDataDir(ctx)], commands: ["code"], apps: ["Visual Studio Code.app"] }),
+    installed(ctx, {
+      paths: [userDataDir(ctx)],
+      commands: ["code"],
+      apps: ["Visual Studio Code.app"],
+      windowsPrograms: ["Microsoft VS Code"],
+      desktopEntries: ["code.desktop"],
+    }),
   docs: "https://code.visualstudio.com/docs/copilot/reference/mcp-configuration",
   checked: {
     version: "(docs dated 2026-11-25)",

@@ -18,7 +18,14 @@ export const windsurf: ClientAdapter = {
   transports: ["stdio", "http"],
   ...jsonEntryShape({ client: "Windsurf", remote: { http: null }, urlKey: "serverUrl", urlAliases: ["url"] }),
   ...remoteSecrets("windsurf"),
-  detect: (ctx) => installed(ctx, { paths: [dir(ctx)], commands: ["windsurf"], apps: ["Windsurf.app"] }),
+  detect: (ctx) =>
+    installed(ctx, {
+      paths: [dir(ctx)],
+      commands: ["windsurf"],
+      apps: ["Windsurf.app"],
+      windowsPrograms: ["Windsurf"],
+      desktopEntries: ["windsurf.desktop"],
+    }),
   docs: "https://docs.windsurf.com/windsurf/cascade/mcp",
   checked: {
     version: "(editor; docs unversioned)",

@@ -46,7 +46,13 @@ export const zed: ClientAdapter = {
     return shape.parse(name, entry);
   },
   detect: (ctx) =>
-    installed(ctx, { paths: [configDir(ctx)], commands: ["zed", "zeditor"], apps: ["Zed.app"] }),
+    installed(ctx, {
+      paths: [configDir(ctx)],
+      commands: ["zed", "zeditor"],
+      apps: ["Zed.app"],
+      windowsPrograms: ["Zed"],
+      desktopEntries: ["dev.zed.Zed.desktop"],
+    }),
   docs: "https://zed.dev/docs/ai/mcp",
   checked: { version: "(editor; docs unversioned)", docs: "https://zed.dev/docs/ai/mcp", date: "2026-12-02" },
   project: { path: [".zed", "settings.json"] },
