@@ -183,6 +183,7 @@ Deno.test("project files are data on the adapters: each declared path, under the
     codex: "/w/app/.codex/config.toml mcp_servers",
     zed: "/w/app/.zed/settings.json context_servers",
     opencode: "/w/app/opencode.json mcp",
+    continue: "/w/app/.continue/mcpServers/mcp-nexus.yaml mcpServers",
     "qwen-code": "/w/app/.qwen/settings.json mcpServers",
     amp: "/w/app/.amp/settings.json amp.mcpServers",
     "factory-droid": "/w/app/.factory/mcp.json mcpServers",
@@ -190,3 +191,28 @@ Deno.test("project files are data on the adapters: each declared path, under the
     crush: "/w/app/.crush.json mcp",
   });
 });
+
+Deno.test("sync --project: Continue gets a block file of its own in .continue/mcpServers/", () =>
+  withSandbox(async (sb) => {
+    const dir = await setup(sb);
+    const r = await projectRun(
+      sb,
+      "--client",
+      "continue",
+      "--server",
+      "plain",
+      "--server",
+      "github",
+      "--yes",
+    );
+    assert.equal(r.code, 0, JSON.stringify(r.data));
+    const { parse } = await import("yaml");
+    const block = parse(await Deno.readTextFile(join(dir, ".continue", "mcpServers", "mcp-nexus.yaml")));
+    assert.equal(block.schema, "v1");
+    assert.deepEqual(block.mcpServers.map((s: { name: string }) => s.name).sort(), ["github", "plain"]);
+    assert.deepEqual(block.mcpServers.find((s: { name: string }) => s.name === "github").args.slice(-2), [
+      "run",
+      "github",
+    ]);
+    assert.equal(await Deno.stat(join(dir, ".continue", "config.yaml")).catch(() => null), null);
+  }));

@@ -67,6 +67,12 @@ export const continueClient: ClientAdapter = {
     docs: "https://docs.continue.dev/customize/deep-dives/mcp",
     date: "2026-12-02",
   },
+  // project scope: a block file of our own in the workspace's .continue/mcpServers/ (Continue loads every
+  // file there), so the project's config.yaml is never edited
+  project: {
+    path: [".continue", "mcpServers", "mcp-nexus.yaml"],
+    emptyFile: "name: mcp-nexus\nversion: 0.0.1\nschema: v1\n",
+  },
   // A new config.yaml needs these top-level fields to be valid.
   emptyFile: "name: Local Config\nversion: 1.0.0\nschema: v1\n",
   notes:
