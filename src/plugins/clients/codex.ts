@@ -103,7 +103,7 @@ export const codex: ClientAdapter = {
   docs: "https://github.com/openai/codex/blob/main/docs/config.md",
   checked: {
     version: "codex 0.171.0 (npm)",
-    docs: "https://github.com/openai/codex/blob/main/docs/config.md (mcp_servers.env_vars)",
+    docs: "https://developers.openai.com/codex/mcp (mcp_servers.env_vars: variables passed through)",
     date: "2026-12-02",
   },
   // trusted projects only
