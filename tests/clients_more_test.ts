@@ -281,6 +281,7 @@ Deno.test("doctor: says when a client file is in a format mcp-nexus does not kno
     await write(sb, ".config/crush/crush.json", '{ "mcp": {} }\n');
     await write(sb, ".config/crush/crushrc", "mcp add github --type http --url https://x\n");
     await write(sb, ".cursor/mcp.json", '{ "mcpServers": [] }\n');
+    await write(sb, ".factory/mcp.json", '{ "mcpServers": "none" }\n');
     const r = await sb.json<{ findings: { level: string; check: string; message: string; file?: string }[] }>(
       ["doctor"],
       { env: ENV },
@@ -290,6 +291,7 @@ Deno.test("doctor: says when a client file is in a format mcp-nexus does not kno
     assert.ok(about(/opencode.*'odd'/), JSON.stringify(format));
     assert.ok(about(/Crush.*crushrc/), JSON.stringify(format));
     assert.ok(about(/Cursor.*'mcpServers' is a list/), JSON.stringify(format));
+    assert.ok(about(/Factory Droid.*'mcpServers' is a string/), JSON.stringify(format));
     // a file in a known format gets no such finding
     await write(sb, ".config/opencode/opencode.json", OPENCODE_V2);
     const ok = await sb.json<{ findings: { check: string; message: string }[] }>(["doctor"], { env: ENV });

@@ -225,9 +225,12 @@ export async function runDoctor(input: DoctorInput): Promise<Finding[]> {
       fa = adapterForData(a, data).adapter;
       const container = doc.get(fa.serversPath);
       const unknown = a.unknownFormat?.(data, path, ctx) ??
-        (container !== undefined && (fa.storage === "array") !== Array.isArray(container)
+        (container !== undefined && container !== null &&
+            (fa.storage === "array"
+              ? !Array.isArray(container)
+              : typeof container !== "object" || Array.isArray(container))
           ? `'${fa.serversPath.join(".")}' is ${
-            Array.isArray(container) ? "a list" : typeof container
+            Array.isArray(container) ? "a list" : `a ${typeof container}`
           }, not the ${fa.storage === "array" ? "list" : "map"} of servers mcp-nexus writes (a newer format?)`
           : null);
       if (unknown) {
