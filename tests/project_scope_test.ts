@@ -216,3 +216,40 @@ Deno.test("sync --project: Continue gets a block file of its own in .continue/mc
     ]);
     assert.equal(await Deno.stat(join(dir, ".continue", "config.yaml")).catch(() => null), null);
   }));
+
+Deno.test("doctor checks the registry's project files too, with project hints", () =>
+  withSandbox(async (sb) => {
+    const dir = await setup(sb);
+    expectCode(
+      await sb.run(["sync", "--project", "repo", "--client", "cursor", "--server", "plain", "--yes"], {
+        env: ENV,
+        cwd: sb.home,
+      }),
+      0,
+    );
+    // a teammate edits our entry, and hand-writes a token into the committed file
+    const path = join(dir, ".cursor", "mcp.json");
+    const data = JSON.parse(await Deno.readTextFile(path));
+    data.mcpServers.plain.args.push("--verbose");
+    data.mcpServers.theirs = {
+      command: "x",
+      env: { GITHUB_TOKEN: "ghp_teammateWroteThis00000000000000000" },
+    };
+    await Deno.writeTextFile(path, JSON.stringify(data, null, 2));
+    const r = await sb.json<{ findings: { level: string; check: string; message: string; fix?: string }[] }>(
+      ["doctor"],
+      { env: ENV },
+    );
+    const drift = r.data.findings.find((f) => f.check === "drift" && f.message.includes("'plain'"));
+    assert.equal(drift?.fix, `keep ours: mcp-nexus sync --project '${dir}' --client cursor --force`);
+    const leak = r.data.findings.find((f) => f.check === "plaintext" && f.message.includes("'theirs'"));
+    assert.match(leak?.fix ?? "", /usually committed to git/);
+    assert.doesNotMatch(JSON.stringify(r.data), /ghp_teammate/);
+    // the hint works: ours is back
+    const fixed = await sb.run(["sync", "--project", dir, "--client", "cursor", "--force", "--yes"], {
+      env: ENV,
+      cwd: "/",
+    });
+    assert.equal(fixed.code, 0, fixed.stderr);
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(path)).mcpServers.plain.args, ["-y", "pkg"]);
+  }));

@@ -54,6 +54,7 @@ export function projectAdapter(adapter: ClientAdapter, dir: string, ctx: PathCon
     emptyFile: project.emptyFile ??
       (project.format && project.format !== adapter.format ? undefined : adapter.emptyFile),
     detect: (c) => c.exists(path) || adapter.detect(c),
+    projectDir: dir,
   };
 }
 

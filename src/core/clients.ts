@@ -133,6 +133,8 @@ export interface ClientAdapter {
    * reports launcher entries that cannot start (e.g. a locked keychain) as errors.
    */
   oneFailureStopsAll?: boolean;
+  /** Set on the project-scope view of an adapter (`sync --project DIR`): the project directory. */
+  projectDir?: string;
 }
 
 /** One version of a client's file format (see `ClientAdapter.formats`). */

@@ -90,6 +90,14 @@ function registryPlaintextFields(s: RegistryData["servers"][string]): string[] {
   return out;
 }
 
+/** The sync command for an adapter's file (its project's, for a project-scope view). */
+function syncCmd(a: ClientAdapter): string {
+  const dir = a.projectDir;
+  return dir
+    ? `mcp-nexus sync --project '${dir.replaceAll("'", "'\\''")}' --client ${a.id}`
+    : `mcp-nexus sync --client ${a.id}`;
+}
+
 export interface DoctorInput {
   registry: RegistryData | null;
   registryError?: unknown;
@@ -257,7 +265,9 @@ export async function runDoctor(input: DoctorInput): Promise<Finding[]> {
           level: "warn",
           check: "plaintext",
           message: `${a.name}: server '${name}' holds plaintext secret(s) in ${fields.join(", ")} (${path}).`,
-          fix: `mcp-nexus import --client ${a.id} && mcp-nexus sync --client ${a.id}`,
+          fix: a.projectDir
+            ? `Remove the value from ${path} (the file is usually committed to git) and rotate the secret`
+            : `mcp-nexus import --client ${a.id} && mcp-nexus sync --client ${a.id}`,
           file: path,
         });
       }
@@ -287,7 +297,7 @@ export async function runDoctor(input: DoctorInput): Promise<Finding[]> {
           level: "error",
           check: "launcher",
           message: `${a.name}: server '${name}' starts ${cs.command}, which no longer exists.`,
-          fix: `mcp-nexus sync --client ${a.id} --force`,
+          fix: `${syncCmd(a)} --force`,
           file: path,
         });
       }
@@ -300,8 +310,9 @@ export async function runDoctor(input: DoctorInput): Promise<Finding[]> {
           level: "warn",
           check: "drift",
           message: `${a.name}: '${name}' was edited since mcp-nexus wrote it.`,
-          fix:
-            `keep theirs: mcp-nexus adopt ${name} --client ${a.id}; keep ours: mcp-nexus sync --client ${a.id} --force`,
+          fix: a.projectDir
+            ? `keep ours: ${syncCmd(a)} --force`
+            : `keep theirs: mcp-nexus adopt ${name} --client ${a.id}; keep ours: ${syncCmd(a)} --force`,
           file: path,
         });
       }
