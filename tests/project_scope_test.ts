@@ -157,13 +157,31 @@ Deno.test("sync --project: a secret-looking literal is never written to a projec
       env: { GITHUB_TOKEN: "ghp_literalTokenInRegistry000000000000000" },
       enabled: true,
     };
+    reg.servers.embedded = {
+      transport: "stdio",
+      command: "npx",
+      args: ["-y", "srv", "--api-key=sk-proj-embeddedInArgs000000000000000"],
+      env: {},
+      enabled: true,
+    };
     await Deno.writeTextFile(path, JSON.stringify(reg, null, 2));
-    const r = await projectRun(sb, "--client", "cursor", "--server", "leaky", "--server", "plain", "--yes");
+    const r = await projectRun(
+      sb,
+      "--client",
+      "cursor",
+      "--server",
+      "leaky",
+      "--server",
+      "embedded",
+      "--server",
+      "plain",
+      "--yes",
+    );
     assert.equal(r.code, 0, JSON.stringify(r.data));
     const skipped = r.data.files[0].skipped.map((s) => s.server);
-    assert.deepEqual(skipped, ["leaky"]);
+    assert.deepEqual(skipped.sort(), ["embedded", "leaky"]);
     const text = await Deno.readTextFile(join(sb.home, "repo", ".cursor", "mcp.json"));
-    assert.doesNotMatch(text, /ghp_literal/);
+    assert.doesNotMatch(text, /ghp_literal|sk-proj-embedded/);
     assert.match(text, /"plain"/);
   }));
 

@@ -5,7 +5,6 @@
  */
 import { posix, win32 } from "node:path";
 import type { ClientAdapter, PathContext } from "./clients.ts";
-import { isPlaintextSecret, looksLikeSecretValue } from "./secret_detect.ts";
 
 /** The adapter for a file whose whole data is `data`, and the id of the format version it is in. */
 export function adapterForData(
@@ -56,20 +55,4 @@ export function projectAdapter(adapter: ClientAdapter, dir: string, ctx: PathCon
     detect: (c) => c.exists(path) || adapter.detect(c),
     projectDir: dir,
   };
-}
-
-/** Fields of an entry whose value looks like a secret (paths only, never values). */
-export function secretLookingFields(entry: unknown): string[] {
-  const out: string[] = [];
-  const walk = (v: unknown, path: string, key: string) => {
-    if (typeof v === "string") {
-      if (looksLikeSecretValue(v) || isPlaintextSecret(key, v)) out.push(path || "(value)");
-    } else if (Array.isArray(v)) {
-      v.forEach((x, i) => walk(x, `${path}[${i}]`, i > 0 ? String(v[i - 1]).replace(/^-+/, "") : ""));
-    } else if (v && typeof v === "object") {
-      for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k, k);
-    }
-  };
-  walk(entry, "", "");
-  return out;
 }

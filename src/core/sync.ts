@@ -24,7 +24,7 @@ import { launcherEntry } from "./launcher_command.ts";
 import { bridgeable } from "./bridge_check.ts";
 import { envVarFor } from "./secrets.ts";
 import type { ConfigDocument } from "./formats/mod.ts";
-import { adapterForData, secretLookingFields } from "./client_format.ts";
+import { adapterForData } from "./client_format.ts";
 
 export interface SyncOptions {
   /** Only these client ids (explicitly named: created even if not detected). Default: every detected client. */
@@ -217,7 +217,8 @@ async function desiredEntry(
   }
   const entry = adapter.render(name, cs);
   if (project) {
-    const fields = secretLookingFields(entry);
+    // the same detector doctor uses for plaintext secrets in client files (loaded only for projects)
+    const fields = (await import("./doctor.ts")).plaintextFields(entry);
     if (fields.length) {
       return {
         skip: {
