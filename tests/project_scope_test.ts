@@ -203,6 +203,7 @@ Deno.test("project files are data on the adapters: each declared path, under the
     opencode: "/w/app/opencode.json mcp",
     continue: "/w/app/.continue/mcpServers/mcp-nexus.yaml mcpServers",
     "qwen-code": "/w/app/.qwen/settings.json mcpServers",
+    kilo: "/w/app/.kilo/kilo.json mcp",
     amp: "/w/app/.amp/settings.json amp.mcpServers",
     "factory-droid": "/w/app/.factory/mcp.json mcpServers",
     auggie: "/w/app/.augment/settings.json mcpServers",

@@ -22,12 +22,15 @@ export const kilo: ClientAdapter = {
   unknownFormat: opencodeUnknownFormat,
   ...remoteSecrets("kilo"),
   detect: (ctx) => installed(ctx, { paths: [configDir(ctx)], commands: ["kilo"] }),
-  docs: "https://kilo.ai/docs/cli",
+  docs: "https://kilo.ai/docs/automate/mcp/using-in-kilo-code",
   checked: {
     version: "@kilocode/cli 7.8.1 (npm)",
-    docs: "https://kilo.ai/docs/cli (opencode's mcp shape)",
+    docs: "https://kilo.ai/docs/automate/mcp/using-in-kilo-code (kilo.json[c], top-level `mcp`)",
     date: "2026-12-02",
   },
+  emptyFile: '{\n  "$schema": "https://kilo.ai/config.json"\n}\n',
+  // project scope: `.kilo/kilo.json` (Kilo also reads `kilo.json[c]` at the root)
+  project: { path: [".kilo", "kilo.json"] },
   notes: "opencode's format in Kilo's own ~/.config/kilo/kilo.json (not opencode's file). " +
     "The command is one array; remote servers are streamable HTTP. No cwd.",
 };

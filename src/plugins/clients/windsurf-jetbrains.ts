@@ -27,7 +27,8 @@ export const windsurfJetbrains: ClientAdapter = {
     docs: "https://docs.windsurf.com/plugins/cascade/mcp",
     date: "2026-12-02",
   },
-  notes: "Windsurf's format in ~/.codeium/mcp_config.json (the editor's own is ~/.codeium/windsurf/…). " +
+  notes: "Windsurf's format in ~/.codeium/mcp_config.json (the editor's own is ~/.codeium/windsurf/…); " +
+    "that path comes from ToolHive's client list, not confirmed in Windsurf's docs. " +
     "Detected only when that file exists (~/.codeium alone is the editor's too). No cwd.",
 };
 export default windsurfJetbrains;
