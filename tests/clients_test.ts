@@ -18,7 +18,7 @@ import { codex } from "../src/plugins/clients/codex.ts";
 
 const IDS = BUILTIN_CLIENT_IDS;
 /** Clients whose entries carry `cwd`. */
-const CWD = new Set(["vscode", "gemini-cli", "codex", "cline", "continue"]);
+const CWD = new Set(["vscode", "gemini-cli", "codex", "cline", "continue", "qwen-code"]);
 
 const STDIO: ClientServer = {
   transport: "stdio",
@@ -65,8 +65,8 @@ const EXPECTED: Record<string, Partial<Record<"stdio" | "http" | "sse" | "bare",
   },
   "gemini-cli": {
     stdio: { ...cmd, cwd: "/srv" },
-    http: { httpUrl: HTTP.url, headers: { Authorization: "Bearer t" } },
-    sse: { url: SSE.url, headers: { "X-Key": "k" } },
+    http: { type: "http", url: HTTP.url, headers: { Authorization: "Bearer t" } },
+    sse: { type: "sse", url: SSE.url, headers: { "X-Key": "k" } },
     bare: { command: "srv" },
   },
   codex: {
@@ -77,7 +77,8 @@ const EXPECTED: Record<string, Partial<Record<"stdio" | "http" | "sse" | "bare",
   zed: {
     stdio: cmd,
     http: { url: HTTP.url, headers: { Authorization: "Bearer t" } },
-    bare: { command: "srv" },
+    // Zed's schema requires args
+    bare: { command: "srv", args: [] },
   },
   cline: {
     stdio: { type: "stdio", ...cmd, cwd: "/srv" },
@@ -137,6 +138,55 @@ const EXPECTED: Record<string, Partial<Record<"stdio" | "http" | "sse" | "bare",
     http: { url: HTTP.url, headers: { Authorization: "Bearer t" } },
     bare: { command: "srv" },
   },
+  "qwen-code": {
+    stdio: { ...cmd, cwd: "/srv" },
+    http: { type: "http", url: HTTP.url, headers: { Authorization: "Bearer t" } },
+    sse: { type: "sse", url: SSE.url, headers: { "X-Key": "k" } },
+    bare: { command: "srv" },
+  },
+  kilo: {
+    stdio: { type: "local", command: ["npx", "-y", "pkg"], environment: { TOKEN: "x" }, enabled: true },
+    http: { type: "remote", url: HTTP.url, headers: { Authorization: "Bearer t" }, enabled: true },
+    bare: { type: "local", command: ["srv"], enabled: true },
+  },
+  amp: {
+    stdio: cmd,
+    http: { url: HTTP.url, headers: { Authorization: "Bearer t" } },
+    bare: { command: "srv" },
+  },
+  "copilot-cli": {
+    stdio: { type: "local", ...cmd, tools: ["*"] },
+    http: { type: "http", url: HTTP.url, headers: { Authorization: "Bearer t" }, tools: ["*"] },
+    sse: { type: "sse", url: SSE.url, headers: { "X-Key": "k" }, tools: ["*"] },
+    bare: { type: "local", command: "srv", tools: ["*"] },
+  },
+  "factory-droid": {
+    stdio: { type: "stdio", ...cmd },
+    http: { type: "http", url: HTTP.url, headers: { Authorization: "Bearer t" } },
+    bare: { type: "stdio", command: "srv" },
+  },
+  qoder: {
+    stdio: cmd,
+    http: { url: HTTP.url, headers: { Authorization: "Bearer t" } },
+    bare: { command: "srv" },
+  },
+  auggie: {
+    stdio: { type: "stdio", ...cmd },
+    http: { type: "http", url: HTTP.url, headers: { Authorization: "Bearer t" } },
+    sse: { type: "sse", url: SSE.url, headers: { "X-Key": "k" } },
+    bare: { type: "stdio", command: "srv" },
+  },
+  crush: {
+    stdio: { type: "stdio", ...cmd },
+    http: { type: "http", url: HTTP.url, headers: { Authorization: "Bearer t" } },
+    sse: { type: "sse", url: SSE.url, headers: { "X-Key": "k" } },
+    bare: { type: "stdio", command: "srv" },
+  },
+  "windsurf-jetbrains": {
+    stdio: cmd,
+    http: { serverUrl: HTTP.url, headers: { Authorization: "Bearer t" } },
+    bare: { command: "srv" },
+  },
 };
 
 /** Writes the entry into a file of the adapter's format and reads it back, as sync and import do. */
@@ -163,7 +213,7 @@ function representable(adapter: ClientAdapter, server: ClientServer): ClientServ
   return rest;
 }
 
-Deno.test("the 13 built-in adapters are registered, in order", () => {
+Deno.test("the 22 built-in adapters are registered, in order", () => {
   assert.deepEqual(listClients().map((a) => a.id), IDS);
   for (const id of IDS) assert.equal(getClient(id).id, id);
 });
@@ -203,6 +253,15 @@ Deno.test("transports: which remote kinds each client's file can hold", () => {
     continue: "stdio,http,sse",
     goose: "stdio,http",
     "lm-studio": "stdio,http",
+    "qwen-code": "stdio,http,sse",
+    kilo: "stdio,http",
+    amp: "stdio,http",
+    "copilot-cli": "stdio,http,sse",
+    "factory-droid": "stdio,http",
+    qoder: "stdio,http",
+    auggie: "stdio,http,sse",
+    crush: "stdio,http,sse",
+    "windsurf-jetbrains": "stdio,http",
   });
 });
 
@@ -447,11 +506,21 @@ Deno.test("envInterpolation: each client's syntax, or none", () => {
     "gemini-cli": "${GH_TOKEN}",
     codex: "${GH_TOKEN}",
     zed: null,
-    cline: "${env:GH_TOKEN}",
+    // the Cline CLI sends ${env:X} literally: the launcher bridges instead
+    cline: null,
     opencode: "{env:GH_TOKEN}",
     continue: null,
     goose: null,
     "lm-studio": null,
+    "qwen-code": "${GH_TOKEN}",
+    kilo: "{env:GH_TOKEN}",
+    amp: null,
+    "copilot-cli": null,
+    "factory-droid": null,
+    qoder: null,
+    auggie: null,
+    crush: "${GH_TOKEN}",
+    "windsurf-jetbrains": "${env:GH_TOKEN}",
   });
 });
 
@@ -473,7 +542,18 @@ Deno.test("formats, server keys and storage", () => {
     continue: "yaml mcpServers array",
     goose: "yaml extensions map",
     "lm-studio": "json mcpServers map",
+    "qwen-code": "jsonc mcpServers map",
+    kilo: "jsonc mcp map",
+    amp: "jsonc amp.mcpServers map",
+    "copilot-cli": "json mcpServers map",
+    "factory-droid": "json mcpServers map",
+    qoder: "json mcpServers map",
+    auggie: "json mcpServers map",
+    crush: "json mcp map",
+    "windsurf-jetbrains": "json mcpServers map",
   });
+  // Amp's servers key is ONE key with a dot in it, not a path.
+  assert.deepEqual(getClient("amp").serversPath, ["amp.mcpServers"]);
   // Continue's new file must be a valid config.yaml on its own.
   assert.deepEqual(parseYaml(getClient("continue").emptyFile!), {
     name: "Local Config",
@@ -567,6 +647,51 @@ const DEFAULT_PATHS: Record<string, Record<OS, string[]>> = {
     darwin: ["/Users/u/.lmstudio/mcp.json"],
     windows: ["C:\\Users\\u\\.lmstudio\\mcp.json"],
   },
+  "qwen-code": {
+    linux: ["/home/u/.qwen/settings.json"],
+    darwin: ["/Users/u/.qwen/settings.json"],
+    windows: ["C:\\Users\\u\\.qwen\\settings.json"],
+  },
+  kilo: {
+    linux: ["/home/u/.config/kilo/kilo.json", "/home/u/.config/kilo/kilo.jsonc"],
+    darwin: ["/Users/u/.config/kilo/kilo.json", "/Users/u/.config/kilo/kilo.jsonc"],
+    windows: ["C:\\Users\\u\\.config\\kilo\\kilo.json", "C:\\Users\\u\\.config\\kilo\\kilo.jsonc"],
+  },
+  amp: {
+    linux: ["/home/u/.config/amp/settings.json"],
+    darwin: ["/Users/u/.config/amp/settings.json"],
+    windows: ["C:\\Users\\u\\.config\\amp\\settings.json"],
+  },
+  "copilot-cli": {
+    linux: ["/home/u/.copilot/mcp-config.json"],
+    darwin: ["/Users/u/.copilot/mcp-config.json"],
+    windows: ["C:\\Users\\u\\.copilot\\mcp-config.json"],
+  },
+  "factory-droid": {
+    linux: ["/home/u/.factory/mcp.json"],
+    darwin: ["/Users/u/.factory/mcp.json"],
+    windows: ["C:\\Users\\u\\.factory\\mcp.json"],
+  },
+  qoder: {
+    linux: ["/home/u/.qoder/settings.json"],
+    darwin: ["/Users/u/.qoder/settings.json"],
+    windows: ["C:\\Users\\u\\.qoder\\settings.json"],
+  },
+  auggie: {
+    linux: ["/home/u/.augment/settings.json"],
+    darwin: ["/Users/u/.augment/settings.json"],
+    windows: ["C:\\Users\\u\\.augment\\settings.json"],
+  },
+  crush: {
+    linux: ["/home/u/.config/crush/crush.json"],
+    darwin: ["/Users/u/.config/crush/crush.json"],
+    windows: ["C:\\Users\\u\\.config\\crush\\crush.json", "C:\\Users\\u\\AppData\\Local\\crush\\crush.json"],
+  },
+  "windsurf-jetbrains": {
+    linux: ["/home/u/.codeium/mcp_config.json"],
+    darwin: ["/Users/u/.codeium/mcp_config.json"],
+    windows: ["C:\\Users\\u\\.codeium\\mcp_config.json"],
+  },
 };
 
 Deno.test("paths: defaults on linux, darwin and windows", async (t) => {
@@ -629,6 +754,13 @@ Deno.test("paths: every environment override", () => {
     "/x/Claude/claude_desktop_config.json",
   ]);
   assert.deepEqual(p("vscode", "windows", { APPDATA: "E:\\Roaming" }), ["E:\\Roaming\\Code\\User\\mcp.json"]);
+  assert.deepEqual(p("copilot-cli", "linux", { COPILOT_HOME: "/cp" }), ["/cp/mcp-config.json"]);
+  assert.deepEqual(p("kilo", "linux", { XDG_CONFIG_HOME: "/x" }), [
+    "/x/kilo/kilo.json",
+    "/x/kilo/kilo.jsonc",
+  ]);
+  assert.deepEqual(p("crush", "linux", { XDG_CONFIG_HOME: "/x" }), ["/x/crush/crush.json"]);
+  assert.deepEqual(p("amp", "linux", { XDG_CONFIG_HOME: "/x" }), ["/x/amp/settings.json"]);
   // An empty variable counts as unset.
   assert.deepEqual(p("codex", "linux", { CODEX_HOME: "" }), ["/home/u/.codex/config.toml"]);
   assert.deepEqual(p("claude-code", "linux", { CLAUDE_CONFIG_DIR: "" }), ["/home/u/.claude.json"]);
@@ -725,6 +857,16 @@ const DETECT: Record<string, { dir: (os: OS) => string; command?: string; app?: 
     app: "Goose.app",
   },
   "lm-studio": { dir: (os) => join1(os, ".lmstudio"), command: "lms", app: "LM Studio.app" },
+  "qwen-code": { dir: (os) => join1(os, ".qwen"), command: "qwen" },
+  kilo: { dir: (os) => join1(os, ".config", "kilo"), command: "kilo" },
+  amp: { dir: (os) => join1(os, ".config", "amp"), command: "amp" },
+  "copilot-cli": { dir: (os) => join1(os, ".copilot"), command: "copilot" },
+  "factory-droid": { dir: (os) => join1(os, ".factory"), command: "droid" },
+  qoder: { dir: (os) => join1(os, ".qoder"), command: "qodercli" },
+  auggie: { dir: (os) => join1(os, ".augment"), command: "auggie" },
+  crush: { dir: (os) => join1(os, ".config", "crush"), command: "crush" },
+  // only its own file: ~/.codeium alone is the Windsurf editor's too
+  "windsurf-jetbrains": { dir: (os) => join1(os, ".codeium", "mcp_config.json") },
 };
 function join1(os: OS, ...parts: string[]): string {
   return [HOMES[os], ...parts].join(os === "windows" ? "\\" : "/");

@@ -166,6 +166,15 @@ export const BUILTIN_CLIENT_IDS = [
   "continue",
   "goose",
   "lm-studio",
+  "qwen-code",
+  "kilo",
+  "amp",
+  "copilot-cli",
+  "factory-droid",
+  "qoder",
+  "auggie",
+  "crush",
+  "windsurf-jetbrains",
 ];
 
 /**

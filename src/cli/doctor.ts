@@ -34,12 +34,23 @@ export function registerDoctor(program: Command): void {
         backendError = err;
       }
       const pathCtx = makePathContext();
+      // the user files of detected clients, and the project files of the registry's projects that exist
+      const adapters = listClients().filter((a) => a.detect(pathCtx));
+      if (registry?.projects) {
+        const { projectAdapter } = await import("../core/client_format.ts");
+        for (const dir of Object.keys(registry.projects).sort()) {
+          for (const a of listClients()) {
+            const p = projectAdapter(a, dir, pathCtx);
+            if (p && pathCtx.exists(p.paths(pathCtx)[0])) adapters.push(p);
+          }
+        }
+      }
       const findings = await runDoctor({
         registry,
         registryError,
         backend,
         backendError,
-        adapters: listClients().filter((a) => a.detect(pathCtx)),
+        adapters,
         ctx: pathCtx,
         launcherProgram: selfCommand()[0],
       });

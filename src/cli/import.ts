@@ -66,9 +66,12 @@ async function readClient(a: ClientAdapter, pathCtx: import("../core/clients.ts"
   const { readTextIfExists } = await import("../core/fs.ts");
   const path = clientPath(a, pathCtx);
   const text = await readTextIfExists(path);
-  if (text === null) return { path, entries: new Map<string, { entry: unknown }>() };
+  if (text === null) return { path, entries: new Map<string, { entry: unknown }>(), adapter: a };
   const doc = await parseDocument(a.format, text, path);
-  return { path, entries: readEntries(doc, a) };
+  // the adapter for the format version this file is in (opencode v2, …)
+  const { adapterForData } = await import("../core/client_format.ts");
+  const fa = adapterForData(a, doc.get([])).adapter;
+  return { path, entries: readEntries(doc, fa), adapter: fa };
 }
 
 export function registerImport(program: Command): void {
@@ -102,9 +105,9 @@ export function registerImport(program: Command): void {
       const errors: Array<{ client: string; path: string; error: unknown }> = [];
       for (const a of adapters) {
         try {
-          const { path, entries } = await readClient(a, pathCtx);
+          const { path, entries, adapter: fa } = await readClient(a, pathCtx);
           for (const [name, { entry }] of entries) {
-            const cs = a.parse(name, entry);
+            const cs = fa.parse(name, entry);
             if (cs && !isLauncher(cs)) {
               found.push({ client: a, path, name: toServerName(name), key: name, entry, cs });
             }
@@ -337,14 +340,14 @@ export async function adoptEntry(ctx: Ctx, server: string, clientId: string) {
   ]);
   reg.allowNexusHome();
   const adapter = getClient(clientId);
-  const { path, entries } = await readClient(adapter, makePathContext());
+  const { path, entries, adapter: fileAdapter } = await readClient(adapter, makePathContext());
   const found = entries.get(server);
   if (!found) {
     throw new NexusError("E_SERVER_NOT_FOUND", `${adapter.name} has no server '${server}' in ${path}.`, {
       exitCode: 3,
     });
   }
-  const cs = adapter.parse(server, found.entry);
+  const cs = fileAdapter.parse(server, found.entry);
   if (!cs) {
     throw usageError("E_UNSUPPORTED", `${adapter.name}'s '${server}' is not an entry mcp-nexus understands.`);
   }

@@ -111,19 +111,51 @@ export function registerSync(program: Command): void {
       "launcher (default: secrets stay in the keychain) or inline (values written, 0600)",
       "launcher",
     )
+    .option(
+      "--project <dir>",
+      "write the project's servers into the repository's client files (.mcp.json, .cursor/mcp.json, …)",
+    )
+    .option("--server <name>", "with --project: the project's servers (repeatable; remembered)", collect, [])
     .addHelpText(
       "after",
       `
 Examples:
   mcp-nexus sync --dry-run            # what would change, secrets masked
   mcp-nexus sync --yes                # apply (cron: add --backend env if no keychain)
-  mcp-nexus sync --client cursor --client vscode`,
+  mcp-nexus sync --client cursor --client vscode
+  mcp-nexus sync --project . --server github --yes   # the repo's .mcp.json, .cursor/mcp.json, …`,
     )
     .action(action(async (ctx, opts) => {
       if (opts.secrets !== "launcher" && opts.secrets !== "inline") {
         throw usageError("E_USAGE", `--secrets ${opts.secrets}: expected launcher or inline.`);
       }
-      const { adapters, pathCtx, registry } = await engine(opts.client);
+      if (opts.server.length && !opts.project) {
+        throw usageError("E_USAGE", "--server is for --project (the project's servers).", {
+          hint: "mcp-nexus sync --project . --server NAME",
+        });
+      }
+      if (opts.project && opts.secrets === "inline") {
+        throw usageError(
+          "E_USAGE",
+          "--secrets inline is refused with --project: project files are usually committed to git.",
+          {
+            hint:
+              `mcp-nexus sync --project '${opts.project}' (launcher entries; secrets stay in the keychain)`,
+          },
+        );
+      }
+      let { adapters, pathCtx, registry } = await engine(opts.client);
+      if (opts.project) {
+        const { projectScope } = await import("./project.ts");
+        ({ adapters, registry } = await projectScope(
+          opts.project,
+          opts.server,
+          opts.client,
+          adapters,
+          pathCtx,
+          registry,
+        ));
+      }
       const sync = await import("../core/sync.ts");
       const { maskEntry } = await import("../core/mask.ts");
       const syncOpts = {
@@ -131,6 +163,7 @@ Examples:
         secrets: opts.secrets as "launcher" | "inline",
         force: !!opts.force,
         resolve: opts.secrets === "inline" ? await secretResolver(ctx) : undefined,
+        scope: (opts.project ? "project" : "user") as "project" | "user",
       };
       if (opts.secrets === "inline") {
         ctx.out.warn(
@@ -214,6 +247,11 @@ Examples:
           exists: pathCtx.exists(path),
           format: a.format,
           managed: Object.keys(ledger.files[path]?.entries ?? {}).length,
+          // remote servers with secrets: the client's env interpolation, or the launcher bridge
+          remoteSecrets: a.envInterpolation ? "interpolate" : "bridge",
+          ...(a.project ? { projectFile: a.project.path.join("/") } : {}),
+          ...(a.docs ? { docs: a.docs } : {}),
+          ...(a.checked ? { checked: a.checked } : {}),
           ...(a.notes ? { notes: a.notes } : {}),
         };
       });

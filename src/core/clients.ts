@@ -38,6 +38,11 @@ export type ClientServer =
     args: string[];
     env: Record<string, string>;
     cwd?: string;
+    /**
+     * This entry runs our launcher (`mcp-nexus run <server>`). Clients that scrub the environment
+     * (Codex) are told to pass through what the launcher needs to reach the keychain.
+     */
+    launcher?: boolean;
   }
   | {
     transport: "http" | "sse";
@@ -102,6 +107,46 @@ export interface ClientAdapter {
   emptyFile?: string;
   /** One line on quirks shown by `client list --json` / doctor. */
   notes?: string;
+  /**
+   * What this adapter was last checked against: the client's version and the doc (or source file)
+   * read, and when. Shown by `client list --json`.
+   */
+  checked?: { version: string; docs: string; date: string };
+  /**
+   * The client's per-repository file, as data: the path relative to the project directory, and the
+   * servers key inside it when it differs from the user file's. Used by `sync --project DIR`.
+   */
+  project?: { path: string[]; serversPath?: string[]; format?: ConfigFormat; emptyFile?: string };
+  /**
+   * Versions of the client's file format, newest first. The first whose `matches` says yes for a
+   * file's data is used to read and write that file (with its own serversPath/render/parse); a new or
+   * empty file gets the adapter's own fields. Lets an adapter keep writing the format a file is in.
+   */
+  formats?: ClientFormatVersion[];
+  /**
+   * Why a file's data is in a format this adapter does not know (shown by `doctor`), or null.
+   * Called with the whole document's data.
+   */
+  unknownFormat?: (data: unknown, path: string, ctx: PathContext) => string | null;
+  /**
+   * The client gives up on every server when one fails to start (Continue's headless run): doctor
+   * reports launcher entries that cannot start (e.g. a locked keychain) as errors.
+   */
+  oneFailureStopsAll?: boolean;
+  /** Set on the project-scope view of an adapter (`sync --project DIR`): the project directory. */
+  projectDir?: string;
+}
+
+/** One version of a client's file format (see `ClientAdapter.formats`). */
+export interface ClientFormatVersion {
+  /** Short id shown by doctor and `client list`: `v1`, `v2`. */
+  id: string;
+  /** True if a file's data (the whole document) is in this format. */
+  matches(data: unknown): boolean;
+  serversPath?: string[];
+  storage?: "map" | "array";
+  render?: ClientAdapter["render"];
+  parse?: ClientAdapter["parse"];
 }
 
 /** What a plugin module exports: one adapter, or a factory for one. */

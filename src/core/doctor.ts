@@ -16,6 +16,7 @@ import { entryHash, type Ledger, loadLedger } from "./ledger.ts";
 import { backupsDir, listBackups } from "./backups.ts";
 import { clientPath, readEntries } from "./sync.ts";
 import { toNexusError } from "./errors.ts";
+import { adapterForData } from "./client_format.ts";
 
 export interface Finding {
   level: "ok" | "warn" | "error";
@@ -28,7 +29,8 @@ export interface Finding {
     | "unparsable"
     | "drift"
     | "reference"
-    | "launcher";
+    | "launcher"
+    | "format";
   message: string;
   fix?: string;
   file?: string;
@@ -88,6 +90,14 @@ function registryPlaintextFields(s: RegistryData["servers"][string]): string[] {
   return out;
 }
 
+/** The sync command for an adapter's file (its project's, for a project-scope view). */
+function syncCmd(a: ClientAdapter): string {
+  const dir = a.projectDir;
+  return dir
+    ? `mcp-nexus sync --project '${dir.replaceAll("'", "'\\''")}' --client ${a.id}`
+    : `mcp-nexus sync --client ${a.id}`;
+}
+
 export interface DoctorInput {
   registry: RegistryData | null;
   registryError?: unknown;
@@ -104,8 +114,12 @@ export async function runDoctor(input: DoctorInput): Promise<Finding[]> {
   const { ctx } = input;
 
   // keychain
+  let keychainProblem: string | null = input.backendError ? toNexusError(input.backendError).message : null;
+  /** Servers whose references are not stored: their launcher entries cannot start. */
+  const missingSecrets = new Map<string, string[]>();
   if (input.backend) {
     const h = await input.backend.probe();
+    if (!h.ok) keychainProblem = h.message;
     f.push(
       h.ok ? { level: "ok", check: "keychain", message: `${input.backend.label}: ${h.message}` } : {
         level: "error",
@@ -189,6 +203,7 @@ export async function runDoctor(input: DoctorInput): Promise<Finding[]> {
         for (const r of collectReferences(s, name)) {
           try {
             if ((await input.backend.get(r.name)) === null) {
+              missingSecrets.set(name, [...(missingSecrets.get(name) ?? []), r.name]);
               f.push({
                 level: "error",
                 check: "reference",
@@ -210,8 +225,32 @@ export async function runDoctor(input: DoctorInput): Promise<Finding[]> {
     const text = await readTextIfExists(path);
     if (text === null) continue;
     let entries: Map<string, { entry: unknown }>;
+    let fa: ClientAdapter = a;
     try {
-      entries = readEntries(await parseDocument(a.format, text, path), a);
+      const doc = await parseDocument(a.format, text, path);
+      const data = doc.get([]);
+      // the format version the file is in; and a format we do not know
+      fa = adapterForData(a, data).adapter;
+      const container = doc.get(fa.serversPath);
+      const unknown = a.unknownFormat?.(data, path, ctx) ??
+        (container !== undefined && container !== null &&
+            (fa.storage === "array"
+              ? !Array.isArray(container)
+              : typeof container !== "object" || Array.isArray(container))
+          ? `'${fa.serversPath.join(".")}' is ${
+            Array.isArray(container) ? "a list" : `a ${typeof container}`
+          }, not the ${fa.storage === "array" ? "list" : "map"} of servers mcp-nexus writes (a newer format?)`
+          : null);
+      if (unknown) {
+        f.push({
+          level: "warn",
+          check: "format",
+          message: `${a.name}: ${path} is in a format mcp-nexus does not know: ${unknown}.`,
+          fix: `Check ${a.docs ?? "the client's docs"}; 'mcp-nexus sync' edits only the entries it can read`,
+          file: path,
+        });
+      }
+      entries = readEntries(doc, fa);
     } catch (err) {
       const e = toNexusError(err);
       f.push({ level: "error", check: "unparsable", message: e.message, fix: e.hint, file: path });
@@ -226,11 +265,30 @@ export async function runDoctor(input: DoctorInput): Promise<Finding[]> {
           level: "warn",
           check: "plaintext",
           message: `${a.name}: server '${name}' holds plaintext secret(s) in ${fields.join(", ")} (${path}).`,
-          fix: `mcp-nexus import --client ${a.id} && mcp-nexus sync --client ${a.id}`,
+          fix: a.projectDir
+            ? `Remove the value from ${path} (the file is usually committed to git) and rotate the secret`
+            : `mcp-nexus import --client ${a.id} && mcp-nexus sync --client ${a.id}`,
           file: path,
         });
       }
-      const cs = a.parse(name, entry);
+      const cs = fa.parse(name, entry);
+      const launcher = cs?.transport === "stdio" && cs.args.includes("run") &&
+        /mcp-nexus|deno/.test(cs.command);
+      if (launcher && a.oneFailureStopsAll && (keychainProblem || missingSecrets.has(name))) {
+        f.push({
+          level: "error",
+          check: "launcher",
+          message: `${a.name}: server '${name}' cannot start (${
+            keychainProblem
+              ? `the keychain is not available: ${keychainProblem}`
+              : "a secret it needs is not stored"
+          }), and ${a.name} stops every MCP server when one fails to start.`,
+          fix: keychainProblem
+            ? "Unlock the keychain (log in to the desktop session, or run under a D-Bus session), then 'mcp-nexus doctor'"
+            : `mcp-nexus secret set ${missingSecrets.get(name)![0]} (or: mcp-nexus server disable ${name})`,
+          file: path,
+        });
+      }
       if (
         cs?.transport === "stdio" && cs.args.includes("run") && /mcp-nexus|deno/.test(cs.command) &&
         cs.command !== input.launcherProgram && !ctx.exists(cs.command)
@@ -239,7 +297,7 @@ export async function runDoctor(input: DoctorInput): Promise<Finding[]> {
           level: "error",
           check: "launcher",
           message: `${a.name}: server '${name}' starts ${cs.command}, which no longer exists.`,
-          fix: `mcp-nexus sync --client ${a.id} --force`,
+          fix: `${syncCmd(a)} --force`,
           file: path,
         });
       }
@@ -252,8 +310,9 @@ export async function runDoctor(input: DoctorInput): Promise<Finding[]> {
           level: "warn",
           check: "drift",
           message: `${a.name}: '${name}' was edited since mcp-nexus wrote it.`,
-          fix:
-            `keep theirs: mcp-nexus adopt ${name} --client ${a.id}; keep ours: mcp-nexus sync --client ${a.id} --force`,
+          fix: a.projectDir
+            ? `keep ours: ${syncCmd(a)} --force`
+            : `keep theirs: mcp-nexus adopt ${name} --client ${a.id}; keep ours: ${syncCmd(a)} --force`,
           file: path,
         });
       }

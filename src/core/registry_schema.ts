@@ -101,6 +101,16 @@ export const Registry = z.object({
     Server,
   )
     .default({}),
+  projects: z.record(
+    z.string().min(1).describe("The project directory, an absolute path."),
+    z.object({
+      servers: z.array(z.string().regex(SERVER_NAME_RE, "server names are 1–64 letters, digits, '_' or '-'"))
+        .describe("The registry's servers written into this project's client files."),
+    }).strict(),
+  ).optional().describe(
+    "Per-repository servers: `mcp-nexus sync --project DIR` writes them into the project's client files " +
+      "(.mcp.json, .cursor/mcp.json, .vscode/mcp.json, …) as launcher entries, never a secret.",
+  ),
 }).strict();
 
 export type ServerDef = z.infer<typeof Server>;

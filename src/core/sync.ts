@@ -24,6 +24,7 @@ import { launcherEntry } from "./launcher_command.ts";
 import { bridgeable } from "./bridge_check.ts";
 import { envVarFor } from "./secrets.ts";
 import type { ConfigDocument } from "./formats/mod.ts";
+import { adapterForData } from "./client_format.ts";
 
 export interface SyncOptions {
   /** Only these client ids (explicitly named: created even if not detected). Default: every detected client. */
@@ -34,6 +35,12 @@ export interface SyncOptions {
   force: boolean;
   /** Resolves a server's references (inline mode only). */
   resolve?: (name: string, server: ServerDef) => Promise<ServerDef>;
+  /**
+   * `project`: the files are a repository's (usually committed to git): servers with secrets are
+   * launcher entries only (no env placeholders), inline secrets are refused, and an entry holding a
+   * secret-looking literal is skipped. @default "user"
+   */
+  scope?: "user" | "project";
 }
 
 export type EntryAction = "add" | "update" | "remove";
@@ -110,7 +117,19 @@ async function desiredEntry(
   notes: string[],
 ): Promise<{ entry: Record<string, unknown>; inline: boolean } | { skip: Skipped }> {
   const refs = collectReferences(server, name);
-  const bridge = () => ({ transport: "stdio" as const, ...launcherEntry(name), env: {} });
+  const bridge = () => ({ transport: "stdio" as const, ...launcherEntry(name), env: {}, launcher: true });
+  const project = opts.scope === "project";
+  if (project && opts.secrets === "inline") {
+    throw new NexusError(
+      "E_USAGE",
+      "--secrets inline is refused for project files (they are usually committed to git).",
+      {
+        exitCode: 2,
+        hint:
+          "Drop --secrets inline: project files get launcher entries, and the secrets stay in the keychain.",
+      },
+    );
+  }
   if (!adapter.transports.includes(server.transport)) {
     if (server.transport !== "stdio" && adapter.transports.includes("stdio") && bridgeable(server.url)) {
       notes.push(
@@ -142,7 +161,7 @@ async function desiredEntry(
   } else if (server.transport === "stdio") {
     // the launcher applies cwd itself, so a client without cwd support still starts it in the right place
     cs = refs.length > 0 || (server.cwd && !adapter.supportsCwd)
-      ? { transport: "stdio", ...launcherEntry(name), env: {} }
+      ? { transport: "stdio", ...launcherEntry(name), env: {}, launcher: true }
       : {
         transport: "stdio",
         command: server.command,
@@ -153,7 +172,8 @@ async function desiredEntry(
   } else if (refs.length === 0) {
     cs = { transport: server.transport, url: server.url, headers: server.headers };
   } else {
-    const interpolate = adapter.envInterpolation;
+    // project files get no env placeholders: launcher entries only
+    const interpolate = project ? undefined : adapter.envInterpolation;
     const wholeOnly = adapter.envInterpolationScope === "whole-value";
     const fits = (field: string) => {
       const header = field.slice("headers.".length);
@@ -195,7 +215,23 @@ async function desiredEntry(
     );
     cs = { transport: server.transport, url: server.url, headers };
   }
-  return { entry: adapter.render(name, cs), inline };
+  const entry = adapter.render(name, cs);
+  if (project) {
+    // the same detector doctor uses for plaintext secrets in client files (loaded only for projects)
+    const fields = (await import("./doctor.ts")).plaintextFields(entry);
+    if (fields.length) {
+      return {
+        skip: {
+          server: name,
+          kind: "secret",
+          reason:
+            `its ${fields.join(", ")} look like a secret written as plain text, and project files are ` +
+            `usually committed to git; store it with 'mcp-nexus secret set' and refer to it as \${keychain:NAME}`,
+        },
+      };
+    }
+  }
+  return { entry, inline };
 }
 
 /** Plans one client's file. Never throws for a bad file: the plan carries the error. */
@@ -231,6 +267,8 @@ export async function planClient(
     }
     const { parseDocument } = await import("./formats/mod.ts");
     const doc = await parseDocument(adapter.format, text ?? emptyText(adapter), path);
+    // the format version this file is in (opencode v1 `mcp.<name>` / v2 `mcp.servers.<name>`, …)
+    adapter = adapterForData(adapter, doc.get([])).adapter;
     const current = readEntries(doc, adapter);
     const owned = ledger.files[path]?.entries ?? {};
 

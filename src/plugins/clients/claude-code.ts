@@ -7,6 +7,7 @@
  */
 import type { ClientAdapter, PathContext } from "../../core/clients.ts";
 import { installed, joiner, jsonEntryShape } from "./common.ts";
+import { remoteSecrets } from "./remote_secrets.ts";
 
 function configDir(ctx: PathContext): string {
   return ctx.env("CLAUDE_CONFIG_DIR") ?? ctx.home;
@@ -22,7 +23,7 @@ export const claudeCode: ClientAdapter = {
   // stdio `{type:"stdio", command, args, env}`; remote `{type:"http"|"sse", url, headers}`. No `cwd`.
   ...jsonEntryShape({ client: "Claude Code", stdioType: "stdio", remote: { http: "http", sse: "sse" } }),
   // `${VAR}` (and `${VAR:-default}`) in command, args, env, url and headers.
-  envInterpolation: (v) => `\${${v}}`,
+  ...remoteSecrets("claude-code"),
   detect: (ctx) =>
     installed(ctx, {
       paths: [
@@ -32,6 +33,9 @@ export const claudeCode: ClientAdapter = {
       commands: ["claude"],
     }),
   docs: "https://code.claude.com/docs/en/mcp",
+  checked: { version: "2.1", docs: "https://code.claude.com/docs/en/mcp", date: "2026-12-02" },
+  // project scope: `.mcp.json` at the repository root (Claude Code asks the user to approve it)
+  project: { path: [".mcp.json"] },
   notes: "User scope only (top-level mcpServers of ~/.claude.json, or $CLAUDE_CONFIG_DIR/.claude.json); " +
     "Claude Code rewrites this file itself. Header ${VAR} expansion needs Claude Code ≥ 2.1.119. No cwd.",
 };

@@ -10,6 +10,7 @@
  */
 import type { ClientAdapter, PathContext } from "../../core/clients.ts";
 import { installed, joiner, jsonEntryShape } from "./common.ts";
+import { remoteSecrets } from "./remote_secrets.ts";
 
 const FILE = "claude_desktop_config.json";
 
@@ -45,12 +46,18 @@ export const claudeDesktop: ClientAdapter = {
   transports: ["stdio"],
   // `{command, args, env}`; no `type`, no `cwd`, no interpolation.
   ...jsonEntryShape({ client: "Claude Desktop" }),
+  ...remoteSecrets("claude-desktop"),
   detect: (ctx) =>
     installed(ctx, {
       paths: [...configDirs(ctx), ...msixPackages(ctx)],
       apps: ["Claude.app"],
     }),
   docs: "https://modelcontextprotocol.io/docs/develop/connect-local-servers",
+  checked: {
+    version: "(desktop app; no version in the docs)",
+    docs: "https://modelcontextprotocol.io/docs/develop/connect-local-servers",
+    date: "2026-12-02",
+  },
   notes:
     "Stdio only: remote servers are added in the app (Settings → Connectors). No ${VAR} interpolation. " +
     "Windows: the MSIX install's LocalCache path is used when a Claude_* package exists. " +

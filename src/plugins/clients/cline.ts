@@ -8,6 +8,7 @@
  */
 import type { ClientAdapter, PathContext } from "../../core/clients.ts";
 import { installed, joiner, jsonEntryShape } from "./common.ts";
+import { remoteSecrets } from "./remote_secrets.ts";
 
 function clineDir(ctx: PathContext): string {
   return ctx.env("CLINE_DIR") ?? joiner(ctx)(ctx.home, ".cline");
@@ -37,11 +38,18 @@ export const cline: ClientAdapter = {
     typeKeys: ["type", "transportType"],
     cwd: true,
   }),
-  // `${env:VAR}`; an unset variable stays literal.
-  envInterpolation: (v) => `\${env:${v}}`,
+  // the extension expands `${env:VAR}`, but the Cline CLI 3.0.x sends it literally: bridge instead
+  ...remoteSecrets("cline"),
   detect: (ctx) => installed(ctx, { paths: [settingsFile(ctx), clineDir(ctx)], commands: ["cline"] }),
   docs: "https://docs.cline.bot/mcp/configuring-mcp-servers",
-  notes: 'Remote entries without `type` are SSE; streamable HTTP is `type: "streamableHttp"`. The legacy ' +
+  checked: {
+    version: "cline 3.0.65 (npm)",
+    docs: "https://docs.cline.bot/mcp/configuring-mcp-servers",
+    date: "2026-12-02",
+  },
+  notes:
+    'Remote entries without `type` are SSE; streamable HTTP is `type: "streamableHttp"`. Remote servers ' +
+    "with secrets go through the launcher bridge (the CLI does not expand ${env:VAR} in headers). The legacy " +
     "VS Code globalStorage file (saoudrizwan.claude-dev) is migrated by Cline and not written.",
 };
 export default cline;

@@ -22,6 +22,13 @@ import {
   stringMap,
   unsupportedTransport,
 } from "./common.ts";
+import { remoteSecrets } from "./remote_secrets.ts";
+
+/**
+ * What a launcher entry needs from Codex's environment to reach the keychain. Codex passes servers
+ * only a short allowlist (HOME, PATH, USER, …), so these are named in `env_vars` (passed through).
+ */
+export const CODEX_LAUNCHER_ENV_VARS = ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"];
 
 const codexHome = (ctx: PathContext) => ctx.env("CODEX_HOME") ?? joiner(ctx)(ctx.home, ".codex");
 
@@ -45,10 +52,12 @@ export const codex: ClientAdapter = {
   transports: ["stdio", "http"],
   supportsCwd: true,
   // secret headers are read from Codex's environment via env_http_headers / bearer_token_env_var
-  envInterpolation: codexEnvPlaceholder,
-  envInterpolationScope: "whole-value",
+  ...remoteSecrets("codex"),
   render(name, server) {
-    if (server.transport === "stdio") return stdio.render(name, server);
+    if (server.transport === "stdio") {
+      const entry = stdio.render(name, server);
+      return server.launcher ? { ...entry, env_vars: CODEX_LAUNCHER_ENV_VARS } : entry;
+    }
     if (server.transport !== "http") throw unsupportedTransport("Codex CLI", server.transport);
     const plain: Array<[string, string]> = [];
     const fromEnv: Array<[string, string]> = [];
@@ -69,7 +78,13 @@ export const codex: ClientAdapter = {
   },
   parse(name, entry): ClientServer | null {
     if (!isRecord(entry)) return null;
-    if (entry.command !== undefined) return stdio.parse(name, entry);
+    if (entry.command !== undefined) {
+      const cs = stdio.parse(name, entry);
+      const passed = Array.isArray(entry.env_vars) ? entry.env_vars : [];
+      return cs?.transport === "stdio" && CODEX_LAUNCHER_ENV_VARS.every((v) => passed.includes(v))
+        ? { ...cs, launcher: true }
+        : cs;
+    }
     const url = nonEmptyString(entry.url);
     const plain = stringMap(entry.http_headers);
     const fromEnv = stringMap(entry.env_http_headers);
@@ -86,7 +101,15 @@ export const codex: ClientAdapter = {
   },
   detect: (ctx) => installed(ctx, { paths: [codexHome(ctx)], commands: ["codex"] }),
   docs: "https://github.com/openai/codex/blob/main/docs/config.md",
-  notes: "No interpolation in values. A header whose whole value is ${VAR} is written as env_http_headers, " +
+  checked: {
+    version: "codex 0.171.0 (npm)",
+    docs: "https://developers.openai.com/codex/mcp (mcp_servers.env_vars: variables passed through)",
+    date: "2026-12-02",
+  },
+  // trusted projects only
+  project: { path: [".codex", "config.toml"] },
+  notes: "Launcher entries carry env_vars = [DBUS_SESSION_BUS_ADDRESS, XDG_RUNTIME_DIR] (Codex scrubs the " +
+    "environment). No interpolation in values. A header whose whole value is ${VAR} is written as env_http_headers, " +
     "`Authorization: Bearer ${VAR}` as bearer_token_env_var; other headers as is. Streamable HTTP only, no SSE.",
 };
 export default codex;

@@ -30,16 +30,39 @@ export interface InstallSignals {
   paths?: string[];
   /** Commands on PATH (`claude`, `code`…). */
   commands?: string[];
-  /** macOS app bundles under /Applications (`Cursor.app`); ignored on other OSes. */
+  /** macOS app bundles under /Applications or ~/Applications (`Cursor.app`); ignored on other OSes. */
   apps?: string[];
+  /** Windows per-user installs under `%LOCALAPPDATA%\Programs` (`cursor`, `Microsoft VS Code`). */
+  windowsPrograms?: string[];
+  /** Linux desktop entries (`cursor.desktop`) in ~/.local/share/applications or /usr/share/applications. */
+  desktopEntries?: string[];
 }
 
-/** True if any signal is present. Cheap: a few stat calls and a PATH scan. */
+/** Where installed apps are, per OS: the places `apps`, `windowsPrograms` and `desktopEntries` name. */
+function appLocations(ctx: PathContext, signals: InstallSignals): string[] {
+  switch (ctx.os) {
+    case "darwin":
+      return (signals.apps ?? []).flatMap((a) => [
+        posix.join("/Applications", a),
+        posix.join(ctx.home, "Applications", a),
+      ]);
+    case "windows":
+      return (signals.windowsPrograms ?? []).map((p) => win32.join(ctx.localAppData, "Programs", p));
+    default:
+      return (signals.desktopEntries ?? []).flatMap((d) => [
+        posix.join(ctx.env("XDG_DATA_HOME") ?? posix.join(ctx.home, ".local", "share"), "applications", d),
+        posix.join("/usr/share/applications", d),
+      ]);
+  }
+}
+
+/**
+ * True if any signal is present: a config file or folder, an installed app (bundle, per-user program
+ * folder, desktop entry), or a command on PATH. Cheap: a few stat calls and a PATH scan.
+ */
 export function installed(ctx: PathContext, signals: InstallSignals): boolean {
   if ((signals.paths ?? []).some((p) => ctx.exists(p))) return true;
-  if (ctx.os === "darwin" && (signals.apps ?? []).some((a) => ctx.exists(posix.join("/Applications", a)))) {
-    return true;
-  }
+  if (appLocations(ctx, signals).some((p) => ctx.exists(p))) return true;
   return (signals.commands ?? []).some((c) => ctx.which(c) !== null);
 }
 
@@ -133,6 +156,8 @@ export interface EntryShapeOptions {
   typeKeys?: string[];
   /** The client honours `cwd` on stdio servers. @default false */
   cwd?: boolean;
+  /** Write `args` even when empty (`"args": []`): the client's schema requires it (Zed). @default false */
+  alwaysArgs?: boolean;
 }
 
 /** render/parse for `{type?, command, args, env, cwd?}` / `{type?, url, headers}` entries. */
@@ -162,7 +187,7 @@ export function jsonEntryShape(opts: EntryShapeOptions): {
         return {
           ...(opts.stdioType ? { type: opts.stdioType } : {}),
           command: server.command,
-          ...ifNonEmpty("args", server.args),
+          ...(opts.alwaysArgs ? { args: server.args } : ifNonEmpty("args", server.args)),
           ...ifNonEmpty("env", server.env),
           ...(opts.cwd ? ifNonEmpty("cwd", server.cwd) : {}),
         };

@@ -7,6 +7,7 @@
  */
 import type { ClientAdapter, ClientServer, PathContext } from "../../core/clients.ts";
 import { installed, isRecord, joiner, jsonEntryShape, nonEmptyString, stringMap } from "./common.ts";
+import { remoteSecrets } from "./remote_secrets.ts";
 
 const globalDir = (ctx: PathContext) => ctx.env("CONTINUE_GLOBAL_DIR") ?? joiner(ctx)(ctx.home, ".continue");
 
@@ -22,6 +23,9 @@ export const continueClient: ClientAdapter = {
   storage: "array",
   transports: ["stdio", "http", "sse"],
   supportsCwd: true,
+  ...remoteSecrets("continue"),
+  // `cn`'s headless run stops entirely when one MCP server fails to start
+  oneFailureStopsAll: true,
   render(name, server) {
     if (server.transport === "stdio") return { name, ...stdio.render(name, server) };
     return {
@@ -58,6 +62,17 @@ export const continueClient: ClientAdapter = {
   },
   detect: (ctx) => installed(ctx, { paths: [globalDir(ctx)], commands: ["cn"] }),
   docs: "https://docs.continue.dev/customize/deep-dives/mcp",
+  checked: {
+    version: "(docs unversioned)",
+    docs: "https://docs.continue.dev/customize/deep-dives/mcp",
+    date: "2026-12-02",
+  },
+  // project scope: a block file of our own in the workspace's .continue/mcpServers/ (Continue loads every
+  // file there), so the project's config.yaml is never edited
+  project: {
+    path: [".continue", "mcpServers", "mcp-nexus.yaml"],
+    emptyFile: "name: mcp-nexus\nversion: 0.0.1\nschema: v1\n",
+  },
   // A new config.yaml needs these top-level fields to be valid.
   emptyFile: "name: Local Config\nversion: 1.0.0\nschema: v1\n",
   notes:

@@ -4,6 +4,7 @@
  */
 import type { ClientAdapter, PathContext } from "../../core/clients.ts";
 import { installed, joiner, jsonEntryShape } from "./common.ts";
+import { remoteSecrets } from "./remote_secrets.ts";
 
 const dir = (ctx: PathContext) => joiner(ctx)(ctx.home, ".cursor");
 
@@ -19,9 +20,22 @@ export const cursor: ClientAdapter = {
     remote: { http: null, sse: "sse" },
     typeAliases: { stdio: "stdio", http: "http", streamableHttp: "http", "streamable-http": "http" },
   }),
-  envInterpolation: (v) => `\${env:${v}}`,
-  detect: (ctx) => installed(ctx, { paths: [dir(ctx)], commands: ["cursor"], apps: ["Cursor.app"] }),
+  ...remoteSecrets("cursor"),
+  detect: (ctx) =>
+    installed(ctx, {
+      paths: [dir(ctx)],
+      commands: ["cursor"],
+      apps: ["Cursor.app"],
+      windowsPrograms: ["cursor"],
+      desktopEntries: ["cursor.desktop"],
+    }),
   docs: "https://cursor.com/docs/context/mcp",
+  checked: {
+    version: "(editor; docs unversioned)",
+    docs: "https://cursor.com/docs/context/mcp",
+    date: "2026-12-02",
+  },
+  project: { path: [".cursor", "mcp.json"] },
   notes: "Streamable HTTP servers are written without `type` (Cursor detects the transport); " +
     'SSE ones with `type: "sse"` (unverified in Cursor\'s docs, widely used). No cwd.',
 };

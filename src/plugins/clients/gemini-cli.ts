@@ -2,8 +2,9 @@
  * Gemini CLI: `~/.gemini/settings.json` (GEMINI_CLI_HOME replaces the home:
  * `$GEMINI_CLI_HOME/.gemini/settings.json`). JSON with comments; key `mcpServers`.
  *
- * Remote entries: streamable HTTP is `httpUrl`, SSE is `url`. Newer Gemini CLIs also write
- * `url` + `type: "http"|"sse"` (`gemini mcp add`); both forms are read.
+ * Remote entries are written as `url` + `type: "http"|"sse"` (what `gemini mcp add` writes; Gemini CLI
+ * 0.61 warns that `httpUrl` is deprecated). The older `httpUrl` (streamable) and bare `url` (SSE) are
+ * still read.
  */
 import type { ClientAdapter, ClientServer, PathContext } from "../../core/clients.ts";
 import {
@@ -15,6 +16,7 @@ import {
   nonEmptyString,
   stringMap,
 } from "./common.ts";
+import { remoteSecrets } from "./remote_secrets.ts";
 
 const geminiDir = (ctx: PathContext) => joiner(ctx)(ctx.env("GEMINI_CLI_HOME") ?? ctx.home, ".gemini");
 
@@ -31,10 +33,7 @@ export const geminiCli: ClientAdapter = {
   supportsCwd: true,
   render(name, server) {
     if (server.transport === "stdio") return stdio.render(name, server);
-    return {
-      [server.transport === "http" ? "httpUrl" : "url"]: server.url,
-      ...ifNonEmpty("headers", server.headers),
-    };
+    return { type: server.transport, url: server.url, ...ifNonEmpty("headers", server.headers) };
   },
   parse(name, entry): ClientServer | null {
     if (!isRecord(entry)) return null;
@@ -50,10 +49,17 @@ export const geminiCli: ClientAdapter = {
     return null;
   },
   // `$VAR`, `${VAR}` and `${VAR:-default}` are expanded in every string (unset → "").
-  envInterpolation: (v) => `\${${v}}`,
+  ...remoteSecrets("gemini-cli"),
   detect: (ctx) => installed(ctx, { paths: [geminiDir(ctx)], commands: ["gemini"] }),
   docs: "https://github.com/google-gemini/gemini-cli/blob/main/docs/tools/mcp-server.md",
+  checked: {
+    version: "gemini-cli 0.61.0 (npm)",
+    docs: "https://github.com/google-gemini/gemini-cli/blob/main/docs/tools/mcp-server.md",
+    date: "2026-12-02",
+  },
+  project: { path: [".gemini", "settings.json"] },
   notes:
-    "Streamable HTTP servers are written as `httpUrl`, SSE as `url`. Gemini warns against `_` in server names.",
+    'Remote servers are written as `url` + `type: "http"|"sse"` (`httpUrl` is deprecated, still read). ' +
+    "Gemini warns against `_` in server names.",
 };
 export default geminiCli;

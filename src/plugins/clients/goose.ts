@@ -21,6 +21,7 @@ import {
   stringMap,
   unsupportedTransport,
 } from "./common.ts";
+import { remoteSecrets } from "./remote_secrets.ts";
 
 /** Goose's default extension timeout, in seconds. */
 const TIMEOUT = 300;
@@ -42,6 +43,8 @@ export const goose: ClientAdapter = {
   // Goose addresses extensions by name_to_key(name): lower-cased, whitespace removed
   entryKey: (name) => name.toLowerCase().replace(/\s+/g, ""),
   transports: ["stdio", "http"],
+  // recent Goose substitutes $VAR in remote URLs/headers, older builds do not: bridge works with both
+  ...remoteSecrets("goose"),
   render(name, server) {
     if (server.transport === "stdio") {
       return {
@@ -85,6 +88,11 @@ export const goose: ClientAdapter = {
   },
   detect: (ctx) => installed(ctx, { paths: [configDir(ctx)], commands: ["goose"], apps: ["Goose.app"] }),
   docs: "https://block.github.io/goose/docs/guides/config-files",
+  checked: {
+    version: "(docs unversioned)",
+    docs: "https://block.github.io/goose/docs/guides/config-files",
+    date: "2026-12-02",
+  },
   notes:
     "Key `extensions`; Goose lower-cases keys. No interpolation (Goose's env_keys read values from its " +
     "keyring, not used). Streamable HTTP only. Entries are written enabled with timeout 300 s. No cwd.",

@@ -5,6 +5,7 @@
  */
 import type { ClientAdapter, PathContext } from "../../core/clients.ts";
 import { installed, joiner, jsonEntryShape } from "./common.ts";
+import { remoteSecrets } from "./remote_secrets.ts";
 
 /** The pointer file's content, or null. PathContext cannot read files, so this reads the disk. */
 function readPointer(path: string): string | null {
@@ -34,8 +35,17 @@ export const lmStudio: ClientAdapter = {
   serversPath: ["mcpServers"],
   transports: ["stdio", "http"],
   ...jsonEntryShape({ client: "LM Studio", remote: { http: null } }),
-  detect: (ctx) => installed(ctx, { paths: [lmStudioHome(ctx)], commands: ["lms"], apps: ["LM Studio.app"] }),
+  ...remoteSecrets("lm-studio"),
+  detect: (ctx) =>
+    installed(ctx, {
+      paths: [lmStudioHome(ctx)],
+      commands: ["lms"],
+      apps: ["LM Studio.app"],
+      windowsPrograms: ["LM Studio"],
+      desktopEntries: ["lm-studio.desktop"],
+    }),
   docs: "https://lmstudio.ai/docs/app/mcp",
+  checked: { version: "(docs unversioned)", docs: "https://lmstudio.ai/docs/app/mcp", date: "2026-12-02" },
   notes:
     "Home from ~/.lmstudio-home-pointer, else ~/.lmstudio (legacy ~/.cache/lm-studio). Remote entries are " +
     "{url, headers}, written as streamable HTTP. Interpolation and SSE are undocumented (unverified): none used.",

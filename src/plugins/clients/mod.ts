@@ -20,6 +20,15 @@ import opencode from "./opencode.ts";
 import vscode from "./vscode.ts";
 import windsurf from "./windsurf.ts";
 import zed from "./zed.ts";
+import qwenCode from "./qwen-code.ts";
+import kilo from "./kilo.ts";
+import amp from "./amp.ts";
+import copilotCli from "./copilot-cli.ts";
+import factoryDroid from "./factory-droid.ts";
+import qoder from "./qoder.ts";
+import auggie from "./auggie.ts";
+import crush from "./crush.ts";
+import windsurfJetbrains from "./windsurf-jetbrains.ts";
 
 const adapters = new Map<string, ClientAdapter>();
 
@@ -65,6 +74,33 @@ export function adapterProblems(value: unknown): string[] {
     a.envInterpolation === undefined || typeof a.envInterpolation === "function",
     "`envInterpolation` must be a function when present",
   );
+  const checked = a.checked as Record<string, unknown> | undefined;
+  need(
+    checked === undefined ||
+      (typeof checked === "object" && checked !== null &&
+        ["version", "docs", "date"].every((k) => typeof checked[k] === "string")),
+    "`checked` must be {version, docs, date} strings when present",
+  );
+  const project = a.project as Record<string, unknown> | undefined;
+  need(
+    project === undefined ||
+      (typeof project === "object" && project !== null && Array.isArray(project.path) &&
+        project.path.length > 0 &&
+        project.path.every((k) => typeof k === "string" && k !== "" && k !== ".." && !/[\\/]/.test(k))),
+    '`project.path` must be a non-empty array of path segments without "/" or ".." (`[".cursor", "mcp.json"]`)',
+  );
+  need(
+    a.formats === undefined ||
+      (Array.isArray(a.formats) &&
+        a.formats.every((f) => typeof f?.id === "string" && typeof f?.matches === "function")),
+    "`formats` must be a list of {id, matches(data)} when present",
+  );
+  for (const hook of ["unknownFormat"]) {
+    need(
+      a[hook] === undefined || typeof a[hook] === "function",
+      `\`${hook}\` must be a function when present`,
+    );
+  }
   for (const text of ["docs", "emptyFile", "notes"]) {
     need(a[text] === undefined || typeof a[text] === "string", `\`${text}\` must be a string when present`);
   }
@@ -127,6 +163,15 @@ for (
     continueClient,
     goose,
     lmStudio,
+    qwenCode,
+    kilo,
+    amp,
+    copilotCli,
+    factoryDroid,
+    qoder,
+    auggie,
+    crush,
+    windsurfJetbrains,
   ]
 ) registerClient(builtIn);
 

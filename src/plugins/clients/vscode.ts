@@ -5,6 +5,7 @@
  */
 import type { ClientAdapter, PathContext } from "../../core/clients.ts";
 import { installed, joiner, jsonEntryShape } from "./common.ts";
+import { remoteSecrets } from "./remote_secrets.ts";
 
 function userDataDir(ctx: PathContext): string {
   const join = joiner(ctx);
@@ -33,10 +34,22 @@ export const vscode: ClientAdapter = {
     remote: { http: "http", sse: "sse" },
     cwd: true,
   }),
-  envInterpolation: (v) => `\${env:${v}}`,
+  ...remoteSecrets("vscode"),
   detect: (ctx) =>
-    installed(ctx, { paths: [userDataDir(ctx)], commands: ["code"], apps: ["Visual Studio Code.app"] }),
+    installed(ctx, {
+      paths: [userDataDir(ctx)],
+      commands: ["code"],
+      apps: ["Visual Studio Code.app"],
+      windowsPrograms: ["Microsoft VS Code"],
+      desktopEntries: ["code.desktop"],
+    }),
   docs: "https://code.visualstudio.com/docs/copilot/reference/mcp-configuration",
+  checked: {
+    version: "(docs dated 2026-11-25)",
+    docs: "https://code.visualstudio.com/docs/copilot/reference/mcp-configuration",
+    date: "2026-12-02",
+  },
+  project: { path: [".vscode", "mcp.json"] },
   notes: "Key `servers`, not `mcpServers`. The default profile's mcp.json only: named profiles " +
     "(User/profiles/<id>/mcp.json), Insiders and remote/WSL servers are not written.",
 };

@@ -10,6 +10,7 @@
  */
 import type { ClientAdapter, PathContext } from "../../core/clients.ts";
 import { installed, isRecord, joiner, jsonEntryShape } from "./common.ts";
+import { remoteSecrets } from "./remote_secrets.ts";
 
 function configDir(ctx: PathContext): string {
   const join = joiner(ctx);
@@ -23,7 +24,8 @@ function configDir(ctx: PathContext): string {
   }
 }
 
-const shape = jsonEntryShape({ client: "Zed", remote: { http: null } });
+// Zed's schema requires `args`: it is always written, `[]` when empty
+const shape = jsonEntryShape({ client: "Zed", remote: { http: null }, alwaysArgs: true });
 
 export const zed: ClientAdapter = {
   id: "zed",
@@ -34,6 +36,7 @@ export const zed: ClientAdapter = {
   // Zed's HTTP context servers take no transport type, so SSE cannot be told apart.
   transports: ["stdio", "http"],
   render: shape.render,
+  ...remoteSecrets("zed"),
   parse(name, entry) {
     // Legacy `{command: {path, args, env}}` → the flat form.
     if (isRecord(entry) && isRecord(entry.command)) {
@@ -43,10 +46,18 @@ export const zed: ClientAdapter = {
     return shape.parse(name, entry);
   },
   detect: (ctx) =>
-    installed(ctx, { paths: [configDir(ctx)], commands: ["zed", "zeditor"], apps: ["Zed.app"] }),
+    installed(ctx, {
+      paths: [configDir(ctx)],
+      commands: ["zed", "zeditor"],
+      apps: ["Zed.app"],
+      windowsPrograms: ["Zed"],
+      desktopEntries: ["dev.zed.Zed.desktop"],
+    }),
   docs: "https://zed.dev/docs/ai/mcp",
-  notes:
-    "Writes into Zed's full settings.json (comments kept). Streamable HTTP only; no interpolation, no cwd. " +
+  checked: { version: "(editor; docs unversioned)", docs: "https://zed.dev/docs/ai/mcp", date: "2026-12-02" },
+  project: { path: [".zed", "settings.json"] },
+  notes: "Writes into Zed's full settings.json (comments kept); `args` always written (Zed requires it). " +
+    "Streamable HTTP only; no interpolation, no cwd. " +
     'Zed builds older than remote support need `"source": "custom"`, which is not written.',
 };
 export default zed;
