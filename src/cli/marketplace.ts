@@ -6,7 +6,7 @@
 import { type Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { openSecretStore } from "./store.ts";
 import { action, collect, type Ctx } from "./context.ts";
-import { ExitCode, NexusError, usageError } from "../core/errors.ts";
+import { ExitCode, usageError } from "../core/errors.ts";
 import { writeErr } from "../core/output.ts";
 import type { InputSpec } from "../core/marketplace/install.ts";
 
@@ -17,6 +17,7 @@ const MODULES = {
   catalog: "../core/marketplace/catalog.ts",
   detect: "../core/secret_detect.ts",
   install: "../core/marketplace/install.ts",
+  plan: "../core/marketplace/plan.ts",
   names: "../core/names.ts",
   progress: "../core/marketplace/progress.ts",
   prompt: "./prompt.ts",
@@ -34,6 +35,7 @@ type Modules = {
   catalog: typeof import("../core/marketplace/catalog.ts");
   detect: typeof import("../core/secret_detect.ts");
   install: typeof import("../core/marketplace/install.ts");
+  plan: typeof import("../core/marketplace/plan.ts");
   names: typeof import("../core/names.ts");
   progress: typeof import("../core/marketplace/progress.ts");
   prompt: typeof import("./prompt.ts");
@@ -100,6 +102,24 @@ function parseStdinPairs(text: string): Map<string, string> {
     out.set(key, line.slice(i + 1));
   });
   return out;
+}
+
+/**
+ * `NAME@VERSION` or `--pin VERSION` (the root command owns `--version`). Marketplace names never hold
+ * an `@`, so the split is unambiguous.
+ */
+function splitVersion(name: string, pin: string | undefined): { bare: string; version?: string } {
+  const at = name.lastIndexOf("@");
+  const bare = at > 0 ? name.slice(0, at) : name;
+  const fromName = at > 0 ? name.slice(at + 1) : undefined;
+  if (fromName !== undefined && pin !== undefined && fromName !== pin) {
+    throw usageError("E_USAGE", `${name} and --pin ${pin} name different versions.`);
+  }
+  const version = pin ?? fromName;
+  if (version !== undefined && !/^[A-Za-z0-9][A-Za-z0-9.+_-]{0,63}$/.test(version)) {
+    throw usageError("E_USAGE", `'${version.slice(0, 40)}' is not a version, like 1.2.3.`);
+  }
+  return { bare, ...(version ? { version } : {}) };
 }
 
 /** A visible one-line prompt on stderr (for non-secret values). */
@@ -192,47 +212,6 @@ async function collectInputs(inputs: InputSpec[], o: {
     }
   }
   return { values, secrets, kept };
-}
-
-/** Exit 2 naming what is missing (and `how` to pass it), or a value that is not one the server takes. */
-function checkInputs(
-  inputs: InputSpec[],
-  c: Collected,
-  how: (missing: InputSpec[]) => string,
-  local: string,
-): void {
-  const missing = inputs.filter((s) =>
-    s.required &&
-    (s.secret ? !c.secrets.has(s.key) && !c.kept.has(s.key) : !c.values.has(s.key) && s.default === undefined)
-  );
-  if (missing.length) {
-    throw usageError(
-      "E_MISSING_INPUT",
-      `Cannot install '${local}': missing ${
-        missing.map((s) => `${s.key} (${s.where}${s.secret ? ", secret" : ""})`).join(", ")
-      }. Nothing was installed.`,
-      {
-        hint: how(missing),
-        details: { missing: missing.map((s) => ({ key: s.key, where: s.where, secret: s.secret })) },
-      },
-    );
-  }
-  const specs = new Map(inputs.map((s) => [s.key, s]));
-  for (const [k, v] of c.values) {
-    const s = specs.get(k);
-    const bad = s?.choices && !s.choices.includes(v)
-      ? `one of ${s.choices.join(", ")}`
-      : s?.format === "number" && !Number.isFinite(Number(v))
-      ? "a number"
-      : s?.format === "boolean" && v !== "true" && v !== "false"
-      ? "true or false"
-      : "";
-    if (bad) {
-      throw usageError("E_INVALID_INPUT", `${k} (${s!.where}) must be ${bad}. Nothing was installed.`, {
-        details: { key: k },
-      });
-    }
-  }
 }
 
 /** The secret store, chosen as `secret` commands choose it (flag, env, registry setting, OS). */
@@ -335,12 +314,14 @@ Environment (mirrors and tests; hosts must be in the permission set, or 127.0.0.
 
   program.command("show").argument("<name>", "a NAME from `mcp-nexus search`")
     .description("Show everything the marketplaces say about one server")
+    .option("--pin <version>", "show this version from the MCP Registry (or NAME@VERSION; default: latest)")
     .option("--refresh", "ask the marketplace again instead of using a cached answer")
     .addHelpText(
       "after",
       `
 Examples:
   mcp-nexus show io.modelcontextprotocol/filesystem
+  mcp-nexus show io.github.domdomegg/airtable-mcp-server@1.7.2
   mcp-nexus show slideshot --json`,
     )
     .action(action(async (ctx, name: string, opts) => {
@@ -349,13 +330,23 @@ Examples:
       const { server, meta } = await m.withProgress(
         `Looking up ${name}…`,
         m.progressEnabled(ctx.out.json),
-        () => m.findServer(name, { cache: new m.MarketCache(), refresh: !!opts.refresh }),
+        () => {
+          const { bare, version } = splitVersion(name, opts.pin);
+          return m.findServer(bare, { cache: new m.MarketCache(), refresh: !!opts.refresh, version });
+        },
       );
       staleNote(ctx, `what was known about '${server.name}'`, meta, m.age);
       const installable = installTargets(server).map((t) => {
         try {
           const b = buildEntry(server, t, previewResolver, { localName: "x" });
-          return { kind: t.kind, runs: b.preview, inputs: b.inputs };
+          return {
+            kind: t.kind,
+            ...(t.kind === "remote" ? { remote: t.index + 1 } : { package: t.index + 1 }),
+            runs: b.preview,
+            inputs: b.inputs,
+            ...(b.fixedHeaders && Object.keys(b.fixedHeaders).length ? { headers: b.fixedHeaders } : {}),
+            ...(b.notes.length ? { notes: b.notes } : {}),
+          };
         } catch (err) {
           return { kind: t.kind, error: (err as Error).message };
         }
@@ -381,8 +372,13 @@ Examples:
     )
     .addOption(
       new Option("--use <kind>", "which way to run it, when it offers several").choices(
-        ["npm", "pypi", "oci", "remote"] as const,
+        ["npm", "pypi", "oci", "nuget", "remote"] as const,
       ),
+    )
+    .option("--remote <N|URL>", "install this remote (its number in 'mcp-nexus show', or its URL)")
+    .option(
+      "--pin <version>",
+      "install this version from the MCP Registry (or NAME@VERSION; default: latest)",
     )
     .option("--stdin", "read KEY=VALUE lines from stdin even on a terminal")
     .option("--replace", "replace an existing server of that name")
@@ -398,14 +394,15 @@ they are never taken from the command line. Required non-secret values: --env KE
 Examples:
   mcp-nexus install io.modelcontextprotocol.anonymous/brave-search --as brave     # asks, hidden
   printf 'BRAVE_API_KEY=%s\\n' "$BRAVE_API_KEY" | mcp-nexus install brave-search --as brave
-  mcp-nexus install slideshot --secret SLIDESHOT_TOKEN --env LOG_LEVEL=info --client cursor`,
+  mcp-nexus install slideshot --secret SLIDESHOT_TOKEN --env LOG_LEVEL=info --client cursor
+  mcp-nexus install com.cloudflare.mcp/mcp --remote 3
+  mcp-nexus install io.github.domdomegg/airtable-mcp-server --pin 1.7.2 --use npm`,
     )
     .action(action(async (ctx, name: string, opts) => {
       const m = await market();
       const inst = await mod("install");
       const { validateServerName } = await mod("names");
       const reg = await mod("registry");
-      const { Server, formatIssues } = await mod("schema");
 
       if (opts.as) validateServerName(opts.as);
       const envFlags = parseEnvFlags(opts.env);
@@ -437,15 +434,28 @@ Examples:
       const { server, meta } = await m.withProgress(
         `Looking up ${name}…`,
         m.progressEnabled(ctx.out.json),
-        () => m.findServer(name, { cache, refresh: !!opts.refresh }),
+        () => {
+          const { bare, version } = splitVersion(name, opts.pin);
+          return m.findServer(bare, { cache, refresh: !!opts.refresh, version });
+        },
       );
       staleNote(ctx, `what was known about '${server.name}'`, meta, m.age);
       if (server.status && server.status !== "active") {
-        ctx.out.warn(`the MCP Registry marks '${server.name}' as ${server.status}.`);
+        ctx.out.warn(
+          `the MCP Registry marks '${server.name}' as ${server.status}${
+            server.statusMessage ? `: ${server.statusMessage}` : ""
+          }.`,
+        );
       }
-      const local = opts.as ?? validateServerName(inst.defaultLocalName(server));
+      const existing = (await reg.loadRegistry()).servers;
+      const local = opts.as ?? validateServerName(
+        inst.defaultLocalName(
+          server,
+          (n) => Object.hasOwn(existing, n) ? (existing[n].source?.id ?? "(added by hand)") : null,
+        ),
+      );
       if (!opts.as) await refuseExisting(local);
-      const target = inst.chooseTarget(server, opts.use);
+      const target = inst.chooseTarget(server, { use: opts.use, remote: opts.remote });
 
       // pin what the metadata leaves open (PulseMCP lists no versions)
       let version: string | undefined;
@@ -505,13 +515,18 @@ Examples:
       const interactive = Deno.stdin.isTerminal() && !opts.stdin;
       let store: Awaited<ReturnType<typeof openStore>> | undefined;
       const getStore = async () => store ??= await openStore(ctx);
-      const { values, secrets, kept } = await collectInputs(inputs, {
+      const answers = await collectInputs(inputs, {
         envFlags,
         interactive,
         serverName: server.name,
         hasStored: async (key) => await (await getStore()).exists(inst.secretName(local, key)),
       });
-      checkInputs(inputs, { values, secrets, kept }, (missing) => {
+      const plan = await mod("plan");
+      // the plaintext detector guards every path: a value that looks secret goes to the keychain
+      for (const k of plan.settleAnswers(inputs, answers)) {
+        ctx.out.warn(`${specs.get(k)?.where ?? k}: the value looks like a secret; it goes to the keychain.`);
+      }
+      plan.checkAnswers(inputs, answers, (missing) => {
         const secretKeys = missing.filter((s) => s.secret).map((s) => s.key);
         const envHint = missing.filter((s) => !s.secret).map((s) => ` --env ${s.key}=VALUE`).join("");
         if (interactive) return `Type the secret values when asked${envHint ? `, and add${envHint}` : ""}`;
@@ -521,31 +536,19 @@ Examples:
             : `mcp-nexus install ${name}${opts.as ? ` --as ${opts.as}` : ""}`
         }${envHint}`;
       }, local);
+      const { secrets, kept } = answers;
 
-      const ref = (key: string) => `\${keychain:${inst.secretName(local, key)}}`;
-      const built = inst.buildEntry(
-        server,
-        target,
-        (s) =>
-          s.secret
-            ? (secrets.has(s.key) || kept.has(s.key) ? ref(s.key) : undefined)
-            : values.get(s.key) ?? s.default,
-        buildOpts,
-      );
+      const finished = plan.finishInstall(server, target, answers, buildOpts);
+      const built = finished.built;
+      for (const n of built.notes) ctx.out.warn(n);
       const now = new Date().toISOString();
-      const def: Record<string, unknown> = { ...built.def, createdAt: now, updatedAt: now };
-      if (opts.client.length) def.clients = [...new Set(opts.client)];
-      const parsed = Server.safeParse(def);
-      if (!parsed.success) {
-        throw new NexusError(
-          "E_INVALID_SERVER",
-          `'${server.name}' would make an invalid registry entry: ${formatIssues(parsed.error).join("; ")}.`,
-          { hint: "Report it to the server's publisher; or add it by hand with 'mcp-nexus server add'." },
-        );
-      }
+      const parsed = { data: finished.entry };
+      parsed.data.createdAt = now;
+      parsed.data.updatedAt = now;
+      if (opts.client.length) parsed.data.clients = [...new Set(opts.client)];
 
       const secretsOut: Array<{ key: string; secret: string; status: "stored" | "updated" | "kept" }> = [];
-      for (const [k, v] of secrets) {
+      for (const [k, v] of finished.secrets) {
         const r = await (await getStore()).set(inst.secretName(local, k), v);
         secretsOut.push({
           key: k,

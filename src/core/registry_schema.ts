@@ -37,7 +37,7 @@ const common = {
   clients: clientList.optional().describe("If set, only these clients get the server. Absent: every client."),
   disabledClients: clientList.optional().describe("Clients that never get the server."),
   source: z.object({
-    type: z.enum(["npm", "pypi", "oci", "remote", "local", "manual"]),
+    type: z.enum(["npm", "pypi", "oci", "nuget", "remote", "local", "manual"]),
     package: z.string().optional(),
     version: z.string().optional(),
     registry: z.string().optional().describe("The marketplace it was installed from."),

@@ -132,7 +132,7 @@ export async function searchMarketplace(opts: SearchOptions): Promise<SearchResu
  */
 export async function findServer(
   name: string,
-  opts: FetchOptions,
+  opts: FetchOptions & { version?: string },
 ): Promise<{ server: MarketServer; meta: FetchMeta }> {
   const m = /^(registry|pulsemcp):(.+)$/.exec(name);
   const source = m?.[1] ?? (name.includes("/") ? "registry" : undefined);
@@ -145,6 +145,15 @@ export async function findServer(
   let pulseError: unknown;
   try {
     const hit = await findPulse(bare, opts);
+    if (hit && opts.version) {
+      // PulseMCP lists no versions: the same server on the MCP Registry may
+      const reg = hit.server.sources.includes("registry") ? hit.server.name : undefined;
+      if (reg) return await getRegistryServer(reg, opts);
+      throw usageError("E_NO_VERSIONS", `PulseMCP lists no versions of '${bare}'.`, {
+        hint:
+          `Install the latest with: mcp-nexus install ${bare}   (--version works with MCP Registry names)`,
+      });
+    }
     if (hit) return hit;
   } catch (err) {
     pulseError = err;
@@ -155,7 +164,9 @@ export async function findServer(
       return null;
     });
     const hits = (r?.servers ?? []).filter((s) => s.name.toLowerCase().endsWith(`/${bare.toLowerCase()}`));
-    if (hits.length === 1) return { server: hits[0], meta: r!.meta };
+    if (hits.length === 1) {
+      return opts.version ? await getRegistryServer(hits[0].name, opts) : { server: hits[0], meta: r!.meta };
+    }
     if (hits.length > 1) {
       throw usageError("E_AMBIGUOUS", `'${bare}' matches several servers in the MCP Registry.`, {
         hint: `Use the full name: ${hits.map((h) => h.name).join(", ")}.`,

@@ -24,10 +24,11 @@ const inputFields = {
 };
 const Input = z.object(inputFields);
 const withVariables = { ...inputFields, variables: z.record(z.string(), Input).nullish() };
-const KeyValue = z.object({ ...withVariables, name: z.string().min(1) });
+// lenient per field: an empty or odd name is kept here and judged per field at install (install.ts)
+const KeyValue = z.object({ ...withVariables, name: z.string() });
 const Argument = z.object({
   ...withVariables,
-  type: z.enum(["positional", "named"]),
+  type: z.string(),
   name: z.string().nullish(),
   valueHint: z.string().nullish(),
   isRepeated: z.boolean().nullish(),
@@ -38,7 +39,7 @@ const Package = z.object({
   version: z.string().nullish(),
   registryBaseUrl: z.string().nullish(),
   runtimeHint: z.string().nullish(),
-  transport: z.object({ type: z.string() }).nullish(),
+  transport: z.object({ type: z.string() }).passthrough().nullish(),
   runtimeArguments: z.array(Argument).nullish(),
   packageArguments: z.array(Argument).nullish(),
   environmentVariables: z.array(KeyValue).nullish(),
@@ -56,6 +57,12 @@ const ServerDetail = z.object({
   version: z.string().nullish(),
   repository: z.object({ url: z.string().nullish(), subfolder: z.string().nullish() }).nullish(),
   websiteUrl: z.string().nullish(),
+  icons: z.array(z.object({
+    src: z.string(),
+    mimeType: z.string().nullish(),
+    sizes: z.array(z.string()).nullish(),
+    theme: z.string().nullish(),
+  })).nullish().catch(null),
   packages: z.array(Package).nullish(),
   remotes: z.array(Remote).nullish(),
 });
@@ -95,13 +102,24 @@ function repoUrl(repo: { url?: string | null; subfolder?: string | null } | null
 /** Translates one validated `ServerResponse` into a MarketServer. */
 export function fromRegistry(r: z.infer<typeof ServerResponse>): MarketServer {
   const s = dropNulls(r.server);
-  const meta = r._meta?.[OFFICIAL_META] as { status?: unknown } | undefined;
+  const meta = r._meta?.[OFFICIAL_META] as Record<string, unknown> | undefined;
+  const str = (k: string) => typeof meta?.[k] === "string" ? cleanText(meta[k] as string, 300) : undefined;
+  const icons = (s.icons ?? []).filter((i) => /^https:\/\//.test(i.src)).slice(0, 4).map((i) => ({
+    src: i.src,
+    ...(i.mimeType ? { mimeType: i.mimeType } : {}),
+    ...(i.sizes ? { sizes: i.sizes } : {}),
+    ...(i.theme ? { theme: i.theme } : {}),
+  }));
   return {
     name: s.name,
     ...(s.title ? { title: cleanText(s.title, 200) } : {}),
     description: cleanText(s.description),
     ...(s.version ? { version: s.version } : {}),
-    ...(typeof meta?.status === "string" ? { status: meta.status } : {}),
+    ...(str("status") ? { status: str("status") } : {}),
+    ...(str("statusMessage") ? { statusMessage: str("statusMessage") } : {}),
+    ...(str("publishedAt") ? { publishedAt: str("publishedAt") } : {}),
+    ...(str("updatedAt") ? { updatedAt: str("updatedAt") } : {}),
+    ...(icons.length ? { icons } : {}),
     sources: ["registry"],
     ...(repoUrl(s.repository) ? { repository: repoUrl(s.repository) } : {}),
     ...(s.websiteUrl ? { website: s.websiteUrl } : {}),
@@ -170,28 +188,44 @@ export async function searchRegistry(
         return;
       }
       const s = fromRegistry(r.data);
-      if ((s.status ?? "active") === "active") servers.push(s);
+      // deprecated servers stay listed (with their status); deleted ones are gone
+      if (s.status !== "deleted") servers.push(s);
     });
     return { servers, hasMore: !!next, meta: combineMeta(metas), skipped };
   }
 }
 
-/** One server by its registry name (`io.github.user/weather`), latest version. Exit 3 if unknown. */
+/**
+ * One server by its registry name (`io.github.user/weather`), the latest version or the one asked
+ * for. Exit 3 if unknown.
+ */
 export async function getRegistryServer(
   name: string,
-  opts: FetchOptions,
+  opts: FetchOptions & { version?: string },
 ): Promise<{ server: MarketServer; meta: FetchMeta }> {
-  const url = endpointUrl(REGISTRY, `/v0.1/servers/${encodeURIComponent(name)}/versions/latest`);
+  const version = opts.version ?? "latest";
+  const url = endpointUrl(
+    REGISTRY,
+    `/v0.1/servers/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`,
+  );
   try {
     const { data, ...meta } = await fetchCached(REGISTRY, url, ServerResponse, opts);
     return { server: fromRegistry(data), meta };
   } catch (err) {
     if (err instanceof FetchError && err.status === 404) {
-      throw new NexusError("E_MARKET_NOT_FOUND", `The MCP Registry has no server named '${name}'.`, {
-        exitCode: ExitCode.NOT_FOUND,
-        hint: `Look for it with: mcp-nexus search ${name.split("/").pop()}`,
-        details: { server: name, url: url.href },
-      });
+      throw new NexusError(
+        "E_MARKET_NOT_FOUND",
+        opts.version
+          ? `The MCP Registry has no version ${opts.version} of '${name}'.`
+          : `The MCP Registry has no server named '${name}'.`,
+        {
+          exitCode: ExitCode.NOT_FOUND,
+          hint: opts.version
+            ? `Install the latest with: mcp-nexus install ${name}`
+            : `Look for it with: mcp-nexus search ${name.split("/").pop()}`,
+          details: { server: name, url: url.href },
+        },
+      );
     }
     throw err;
   }

@@ -6,7 +6,14 @@
 import { table } from "../output.ts";
 import { age } from "./cache.ts";
 import type { SearchResult, SourceReport } from "./catalog.ts";
-import { buildEntry, type InputSpec, installTargets, previewResolver, type Target } from "./install.ts";
+import {
+  buildEntry,
+  type InputSpec,
+  installTargets,
+  packageProblem,
+  previewResolver,
+  type Target,
+} from "./install.ts";
 import { type MarketServer, SOURCE_LABEL, transportsOf } from "./types.ts";
 import type { OutdatedRow } from "./versions.ts";
 
@@ -82,6 +89,8 @@ function inputLine(i: InputSpec): string {
     ...(i.secret ? ["secret"] : []),
     ...(i.default !== undefined ? [`default: ${i.default}`] : []),
     ...(i.choices?.length ? [`one of: ${i.choices.join(", ")}`] : []),
+    ...(i.placeholder ? [`e.g. ${cut(i.placeholder, 40)}`] : []),
+    ...(i.fixed !== undefined ? ["fixed by the publisher, kept in the keychain"] : []),
   ];
   return `     ${i.key}  ${i.where}, ${flags.join(", ")}${
     i.description ? `: ${cut(i.description, 80)}` : ""
@@ -94,7 +103,10 @@ export function renderShow(s: MarketServer): string {
   if (s.description) out.push(`  ${s.description}`);
   const facts: Array<[string, string | undefined]> = [
     ["version", s.version],
-    ["status", s.status],
+    ["status", s.status ? `${s.status}${s.statusMessage ? ` (${s.statusMessage})` : ""}` : undefined],
+    ["published", s.publishedAt],
+    ["updated", s.updatedAt],
+    ["icon", s.icons?.[0]?.src],
     ["listed on", s.sources.map((x) => SOURCE_LABEL[x]).join(", ")],
     ["repository", s.repository],
     ["website", s.website],
@@ -110,7 +122,9 @@ export function renderShow(s: MarketServer): string {
     try {
       const b = buildEntry(s, t, previewResolver, { localName: "x" });
       out.push(`     ${verb}: ${b.preview}`);
+      for (const [h, v] of Object.entries(b.fixedHeaders ?? {})) out.push(`     header ${h}: ${cut(v, 80)}`);
       if (b.inputs.length) out.push("     asks for (KEY, where it goes):", ...b.inputs.map(inputLine));
+      for (const n of b.notes) out.push(`     note: ${n}`);
     } catch (err) {
       out.push(`     (cannot install: ${(err as Error).message})`);
     }
@@ -120,7 +134,9 @@ export function renderShow(s: MarketServer): string {
     out.push(
       `  ${i + 1}. ${p.registryType} ${p.identifier}${p.version ? `@${p.version}` : ""} (${p.transport})`,
     );
-    describe(targets.find((x) => x.kind !== "remote" && x.pkg === p), "runs");
+    const t = targets.find((x) => x.kind !== "remote" && x.pkg === p);
+    if (!t) out.push(`     (cannot install: ${packageProblem(p) ?? "not supported"})`);
+    else describe(t, "runs");
   });
   out.push("", s.remotes.length ? "Remotes:" : "Remotes: none listed");
   s.remotes.forEach((r, i) => {
@@ -135,10 +151,13 @@ export function renderShow(s: MarketServer): string {
     );
   }
   const kinds = [...new Set(targets.map((t) => t.kind))];
+  const remotes = targets.filter((t) => t.kind === "remote").length;
   out.push(
     "",
     `Install: mcp-nexus install ${s.name}${
       kinds.length > 1 ? `   (--use ${kinds.join("|")} to choose)` : ""
+    }${remotes > 1 ? `   (--remote N picks a remote)` : ""}${
+      s.sources.includes("registry") ? `   (--pin VERSION, or NAME@VERSION, for another version)` : ""
     }`,
   );
   return out.join("\n");

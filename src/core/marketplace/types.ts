@@ -78,8 +78,14 @@ export interface MarketServer {
   title?: string;
   description: string;
   version?: string;
-  /** The MCP Registry's status (active, deprecated, deleted). */
+  /** The MCP Registry's status (active, deprecated, deleted), and why. */
   status?: string;
+  statusMessage?: string;
+  /** When this version was published and last updated (the MCP Registry's `_meta`). */
+  publishedAt?: string;
+  updatedAt?: string;
+  /** Icons the publisher lists (https URLs only). */
+  icons?: Array<{ src: string; mimeType?: string; sizes?: string[]; theme?: string }>;
   sources: SourceId[];
   repository?: string;
   website?: string;
