@@ -85,11 +85,20 @@ Deno.test("install entries: vectors as declared, and unsafe metadata is refused"
     server("a/b", {
       packages: [npm("ok", { environmentVariables: [{ name: "TOKEN", default: "keychain:github-token" }] })],
     }),
-    server("a/b", { packages: [npm("ok", { packageArguments: [{ type: "named", name: "; rm -rf /" }] })] }),
+    server("a/b", {
+      packages: [npm("ok", { packageArguments: [{ type: "named", name: "; rm -rf /", isRequired: true }] })],
+    }),
   ];
   for (const s of evil) {
     assert.throws(() => buildEntry(s, chooseTarget(s), none, opts), /E_UNSAFE_METADATA|cannot be installed/);
   }
+  // the same odd field, optional: skipped and said, never in the command
+  const odd = server("a/b", {
+    packages: [npm("ok", { packageArguments: [{ type: "named", name: "; rm -rf /" }] })],
+  });
+  const o = buildEntry(odd, chooseTarget(odd), none, opts);
+  assert.deepEqual(o.def.args, ["-y", "ok"]);
+  assert.match(o.notes.join("\n"), /package argument "; rm -rf \/" skipped: it is not a command-line flag/);
 
   const asked: InputSpec[] = [];
   const s = server("io.x/y", {

@@ -219,7 +219,7 @@ Deno.test({
         assert.match(show.stdout, /header Authorization: Bearer \{smithery_api_key\}/);
         assert.match(
           show.stdout,
-          /smithery_api_key\s+header Authorization \{smithery_api_key\}, required, secret/,
+          /smithery_api_key\s+header Authorization variable \{smithery_api_key\}, required, secret/,
         );
 
         // without it: a clear refusal; with it on stdin: a keychain reference inside the header

@@ -53,7 +53,17 @@ Deno.test("search merges both marketplaces into one table and sends a versioned 
     const j = await sb.json<SearchJson>(["search", "search"]);
     const names = j.data.results.map((s) => s.name);
     assert.ok(names.includes(BRAVE));
-    assert.ok(!names.includes("com.example/old-search"), "deprecated Registry servers are left out");
+    // deprecated Registry servers stay findable, with their status and its message
+    const old = j.data.results.find((s) => s.name === "com.example/old-search") as Row & {
+      status?: string;
+      statusMessage?: string;
+    };
+    assert.deepEqual([old?.status, old?.statusMessage], ["deprecated", "Use brave-search"]);
+    const table = expectCode(await sb.run(["search", "search"]), 0).stdout;
+    assert.match(table, /com\.example\/old-search\s+\[deprecated\] /);
+    const shown = expectCode(await sb.run(["show", "com.example/old-search"]), 0).stdout;
+    assert.match(shown, /status: deprecated \(Use brave-search\)/);
+    assert.match(shown, /published: 2025-01-01T10:30:00Z/);
     assert.deepEqual(j.data.results.find((s) => s.name === BRAVE)!.sources, ["registry", "pulsemcp"]);
   }));
 

@@ -323,7 +323,7 @@ export function buildEntry(
       const got = fill(
         { ...variable, variables: undefined, isSecret: !!variable.isSecret || !!input.isSecret && !declared },
         v,
-        `${where} {${v}}`,
+        `${where} variable {${v}}`,
         required || !!variable.isRequired,
       );
       if (got === undefined) missing = true;

@@ -47,7 +47,7 @@ export function renderSearch(r: SearchResult): string {
   }
   const rows = r.results.map((s) => [
     s.name,
-    cut(s.description || s.title || "", 48),
+    cut(`${s.status && s.status !== "active" ? `[${s.status}] ` : ""}${s.description || s.title || ""}`, 48),
     transportsOf(s).join(",") || "-",
     cut(packageLabel(s), 44),
     `${compact(s.stars)} / ${compact(s.downloads)}`,
