@@ -286,3 +286,34 @@ Deno.test({
       { data: "real" },
     ),
 });
+
+Deno.test("search over the real dump: the official server first, multi-word queries match across fields, one ranked list", () =>
+  withMarket(
+    async (sb) => {
+      const gh = await sb.json<Json>(["search", "github"]);
+      assert.equal(gh.code, 0);
+      const names: string[] = gh.data.results.map((s: Json) => s.name);
+      // the registry's own order is alphabetical: the official server would be pages away
+      assert.ok(
+        names.slice(0, 3).includes("io.github.github/github-mcp-server"),
+        `official GitHub server in the top 3: ${names.slice(0, 5)}`,
+      );
+      // PulseMCP's `github` page is the same server (same repository): one entry, with its stars
+      const official = gh.data.results.find((s: Json) => s.name === "io.github.github/github-mcp-server");
+      assert.deepEqual([official.sources, official.stars], [["registry", "pulsemcp"], 12571]);
+      assert.deepEqual([...new Set(gh.data.results.flatMap((s: Json) => s.sources))].sort(), [
+        "pulsemcp",
+        "registry",
+      ]);
+
+      const web = await sb.json<Json>(["search", "web", "search", "--source", "registry"]);
+      const webNames: string[] = web.data.results.map((s: Json) => s.name);
+      assert.ok(webNames.includes("io.github.brave/brave-search-mcp-server"), webNames.join(", "));
+      for (const s of web.data.results) {
+        assert.match(`${s.name} ${s.title ?? ""} ${s.description}`.toLowerCase(), /web[\s\S]*|search/);
+        assert.ok(`${s.name} ${s.title ?? ""} ${s.description}`.toLowerCase().includes("web"), s.name);
+      }
+    },
+    {},
+    { data: "real" },
+  ));

@@ -523,7 +523,8 @@ Examples:
       });
       const plan = await mod("plan");
       // the plaintext detector guards every path: a value that looks secret goes to the keychain
-      for (const k of plan.settleAnswers(inputs, answers)) {
+      const vouched = new Set(opts.allowPlaintext ? envFlags.keys() : []);
+      for (const k of plan.settleAnswers(inputs, answers, vouched)) {
         ctx.out.warn(`${specs.get(k)?.where ?? k}: the value looks like a secret; it goes to the keychain.`);
       }
       plan.checkAnswers(inputs, answers, (missing) => {

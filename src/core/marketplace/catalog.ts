@@ -6,7 +6,8 @@
 import { ExitCode, NexusError, toNexusError, usageError } from "../errors.ts";
 import { type CacheState, type FetchMeta, type FetchOptions, MarketCache } from "./cache.ts";
 import { mergeResults } from "./merge.ts";
-import { getRegistryServer, searchRegistry } from "./official.ts";
+import { getRegistryServer, publisherServers, searchRegistry } from "./official.ts";
+import { matchesAll, queryWords, rankResults } from "./rank.ts";
 import { findPulse, searchPulse } from "./pulsemcp.ts";
 import type { MarketServer, SourceId } from "./types.ts";
 
@@ -78,9 +79,25 @@ export async function searchMarketplace(opts: SearchOptions): Promise<SearchResu
     page: opts.page,
   };
   const want = (s: SourceId) => opts.source === "all" || opts.source === s;
+  // the registry matches one substring of the name: send it the longest word, then keep the
+  // servers where every word is found in the name, title or description
+  const words = queryWords(opts.query);
+  const regQuery = words.length > 1 ? [...words].sort((a, b) => b.length - a.length)[0] : opts.query;
   const [pulse, registry] = await Promise.allSettled([
     want("pulsemcp") ? searchPulse(opts.query, fo) : Promise.resolve(null),
-    want("registry") ? searchRegistry(opts.query, fo) : Promise.resolve(null),
+    want("registry")
+      ? searchRegistry(regQuery, fo).then(async (r) => {
+        if (words.length > 1) r.servers = r.servers.filter((s) => matchesAll(s, words));
+        // page 1 of a one-word search with more pages: the publisher's own servers, which the
+        // registry's alphabetical order may put pages away (`github` → io.github.github/…)
+        if (opts.page === 1 && r.hasMore && words.length === 1 && /^[a-z0-9-]{2,40}$/.test(words[0])) {
+          const own = await publisherServers(words[0], fo).catch(() => []);
+          const have = new Set(r.servers.map((s) => s.name));
+          r.servers = [...own.filter((s) => !have.has(s.name)), ...r.servers];
+        }
+        return r;
+      })
+      : Promise.resolve(null),
   ]);
   const reports: SourceReport[] = [];
   const failures: NexusError[] = [];
@@ -113,7 +130,7 @@ export async function searchMarketplace(opts: SearchOptions): Promise<SearchResu
   const fromPulse = take("pulsemcp", pulse);
   const fromRegistry = take("registry", registry);
   if (reports.length && reports.every((r) => r.error)) throw failures[0];
-  let results = mergeResults(fromPulse, fromRegistry);
+  let results = rankResults(opts.query, mergeResults(fromPulse, fromRegistry));
   if (opts.remoteOnly) results = results.filter((s) => s.remotes.length > 0);
   return {
     query: opts.query,

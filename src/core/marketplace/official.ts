@@ -196,6 +196,29 @@ export async function searchRegistry(
 }
 
 /**
+ * The servers a publisher lists under its own namespace (`com.notion/…`, `io.github.github/…`): the
+ * registry's name search is a substring match, so `.word/` finds exactly those. Used on page 1 of a
+ * one-word search with many matches, where the publisher's own server would otherwise be pages away
+ * in the registry's alphabetical order.
+ */
+export async function publisherServers(
+  word: string,
+  opts: FetchOptions,
+): Promise<MarketServer[]> {
+  const url = endpointUrl(REGISTRY, "/v0.1/servers", { search: `.${word}/`, limit: 10, version: "latest" });
+  const { data } = await fetchCached(REGISTRY, url, ServerList, opts);
+  const out: MarketServer[] = [];
+  for (const raw of data.servers) {
+    const r = ServerResponse.safeParse(raw);
+    if (!r.success) continue;
+    const s = fromRegistry(r.data);
+    const ns = s.name.split("/")[0].toLowerCase().split(".");
+    if (s.status !== "deleted" && ns[ns.length - 1] === word.toLowerCase()) out.push(s);
+  }
+  return out;
+}
+
+/**
  * One server by its registry name (`io.github.user/weather`), the latest version or the one asked
  * for. Exit 3 if unknown.
  */

@@ -32,15 +32,20 @@ export interface Answers {
 
 /**
  * Moves every answer that looks like a secret into `secrets` (the plaintext detector, whatever the
- * metadata says), and the metadata's own secret-looking values (`fixed`) with them. Returns the keys
- * moved, so the caller can say so.
+ * metadata says), and the metadata's own secret-looking values (`fixed`) with them; `plaintextOk`
+ * names keys the user vouched for (`--env` with `--allow-plaintext`). Returns the keys moved, so the
+ * caller can say so.
  */
-export function settleAnswers(inputs: InputSpec[], a: Answers): string[] {
+export function settleAnswers(
+  inputs: InputSpec[],
+  a: Answers,
+  plaintextOk: Set<string> = new Set(),
+): string[] {
   const moved: string[] = [];
   for (const s of inputs) {
     if (s.fixed !== undefined && !a.secrets.has(s.key)) a.secrets.set(s.key, s.fixed);
     const v = a.values.get(s.key);
-    if (!s.secret && v !== undefined && isPlaintextSecret(s.key, v)) {
+    if (!s.secret && v !== undefined && !plaintextOk.has(s.key) && isPlaintextSecret(s.key, v)) {
       a.values.delete(s.key);
       a.secrets.set(s.key, v);
       moved.push(s.key);
