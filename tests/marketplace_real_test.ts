@@ -145,7 +145,19 @@ Deno.test("every latest server of the recorded MCP Registry dump is shown, then 
   );
   console.log(`${latest.length} latest servers:`, JSON.stringify(outcome, null, 1));
   assert.equal(Object.values(outcome).reduce((a, b) => a + b, 0), latest.length);
-  assert.ok(installed >= 950, `installed ${installed}`);
+  // the counts README.md and tests/fixtures/marketplace/README.md report
+  assert.deepEqual(outcome, {
+    "installed (remote)": 450,
+    "installed (npm)": 321,
+    "installed (pypi)": 147,
+    "installed (oci)": 45,
+    "installed (nuget)": 11,
+    "refused: E_UNSUPPORTED": 66,
+    "refused: E_RUNTIME_REJECTS": 10,
+    "refused: E_UNUSABLE_METADATA": 3,
+    "refused: E_UNSUPPORTED_RUNTIME": 2,
+  });
+  assert.equal(installed, 974);
   // every derived local name is unique
   assert.equal(taken.size, installed);
 });
@@ -270,6 +282,13 @@ Deno.test({
         );
         assert.equal(v.code, 0, JSON.stringify(v.data));
         assert.deepEqual(v.data.server.args, ["-y", "airtable-mcp-server@1.7.2"]);
+        const pinned = expectCode(
+          await sb.run(["show", "io.github.domdomegg/airtable-mcp-server", "--pin", "1.7.3"]),
+          0,
+        );
+        assert.match(pinned.stdout, /version: 1\.7\.3/);
+        const none = expectCode(await sb.run(["show", "io.github.domdomegg/airtable-mcp-server@0.0.1"]), 3);
+        assert.match(none.stderr, /no version 0\.0\.1/);
 
         // a refusal names the reason and installs nothing
         const dice = expectCode(
