@@ -191,6 +191,13 @@ Deno.test("per-field validation on real entries: an odd optional field is skippe
   const sm = buildEntry(seltz, chooseTarget(seltz), previewResolver, { localName: "seltz" });
   assert.deepEqual(sm.inputs.map((i) => [i.key, i.secret, i.required]), [["smithery_api_key", true, true]]);
   assert.match(renderShow(seltz), /header Authorization: Bearer \{smithery_api_key\}/);
+  // a publisher's "value" that is a fill-in (`<sauce-access-key>`) is asked for, never stored as is
+  const sauce = get("io.github.saucelabs-sample-test-frameworks/sauce-api-mcp");
+  const sa = buildEntry(sauce, chooseTarget(sauce), previewResolver, { localName: "sauce" });
+  assert.deepEqual(sa.inputs.map((i) => [i.key, i.secret, i.required, i.placeholder]), [
+    ["SAUCE_USERNAME", false, true, "<sauce-user-name>"],
+    ["SAUCE_ACCESS_KEY", true, true, "<sauce-access-key>"],
+  ]);
   // names stay unique: com.notion/mcp and com.stripe/mcp
   assert.equal(defaultLocalName(get("com.notion/mcp")), "notion");
   assert.equal(defaultLocalName(get("com.stripe/mcp")), "stripe");

@@ -197,7 +197,7 @@ async function collectInputs(inputs: InputSpec[], o: {
     const { promptHidden } = await mod("prompt");
     for (const s of inputs) {
       const about = `${s.where}${s.description ? ` (${cleanText(s.description, 80)})` : ""}`;
-      if (s.secret && !secrets.has(s.key)) {
+      if (s.secret && !secrets.has(s.key) && s.fixed === undefined) {
         const extra = [!s.required && "optional", kept.has(s.key) && "Enter keeps the stored one"]
           .filter(Boolean).join(", ");
         const v = await promptHidden(`${about}, secret${extra ? `, ${extra}` : ""} (hidden): `);

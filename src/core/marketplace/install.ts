@@ -102,6 +102,8 @@ const VERSION_RE = /^[A-Za-z0-9][A-Za-z0-9.+_-]*$/;
 const KEYCHAIN_RE = /\$\{keychain:|^keychain:/;
 /** `{name}` in a value: the spec's template syntax. */
 export const PLACEHOLDER_RE = /\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g;
+/** A fixed value that is really a fill-in for the user: `<your-api-key>`, `YOUR_API_KEY`. */
+const FILL_IN_RE = /^(<[^<>{}]{1,80}>|YOUR_[A-Z0-9_]{1,60})$/;
 /** Whether a value holds a `{name}` placeholder (not global: no lastIndex state). */
 export const HAS_PLACEHOLDER = /\{[A-Za-z_][A-Za-z0-9_.-]*\}/;
 const REMOTE_TYPES = ["streamable-http", "streamable_http", "http", "sse"];
@@ -296,7 +298,20 @@ export function buildEntry(
     where: string,
     required = !!input.isRequired,
   ): string | undefined => {
-    const fixed = input.value !== undefined && input.value !== "" ? literal(input.value, where)! : undefined;
+    let fixed = input.value !== undefined && input.value !== "" ? literal(input.value, where)! : undefined;
+    // a "value" that is a fill-in for the user (`<sauce-access-key>`, `YOUR_API_KEY`) is an input
+    const fillIn = fixed !== undefined && FILL_IN_RE.test(fixed.trim()) ? fixed.trim() : undefined;
+    if (fillIn !== undefined) {
+      fixed = undefined;
+      input = {
+        ...input,
+        value: undefined,
+        placeholder: input.placeholder ?? fillIn,
+        isSecret: !!input.isSecret || looksLikeSecretKey(key) ||
+          looksLikeSecretKey(fillIn.replace(/[<>]/g, "")),
+      };
+      required = true;
+    }
     if (fixed === undefined) {
       return ask({
         key,
