@@ -7,8 +7,9 @@ import { writeErr } from "../core/output.ts";
 
 /** Reads a value without echoing it. The prompt goes to stderr. */
 export async function promptHidden(prompt: string): Promise<string> {
-  writeErr(prompt);
+  // echo off before the prompt shows: what is typed as soon as it appears must not be echoed
   Deno.stdin.setRaw(true);
+  writeErr(prompt);
   const chars: string[] = [];
   const buf = new Uint8Array(1024);
   const dec = new TextDecoder();
