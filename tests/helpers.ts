@@ -11,7 +11,7 @@ export const CONFIG = join(REPO, "deno.json");
 
 /** The one way to start the CLI from source (same as `deno task nexus`). */
 export function cliCommand(): string[] {
-  return [Deno.execPath(), "run", "-q", "-P=nexus", "--config", CONFIG, MAIN];
+  return [Deno.execPath(), "run", "-q", "--no-prompt", "-P=nexus", "--config", CONFIG, MAIN];
 }
 
 export const HAS_SECRET_SERVICE = Deno.env.get("MCP_NEXUS_TEST_SECRET_SERVICE") === "1";

@@ -44,7 +44,7 @@ function spawnLauncher(
   opts: { env?: Record<string, string | undefined>; stdin?: Uint8Array; config?: string } = {},
 ): Spawned {
   const [cmd, ...pre] = opts.config
-    ? [Deno.execPath(), "run", "-q", "-P=nexus", "--config", opts.config, MAIN]
+    ? [Deno.execPath(), "run", "-q", "--no-prompt", "-P=nexus", "--config", opts.config, MAIN]
     : cliCommand();
   const env: Record<string, string> = { ...sb.env };
   for (const [k, v] of Object.entries(opts.env ?? {})) v === undefined ? delete env[k] : (env[k] = v);

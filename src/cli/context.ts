@@ -15,7 +15,11 @@ export interface Ctx {
 
 export function makeCtx(opts: GlobalOptions): Ctx {
   return {
-    out: new Output({ json: !!opts.json, color: !opts.json && colorEnabled(opts.color) }),
+    out: new Output({
+      json: !!opts.json,
+      color: !opts.json && colorEnabled(opts.color, "stdout"),
+      errColor: colorEnabled(opts.color, "stderr"),
+    }),
     backendFlag: opts.backend,
   };
 }

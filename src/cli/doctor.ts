@@ -1,7 +1,8 @@
 /** `mcp-nexus doctor`: health and safety checks, each finding with its fix. */
 import type { Command } from "@commander-js/extra-typings";
 import { action } from "./context.ts";
-import { ExitCode } from "../core/errors.ts";
+import { ExitCode, toNexusError } from "../core/errors.ts";
+import type { Finding } from "../core/doctor.ts";
 
 export function registerDoctor(program: Command): void {
   program.command("doctor")
@@ -11,9 +12,9 @@ export function registerDoctor(program: Command): void {
       "\nExamples:\n  mcp-nexus doctor\n  mcp-nexus doctor --json | jq '.findings[] | select(.level != \"ok\")'",
     )
     .action(action(async (ctx) => {
-      const [{ listClients }, { makePathContext }, reg, { runDoctor }, { selectBackend }, { selfCommand }] =
+      const [clientsMod, { makePathContext }, reg, { runDoctor }, { selectBackend }, { selfCommand }] =
         await Promise.all([
-          import("./clients.ts").then((m) => m.clients()),
+          import("../plugins/clients/mod.ts"),
           import("../core/client_context.ts"),
           import("../core/registry.ts"),
           import("../core/doctor.ts"),
@@ -33,6 +34,25 @@ export function registerDoctor(program: Command): void {
       } catch (err) {
         backendError = err;
       }
+      // every plugin on its own: a broken one is a finding, and the other checks still run
+      const pluginFindings: Finding[] = [];
+      if (registry) {
+        const { dirname, isAbsolute, resolve } = await import("node:path");
+        const { registryPath } = await import("../core/paths.ts");
+        for (const spec of registry.settings.plugins ?? []) {
+          const isUrl = /^[a-z][a-z0-9+.-]*:/i.test(spec) && !/^[a-z]:[\\/]/i.test(spec);
+          try {
+            const a = await clientsMod.loadClientPlugin(
+              isUrl || isAbsolute(spec) ? spec : resolve(dirname(registryPath()), spec),
+            );
+            pluginFindings.push({ level: "ok", check: "plugin", message: `client plugin ${spec}: ${a.id}` });
+          } catch (err) {
+            const e = toNexusError(err);
+            pluginFindings.push({ level: "error", check: "plugin", message: e.message, fix: e.hint });
+          }
+        }
+      }
+      const { listClients } = clientsMod;
       const pathCtx = makePathContext();
       // the user files of detected clients, and the project files of the registry's projects that exist
       const adapters = listClients().filter((a) => a.detect(pathCtx));
@@ -54,6 +74,7 @@ export function registerDoctor(program: Command): void {
         ctx: pathCtx,
         launcherProgram: selfCommand()[0],
       });
+      findings.push(...pluginFindings);
       const errors = findings.filter((x) => x.level === "error").length;
       const warns = findings.filter((x) => x.level === "warn").length;
       ctx.out.result({ ok: errors === 0, errors, warnings: warns, findings }, () => {

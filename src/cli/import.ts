@@ -127,7 +127,14 @@ export function registerImport(program: Command): void {
       const sink = keychainSink(store, secretsStored, !!opts.dryRun);
       const added: string[] = [];
       const same: string[] = [];
-      const conflicts: Array<{ server: string; client: string; reason: string }> = [];
+      const conflicts: Array<{ server: string; client: string; reason: string; fix?: string }> = [];
+      // entries mcp-nexus wrote (the ledger's hash matches): ours, never a conflict to import
+      const ledgerNow = await ledgerMod.loadLedger().catch(() => null);
+      const isOurs = (f: Found) =>
+        ledgerNow?.files[f.path]?.entries?.[f.key]?.sha256 === ledgerMod.entryHash(f.entry);
+      const wasOurs = (f: Found) => Object.hasOwn(ledgerNow?.files[f.path]?.entries ?? {}, f.key);
+      const adoptFix = (f: Found) =>
+        f.key === f.name ? `mcp-nexus adopt ${f.key} --client ${f.client.id}` : undefined;
       const owned: Array<{ client: string; server: string; path: string; hash: string }> = [];
       const { canonicalJson, entryHash } = ledgerMod;
       const { argReferenceWarnings } = await import("../core/arg_references.ts");
@@ -149,6 +156,10 @@ export function registerImport(program: Command): void {
         for (const [name, list] of byName) {
           let target = data.servers[name] ? await resolvedCanon(name) : null;
           for (const f of list) {
+            if (data.servers[name] && isOurs(f)) {
+              same.push(`${name} (${f.client.id}, written by mcp-nexus)`);
+              continue;
+            }
             const canon = canonicalJson(toClientShape(f.cs));
             if (target === null && !data.servers[name]) {
               const { def } = await convertClientServer(name, f.cs, sink);
@@ -172,10 +183,15 @@ export function registerImport(program: Command): void {
               if (!added.includes(name)) same.push(`${name} (${f.client.id})`);
               owned.push({ client: f.client.id, server: f.key, path: f.path, hash: entryHash(f.entry) });
             } else {
+              const fix = adoptFix(f);
               conflicts.push({
                 server: name,
                 client: f.client.id,
-                reason: `differs from the registry's '${name}'; left untouched in ${f.client.name}`,
+                reason: (wasOurs(f)
+                  ? `edited in ${f.client.name} since mcp-nexus wrote it; left untouched`
+                  : `differs from the registry's '${name}'; left untouched in ${f.client.name}`) +
+                  (fix ? ` (keep the client's version: ${fix})` : ""),
+                ...(fix ? { fix } : {}),
               });
             }
           }
@@ -352,10 +368,29 @@ export async function adoptEntry(ctx: Ctx, server: string, clientId: string) {
     throw usageError("E_UNSUPPORTED", `${adapter.name}'s '${server}' is not an entry mcp-nexus understands.`);
   }
   if (isLauncher(cs)) {
-    throw usageError(
-      "E_NOTHING_TO_ADOPT",
-      `${adapter.name}'s '${server}' is mcp-nexus's own launcher entry: nothing to adopt.`,
-    );
+    // a launcher entry (`mcp-nexus run NAME`) holds nothing to take into the registry: its definition
+    // is the registry's already. Adopting it makes it ours again, so the next sync rewrites it.
+    const data = await reg.loadRegistry();
+    if (!Object.hasOwn(data.servers, server)) {
+      throw usageError(
+        "E_NOTHING_TO_ADOPT",
+        `${adapter.name}'s '${server}' starts mcp-nexus's launcher for a server the registry does not have.`,
+        {
+          hint: `mcp-nexus server add ${server} -- COMMAND ARGS…, then mcp-nexus sync --client ${adapter.id}`,
+        },
+      );
+    }
+    const { withLock } = await import("../core/fs.ts");
+    await withLock(join(reg.allowNexusHome(), ".sync.lock"), async () => {
+      const ledger = await ledgerMod.loadLedger();
+      const file = ledger.files[path] ??= { client: adapter.id, entries: {} };
+      file.entries[server] = {
+        sha256: ledgerMod.entryHash(found.entry),
+        writtenAt: new Date().toISOString(),
+      };
+      await ledgerMod.saveLedger(ledger);
+    });
+    return { server, client: adapter.id, path, secretsStored: [] as string[], next: "mcp-nexus sync" };
   }
   const store = await secretStore(ctx);
   await store.preflight();

@@ -3,7 +3,7 @@ import { Command, CommanderError } from "@commander-js/extra-typings";
 import { VERSION } from "../version.ts";
 import { exit, makeCtx } from "./context.ts";
 import { ExitCode, usageError } from "../core/errors.ts";
-import { writeErr, writeOut } from "../core/output.ts";
+import { colorEnabled, writeErr, writeOut } from "../core/output.ts";
 import { registerSecret } from "./secret.ts";
 import { registerServer } from "./server.ts";
 import { registerSchema } from "./schema.ts";
@@ -19,7 +19,31 @@ Exit codes:
   1  failure                4  secret store unavailable, locked or read-only
   2  usage / invalid input  5  drift or conflict (something skipped to protect your data)`;
 
-export function buildProgram(json = false): Command {
+/**
+ * How commander writes and styles: through our output contract, with colour and width decided here,
+ * per stream. Commander's own detection asks Node's `hasColors()`, which reads NODE_DISABLE_COLORS,
+ * TMUX, CI, TERM_PROGRAM… on a terminal: outside our permission set, so Deno would prompt for each.
+ */
+function outputConfiguration(json: boolean, noColor: boolean) {
+  const width = (stream: typeof Deno.stdout | typeof Deno.stderr): number => {
+    if (!stream.isTerminal()) return 80;
+    try {
+      return Deno.consoleSize().columns || 80;
+    } catch {
+      return 80;
+    }
+  };
+  return {
+    writeOut,
+    writeErr: (s: string) => json ? undefined : writeErr(s),
+    getOutHasColors: () => !json && colorEnabled(noColor ? false : undefined, "stdout"),
+    getErrHasColors: () => !json && colorEnabled(noColor ? false : undefined, "stderr"),
+    getOutHelpWidth: () => width(Deno.stdout),
+    getErrHelpWidth: () => width(Deno.stderr),
+  };
+}
+
+export function buildProgram(json = false, noColor = false): Command {
   const program = new Command("mcp-nexus")
     .description(
       "One list of MCP servers, secrets only in the OS keychain, synced safely into every AI client.",
@@ -44,7 +68,7 @@ ${EXIT_CODES}`,
     );
   program.exitOverride();
   // with --json, usage errors are reported once, in the contract's JSON form (see main)
-  program.configureOutput({ writeOut, writeErr: (s) => json ? undefined : writeErr(s) });
+  program.configureOutput(outputConfiguration(json, noColor));
   registerSecret(program);
   registerServer(program);
   registerSchema(program);
@@ -56,7 +80,7 @@ ${EXIT_CODES}`,
   const inherit = (c: Command) => {
     for (const sub of c.commands as Command[]) {
       sub.exitOverride();
-      sub.configureOutput({ writeOut, writeErr: (s) => json ? undefined : writeErr(s) });
+      sub.configureOutput(outputConfiguration(json, noColor));
       inherit(sub);
     }
   };
@@ -67,18 +91,16 @@ ${EXIT_CODES}`,
 /** Runs the program; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const json = argv.includes("--json");
-  const program = buildProgram(json);
+  const program = buildProgram(json, argv.includes("--no-color"));
   try {
     await program.parseAsync(argv, { from: "user" });
     return exit.code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (
-        err.code === "commander.helpDisplayed" || err.code === "commander.version" ||
-        err.code === "commander.help"
-      ) {
-        return ExitCode.OK;
-      }
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return ExitCode.OK;
+      // `mcp-nexus help` asked for it (exit 0); bare `mcp-nexus`, `secret`, `server`… got it on stderr
+      // because a command was missing: a usage error
+      if (err.code === "commander.help") return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
       if (err.code === "commander.executeSubCommandAsync") return ExitCode.OK;
       // commander already printed its message in human mode; in JSON mode, print the contract's form
       if (json) makeCtx({ json: true }).out.error(usageError("E_USAGE", err.message.replace(/^error: /, "")));

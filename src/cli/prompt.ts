@@ -5,11 +5,18 @@
 import { ExitCode, NexusError, usageError } from "../core/errors.ts";
 import { writeErr } from "../core/output.ts";
 
-/** Reads a value without echoing it. The prompt goes to stderr. */
+/**
+ * Reads a value without echoing it. The prompt goes to stderr. Echo is turned off before the prompt
+ * is printed: whatever the user types or pastes once they see it never shows.
+ */
 export async function promptHidden(prompt: string): Promise<string> {
-  // echo off before the prompt shows: what is typed as soon as it appears must not be echoed
   Deno.stdin.setRaw(true);
-  writeErr(prompt);
+  try {
+    writeErr(prompt);
+  } catch (err) {
+    Deno.stdin.setRaw(false);
+    throw err;
+  }
   const chars: string[] = [];
   const buf = new Uint8Array(1024);
   const dec = new TextDecoder();

@@ -4,7 +4,7 @@ import { action, type Ctx } from "./context.ts";
 import { table, writeAll } from "../core/output.ts";
 import type { SecretStore } from "../core/secrets.ts";
 import { openSecretStore } from "./store.ts";
-import { ExitCode } from "../core/errors.ts";
+import { ExitCode, usageError } from "../core/errors.ts";
 import { validateSecretName } from "../core/names.ts";
 
 function store(ctx: Ctx): Promise<SecretStore> {
@@ -19,6 +19,44 @@ async function referencedSecretNames(): Promise<string[]> {
   return Object.entries(reg.servers).flatMap(([n, s]) => collectReferences(s, n).map((r) => r.name));
 }
 
+/**
+ * `secret set NAME VALUE` or `secret set NAME=VALUE`: refused without echoing the value (argv is
+ * readable by every local user and lands in shell history), saying how to pipe it instead.
+ */
+function refuseValueInArgv(name: string, args: string[]): void {
+  const eq = name.indexOf("=");
+  if (args.length <= 1 && eq < 0) return;
+  const shown = eq >= 0 ? name.slice(0, eq) : name;
+  const safe = /^[A-Za-z0-9._-]{1,256}$/.test(shown) ? shown : "NAME";
+  throw usageError(
+    "E_SECRET_IN_ARGV",
+    "A secret value is never taken from the command line (other local users can read it, and it stays " +
+      `in your shell history); nothing was stored. Pipe it in, or run 'mcp-nexus secret set ${safe}' ` +
+      "on a terminal and type it at the hidden prompt.",
+    { hint: `printf %s "$TOKEN" | mcp-nexus secret set ${safe}` },
+  );
+}
+
+/** Servers whose references name `secret` (none when the registry cannot be read: rm still works). */
+async function serversReferring(secret: string): Promise<string[]> {
+  try {
+    const { loadRegistry } = await import("../core/registry.ts");
+    const { collectReferences } = await import("../core/references.ts");
+    const reg = await loadRegistry();
+    return Object.entries(reg.servers)
+      .filter(([n, srv]) => {
+        try {
+          return collectReferences(srv, n).some((r) => r.name === secret);
+        } catch {
+          return false;
+        }
+      })
+      .map(([n]) => n).sort();
+  } catch {
+    return [];
+  }
+}
+
 export function registerSecret(program: Command): void {
   const secret = program.command("secret").description("Store, list and remove secrets in the OS keychain");
 
@@ -27,11 +65,14 @@ export function registerSecret(program: Command): void {
       "Store a secret. The value comes from a hidden prompt, or stdin when piped; never from argv.",
     )
     .option("--stdin", "read the value from stdin even on a terminal")
+    // a value given as an argument (the commonest mistake) is refused here, never echoed by commander
+    .allowExcessArguments()
     .addHelpText(
       "after",
       `\nExamples:\n  mcp-nexus secret set github-token            # prompts, input hidden\n  printf %s "$TOKEN" | mcp-nexus secret set github-token`,
     )
-    .action(action(async (ctx, name: string, opts: { stdin?: boolean }) => {
+    .action(action(async (ctx, name: string, opts: { stdin?: boolean }, cmd: { args: string[] }) => {
+      refuseValueInArgv(name, cmd.args);
       validateSecretName(name);
       const s = await store(ctx);
       const { readSecretValue } = await import("./prompt.ts");
@@ -68,6 +109,12 @@ export function registerSecret(program: Command): void {
       const s = await store(ctx);
       const items = await s.list(s.backend.usesKeysIndex ? [] : await referencedSecretNames());
       ctx.out.result({ backend: s.backend.id, secrets: items }, () => {
+        if (items.length === 0 && !s.backend.writable) {
+          // a read-only backend (env): `secret set` would fail; say which variable to set instead
+          return `No secrets in ${s.backend.label}. Set one in the environment of the command that ` +
+            `needs it, for example: MCP_NEXUS_SECRET_GITHUB_TOKEN="$TOKEN" mcp-nexus --backend ${s.backend.id} ` +
+            "secret list   (secret 'github-token' is read from MCP_NEXUS_SECRET_GITHUB_TOKEN)";
+        }
         if (items.length === 0) {
           return `No secrets in ${s.backend.label}. Add one with: mcp-nexus secret set NAME`;
         }
@@ -82,7 +129,18 @@ export function registerSecret(program: Command): void {
     .action(action(async (ctx, name: string) => {
       const s = await store(ctx);
       await s.delete(name);
-      ctx.out.result({ name, backend: s.backend.id, removed: true }, () => `Removed secret '${name}'.`);
+      const users = await serversReferring(name);
+      if (users.length) {
+        ctx.out.warn(
+          `secret '${name}' is still referred to by server${users.length > 1 ? "s" : ""} ${
+            users.map((u) => `'${u}'`).join(", ")
+          }: they will fail to start until it is stored again (mcp-nexus secret set ${name}).`,
+        );
+      }
+      ctx.out.result(
+        { name, backend: s.backend.id, removed: true, referredToBy: users },
+        () => `Removed secret '${name}'.`,
+      );
     }));
 
   secret.command("exists").argument("<name>")

@@ -88,6 +88,60 @@ async function refusePlaintext(
   );
 }
 
+/** Options of `server add` that take a value as the next argument. */
+const ADD_VALUE_OPTIONS = new Set([
+  "--url",
+  "--transport",
+  "--env",
+  "--header",
+  "--client",
+  "--cwd",
+  "--description",
+]);
+
+/**
+ * True when `server add`'s first operand came after `--` (`server add -- npx x`): then the "name" is
+ * really the command. Commander hides `--`, so the raw arguments are read back.
+ */
+function nameCameAfterDoubleDash(cmd: unknown): boolean {
+  let root = cmd as { parent?: unknown; rawArgs?: string[] };
+  while (root.parent) root = root.parent as typeof root;
+  const raw = root.rawArgs ?? [];
+  const dd = raw.indexOf("--");
+  const add = raw.indexOf("add");
+  if (dd < 0 || add < 0 || add > dd) return false;
+  for (let i = add + 1; i < dd; i++) {
+    const a = raw[i];
+    if (a.startsWith("-")) {
+      if (ADD_VALUE_OPTIONS.has(a)) i++;
+      continue;
+    }
+    return false; // an operand before `--`: the name
+  }
+  return true;
+}
+
+/** A server name made from a command (`npx -y @scope/server-github@1` → `server-github`). */
+function suggestName(command: string[]): string {
+  const last = [...command].reverse().find((a) => !a.startsWith("-")) ?? "";
+  const base = (last.split(/[\\/]/).pop() ?? "").replace(/@[^@]*$/, "").replace(/[^A-Za-z0-9_-]+/g, "-")
+    .replace(/^-+|-+$/g, "").slice(0, 64);
+  return base || "my-server";
+}
+
+function shellQuote(a: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+function validUrl(u: string): boolean {
+  try {
+    const url = new URL(u);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
 function target(s: ServerDef): string {
   return s.transport === "stdio" ? [s.command, ...s.args].join(" ") : s.url;
 }
@@ -166,7 +220,17 @@ Examples:
       -- npx -y @modelcontextprotocol/server-github
   mcp-nexus server add linear --url https://mcp.linear.app/mcp --header Authorization='Bearer \${keychain:linear}'`,
     )
-    .action(action(async (ctx, name: string, command: string[], opts) => {
+    .action(action(async (ctx, name: string, command: string[], opts, cmd) => {
+      if (nameCameAfterDoubleDash(cmd)) {
+        const all = [name, ...command];
+        throw usageError(
+          "E_USAGE",
+          `'mcp-nexus server add' needs a server name before --; without one, '${
+            name.slice(0, 64)
+          }' would have become the name. Nothing was added.`,
+          { hint: `mcp-nexus server add ${suggestName(all)} -- ${all.map(shellQuote).join(" ")}` },
+        );
+      }
       validateServerName(name);
       const env = parsePairs(opts.env, "env");
       const headers = parsePairs(opts.header, "header");
@@ -180,6 +244,13 @@ Examples:
         }
         if (opts.transport !== "http" && opts.transport !== "sse") {
           throw usageError("E_USAGE", `--transport ${opts.transport}: expected http or sse.`);
+        }
+        if (!validUrl(opts.url)) {
+          throw usageError(
+            "E_INVALID_URL",
+            `--url ${JSON.stringify(opts.url.slice(0, 80))}: not an http(s) URL.`,
+            { hint: `For example: mcp-nexus server add ${name} --url https://mcp.example.com/mcp` },
+          );
         }
         def = { transport: opts.transport, url: opts.url, headers };
       } else if (command.length) {

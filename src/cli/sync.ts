@@ -20,39 +20,43 @@ async function engine(clientIds: string[]) {
 }
 
 /** The masked diff: what changes in which file. */
-export async function renderPlans(ctx: Ctx, plans: FilePlan[], verbose = true): Promise<string> {
+export async function renderPlans(
+  ctx: Ctx,
+  plans: FilePlan[],
+  verbose = true,
+  stream: "stdout" | "stderr" = "stdout",
+): Promise<string> {
   const { maskEntry } = await import("../core/mask.ts");
   const out: string[] = [];
+  const style = stream === "stderr" ? ctx.out.errStyle : ctx.out.style.bind(ctx.out);
   const j = (v: unknown) => JSON.stringify(maskEntry(v));
   for (const p of plans) {
     if (p.status === "not-detected") continue;
-    const head = `${p.clientName} ${ctx.out.style(p.path, "dim")}`;
+    const head = `${p.clientName} ${style(p.path, "dim")}`;
     if (p.status === "error") {
       out.push(
-        `${ctx.out.style("✗", "red")} ${head}\n    ${p.error!.message}${
+        `${style("✗", "red")} ${head}\n    ${p.error!.message}${
           p.error!.hint ? `\n    fix: ${p.error!.hint}` : ""
         }`,
       );
       continue;
     }
     if (p.status === "unchanged" && !p.skipped.length && !p.notes.length) {
-      if (verbose) out.push(`${ctx.out.style("=", "dim")} ${head}: up to date`);
+      if (verbose) out.push(`${style("=", "dim")} ${head}: up to date`);
       continue;
     }
     const lines = [
-      `${p.status === "changed" ? ctx.out.style("~", "yellow") : "="} ${head}${
-        p.exists ? "" : " (new file)"
-      }`,
+      `${p.status === "changed" ? style("~", "yellow") : "="} ${head}${p.exists ? "" : " (new file)"}`,
     ];
     for (const c of p.changes) {
-      if (c.action === "add") lines.push(ctx.out.style(`    + ${c.server}: ${j(c.after)}`, "green"));
-      if (c.action === "remove") lines.push(ctx.out.style(`    - ${c.server}: ${j(c.before)}`, "red"));
+      if (c.action === "add") lines.push(style(`    + ${c.server}: ${j(c.after)}`, "green"));
+      if (c.action === "remove") lines.push(style(`    - ${c.server}: ${j(c.before)}`, "red"));
       if (c.action === "update") {
-        lines.push(ctx.out.style(`    - ${c.server}: ${j(c.before)}`, "red"));
-        lines.push(ctx.out.style(`    + ${c.server}: ${j(c.after)}`, "green"));
+        lines.push(style(`    - ${c.server}: ${j(c.before)}`, "red"));
+        lines.push(style(`    + ${c.server}: ${j(c.after)}`, "green"));
       }
     }
-    for (const s of p.skipped) lines.push(ctx.out.style(`    ! ${s.server}: ${s.reason}`, "yellow"));
+    for (const s of p.skipped) lines.push(style(`    ! ${s.server}: ${s.reason}`, "yellow"));
     for (const n of p.notes) lines.push(`    note: ${n}`);
     out.push(lines.join("\n"));
   }
@@ -197,7 +201,7 @@ Examples:
         }
         if (!ctx.out.json) {
           const { writeErr } = await import("../core/output.ts");
-          writeErr((await renderPlans(ctx, plans, false)) + "\n");
+          writeErr((await renderPlans(ctx, plans, false, "stderr")) + "\n");
           shown = true;
         }
         return await confirm("Apply these changes?");
@@ -293,6 +297,7 @@ Examples:
       const { allowWritesUnder, removeFile, writeFileAtomic, withLock } = await import("../core/fs.ts");
       const { allowNexusHome } = await import("../core/registry.ts");
       const home = allowNexusHome();
+      if (opts.client.length) await (await import("./clients.ts")).resolveClientIds(opts.client);
       const b = await getBackup(id);
       const files = b.files.filter((f) =>
         !opts.client.length || (f.client && opts.client.includes(f.client))
@@ -303,7 +308,9 @@ Examples:
       if (!opts.yes) {
         if (!Deno.stdin.isTerminal()) {
           throw usageError("E_CONFIRM", "Not on a terminal: add --yes to restore.", {
-            hint: `mcp-nexus backup restore ${b.id} --yes`,
+            hint: `mcp-nexus backup restore ${b.id}${
+              opts.client.map((c) => ` --client ${c}`).join("")
+            } --yes`,
           });
         }
         ctx.out.note(files.map((f) => `  ${f.path}`).join("\n"));
@@ -323,6 +330,7 @@ Examples:
           restored.push(f.path);
         }
         await safety.prune();
+        await reownRestored(files, b.createdAt);
       });
       ctx.out.result(
         { backup: b.id, restored },
@@ -345,6 +353,52 @@ Examples:
           : "") +
         ". Run 'mcp-nexus sync' to write it everywhere.");
     }));
+}
+
+/**
+ * After a restore, the entries mcp-nexus wrote since the backup was made (ledger `writtenAt` not
+ * older than the backup) are back at the versions it owned before (a sync changes only entries it
+ * owns): the ledger takes their hashes, so the next sync updates them instead of calling them drift.
+ * Such names the restored file lacks are dropped. Entries not written since are left as they were.
+ */
+async function reownRestored(files: Array<{ path: string; client?: string }>, since: string): Promise<void> {
+  const [{ loadLedger, saveLedger, entryHash }, { clients }, { readEntries }, { parseDocument }, fs] =
+    await Promise.all([
+      import("../core/ledger.ts"),
+      import("./clients.ts"),
+      import("../core/sync.ts"),
+      import("../core/formats/mod.ts"),
+      import("../core/fs.ts"),
+    ]);
+  let ledger;
+  try {
+    ledger = await loadLedger();
+  } catch {
+    return; // a damaged ledger is doctor's to report; the restore itself is done
+  }
+  const { getClient } = await clients();
+  let changed = false;
+  for (const f of files) {
+    const owned = ledger.files[f.path];
+    if (!owned || !f.client) continue;
+    let entries: Map<string, { entry: unknown }> = new Map();
+    try {
+      const text = await fs.readTextIfExists(f.path);
+      const adapter = getClient(f.client);
+      if (text !== null) entries = readEntries(await parseDocument(adapter.format, text, f.path), adapter);
+    } catch {
+      continue; // unknown client or unparsable file: ownership left as it was
+    }
+    const sinceMs = Date.parse(since);
+    for (const [name, rec] of Object.entries(owned.entries)) {
+      if (!(Date.parse(rec.writtenAt) >= sinceMs)) continue;
+      const cur = entries.get(name);
+      if (cur) owned.entries[name] = { sha256: entryHash(cur.entry), writtenAt: new Date().toISOString() };
+      else delete owned.entries[name];
+      changed = true;
+    }
+  }
+  if (changed) await saveLedger(ledger);
 }
 
 function summary(plans: FilePlan[], dry: boolean): string {

@@ -12,7 +12,7 @@ import { keysIndexPath, nexusHome, registryPath } from "./paths.ts";
 import { collectReferences } from "./references.ts";
 import { findSecrets, findSecretsInArgs } from "./secret_detect.ts";
 import { argReferenceWarnings } from "./arg_references.ts";
-import { entryHash, type Ledger, loadLedger } from "./ledger.ts";
+import { entryHash, type Ledger, ledgerPath, loadLedger } from "./ledger.ts";
 import { backupsDir, listBackups } from "./backups.ts";
 import { clientPath, readEntries } from "./sync.ts";
 import { toNexusError } from "./errors.ts";
@@ -30,7 +30,9 @@ export interface Finding {
     | "drift"
     | "reference"
     | "launcher"
-    | "format";
+    | "format"
+    | "ledger"
+    | "plugin";
   message: string;
   fix?: string;
   file?: string;
@@ -218,7 +220,12 @@ export async function runDoctor(input: DoctorInput): Promise<Finding[]> {
   }
 
   // client files: unparsable, plaintext secrets, modes, drift, stale launcher entries
-  const ledger: Ledger = await loadLedger().catch((): Ledger => ({ version: 1, files: {} }));
+  // a damaged ledger is reported; the checks go on (no entry counts as ours, so no drift is claimed)
+  const ledger: Ledger = await loadLedger().catch((err): Ledger => {
+    const e = toNexusError(err);
+    f.push({ level: "error", check: "ledger", message: e.message, fix: e.hint, file: ledgerPath() });
+    return { version: 1, files: {} };
+  });
   const { parseDocument } = await import("./formats/mod.ts");
   for (const a of input.adapters) {
     const path = clientPath(a, ctx);

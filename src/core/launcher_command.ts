@@ -16,7 +16,7 @@ export function selfCommand(): string[] {
   if (!runningFromSource()) return [Deno.execPath()];
   const config = fromFileUrl(new URL("../../deno.json", import.meta.url));
   const main = fromFileUrl(new URL("../../main.ts", import.meta.url));
-  return [Deno.execPath(), "run", "-q", "-P=nexus", "--config", config, main];
+  return [Deno.execPath(), "run", "-q", "--no-prompt", "-P=nexus", "--config", config, main];
 }
 
 /** The launcher entry for a server: `{command, args}` that runs `mcp-nexus run <server>`. */

@@ -14,7 +14,10 @@ import { type NexusError, toNexusError } from "./errors.ts";
 
 export interface OutputOptions {
   json: boolean;
+  /** colour on stdout */
   color: boolean;
+  /** colour on stderr (decided by stderr's own TTY-ness); `color` when not given */
+  errColor?: boolean;
 }
 
 const enc = new TextEncoder();
@@ -70,32 +73,46 @@ export class Output {
 
   /** A warning on stderr, also with --json (machines read stdout only). */
   warn(text: string): void {
-    writeErr(`${this.style("warning:", "yellow")} ${text}\n`);
+    writeErr(`${this.errStyle("warning:", "yellow")} ${text}\n`);
   }
 
   error(err: unknown): NexusError {
     const e = toNexusError(err);
     if (this.opts.json) writeOut(JSON.stringify({ error: e.toJSON() }, null, 2) + "\n");
-    else {
-      writeErr(`${this.style("error:", "red")} ${e.message}\n`);
-      if (e.hint) writeErr(`${this.style("  fix:", "dim")} ${e.hint}\n`);
+    else if (e.exitCode === 130) {
+      // the user said no (or pressed Ctrl-C): an answer, not an error
+      writeErr(`${e.message}\n`);
+    } else {
+      writeErr(`${this.errStyle("error:", "red")} ${e.message}\n`);
+      if (e.hint) writeErr(`${this.errStyle("  fix:", "dim")} ${e.hint}\n`);
     }
     return e;
   }
 
-  style(text: string, style: "bold" | "dim" | "red" | "green" | "yellow" | "cyan"): string {
-    if (!this.opts.color) return text;
-    const codes = {
-      bold: [1, 22],
-      dim: [2, 22],
-      red: [31, 39],
-      green: [32, 39],
-      yellow: [33, 39],
-      cyan: [36, 39],
-    };
-    const [a, b] = codes[style];
-    return `\x1b[${a}m${text}\x1b[${b}m`;
+  /** Styles text for stdout. */
+  style(text: string, style: Style): string {
+    return this.opts.color ? paint(text, style) : text;
   }
+
+  /** Styles text for stderr. */
+  errStyle = (text: string, style: Style): string => {
+    return (this.opts.errColor ?? this.opts.color) ? paint(text, style) : text;
+  };
+}
+
+type Style = "bold" | "dim" | "red" | "green" | "yellow" | "cyan";
+
+function paint(text: string, style: Style): string {
+  const codes = {
+    bold: [1, 22],
+    dim: [2, 22],
+    red: [31, 39],
+    green: [32, 39],
+    yellow: [33, 39],
+    cyan: [36, 39],
+  };
+  const [a, b] = codes[style];
+  return `\x1b[${a}m${text}\x1b[${b}m`;
 }
 
 /** Renders rows as aligned columns. */

@@ -319,7 +319,8 @@ export async function planClient(
           server: name,
           kind: "conflict",
           reason: `${adapter.name} already has a server '${name}' that mcp-nexus did not write; left as is ` +
-            `(run 'mcp-nexus import --client ${adapter.id}' to take it over, or rename one of them)`,
+            `('mcp-nexus adopt ${name} --client ${adapter.id}' makes the client's version the registry's, ` +
+            `or rename one of them)`,
         });
         continue;
       }
