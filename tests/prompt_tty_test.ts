@@ -49,3 +49,35 @@ Deno.test({
       assert.equal(reveal.stdout.trim(), typed);
     }),
 });
+
+const hasStrace = (() => {
+  try {
+    return new Deno.Command("strace", { args: ["-V"], stdout: "null", stderr: "null" }).outputSync().success;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name: "the hidden prompt turns echo off before it shows: input typed the moment it appears never echoes",
+  ignore: Deno.build.os !== "linux" || !hasScript || !hasStrace,
+  fn: () =>
+    withSandbox(async (sb) => {
+      assert.ok(HAS_SECRET_SERVICE);
+      const { denoLine, onPty } = await import("./fixtures/pty.ts");
+      const typed = `typed-${crypto.randomUUID()}`;
+      // strace slows every terminal ioctl (turning echo off is one) by 150 ms: deterministic, where a
+      // prompt printed before echo is off leaves a window that a fast typist or a paste falls into
+      const line =
+        `strace -f -qq -o /dev/null -e trace=ioctl -e inject=ioctl:delay_enter=150000 ${denoLine()} ` +
+        `secret set paste-secret`;
+      const s = onPty(line, sb.env, 120_000);
+      await s.waitFor("(hidden): ");
+      await s.type(typed + "\r"); // pasted the moment the prompt shows
+      const { code, screen } = await s.end();
+      assert.equal(code, 0, screen);
+      assert.ok(!screen.includes(typed), `the pasted value was echoed:\n${screen}`);
+      const reveal = await sb.run(["secret", "get", "paste-secret", "--reveal"]);
+      assert.equal(reveal.stdout.trim(), typed);
+    }),
+});
