@@ -1,0 +1,175 @@
+/**
+ * Advice that leads somewhere: every hint these paths print is run verbatim in a shell (with
+ * `mcp-nexus` on PATH starting this checkout), and must work; then the next ordinary command is clean.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { expectCode, type Sandbox, withSandbox } from "./helpers.ts";
+import { quotedCommands, runHint } from "./fixtures/pty.ts";
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+/** The env backend keeps these tests off the keychain: no keychain is needed for what they check. */
+const ENV = { MCP_NEXUS_BACKEND: "env" };
+
+function cursorPath(sb: Sandbox): string {
+  return join(sb.home, ".cursor", "mcp.json");
+}
+async function cursor(sb: Sandbox): Promise<Json> {
+  return JSON.parse(await Deno.readTextFile(cursorPath(sb)));
+}
+async function writeCursor(sb: Sandbox, data: Json): Promise<void> {
+  await Deno.mkdir(join(sb.home, ".cursor"), { recursive: true });
+  await Deno.writeTextFile(cursorPath(sb), JSON.stringify(data, null, 2));
+}
+
+function skippedOf(data: Json): Json[] {
+  return data.files.flatMap((f: Json) => f.skipped);
+}
+
+async function runAll(sb: Sandbox, hints: string[]): Promise<void> {
+  assert.ok(hints.length > 0, "a hint was printed");
+  for (const h of hints) {
+    const r = await runHint(sb, h, ENV);
+    assert.equal(r.code, 0, `hint '${h}' failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+}
+
+Deno.test("sync's conflict advice works: the command it names resolves the conflict", () =>
+  withSandbox(async (sb) => {
+    expectCode(await sb.run(["server", "add", "srv", "--", "npx", "-y", "pkg-a"]), 0);
+    await writeCursor(sb, { mcpServers: { srv: { command: "uvx", args: ["pkg-b"] } } });
+    const s1 = await sb.json<Json>(["sync", "--yes", "--client", "cursor"]);
+    assert.equal(s1.code, 5, JSON.stringify(s1.data));
+    const [skip] = skippedOf(s1.data);
+    assert.equal(skip.kind, "conflict");
+    await runAll(sb, quotedCommands(skip.reason));
+    const s2 = await sb.json<Json>(["sync", "--yes", "--client", "cursor"]);
+    assert.equal(s2.code, 0, JSON.stringify(s2.data));
+    assert.deepEqual(skippedOf(s2.data), []);
+    assert.deepEqual((await cursor(sb)).mcpServers.srv.args, ["pkg-b"], "the client's version was kept");
+  }, ENV));
+
+Deno.test("import's conflict advice works, and a second import is clean", () =>
+  withSandbox(async (sb) => {
+    expectCode(await sb.run(["server", "add", "srv", "--", "npx", "-y", "pkg-a"]), 0);
+    await writeCursor(sb, { mcpServers: { srv: { command: "uvx", args: ["pkg-b"] } } });
+    const i1 = await sb.json<Json>(["import", "--client", "cursor", "--no-desktop-app"]);
+    assert.equal(i1.code, 5, JSON.stringify(i1.data));
+    assert.equal(i1.data.conflicts.length, 1);
+    await runAll(sb, i1.data.conflicts.map((c: Json) => c.fix));
+    const i2 = await sb.json<Json>(["import", "--client", "cursor", "--no-desktop-app"]);
+    assert.equal(i2.code, 0, JSON.stringify(i2.data));
+    assert.deepEqual(i2.data.conflicts, []);
+  }, ENV));
+
+Deno.test("import does not call mcp-nexus's own entries conflicts (a header read from the environment)", () =>
+  withSandbox(async (sb) => {
+    expectCode(
+      await sb.run([
+        "server",
+        "add",
+        "remote",
+        "--url",
+        "https://mcp.example.com/mcp",
+        "--header",
+        "Authorization=Bearer ${keychain:api-token}",
+      ]),
+      0,
+    );
+    expectCode(await sb.run(["sync", "--yes", "--client", "cursor"]), 0);
+    assert.match(JSON.stringify((await cursor(sb)).mcpServers.remote), /MCP_NEXUS_SECRET_API_TOKEN/);
+    for (let i = 0; i < 2; i++) {
+      const imp = await sb.json<Json>(["import", "--client", "cursor", "--no-desktop-app"], {
+        env: { MCP_NEXUS_SECRET_API_TOKEN: "tok-123" },
+      });
+      assert.equal(imp.code, 0, JSON.stringify(imp.data));
+      assert.deepEqual(imp.data.conflicts, []);
+      assert.deepEqual(imp.data.added, []);
+    }
+    const s = await sb.json<Json>(["sync", "--yes", "--client", "cursor"]);
+    assert.equal(s.code, 0, JSON.stringify(s.data));
+  }, ENV));
+
+Deno.test("a drifted launcher entry: sync's advice (adopt) works, and the next sync rewrites it", () =>
+  withSandbox(async (sb) => {
+    expectCode(
+      await sb.run(["server", "add", "lsrv", "--env", "TOKEN=${keychain:tok}", "--", "npx", "-y", "pkg"]),
+      0,
+    );
+    expectCode(await sb.run(["sync", "--yes", "--client", "cursor"]), 0);
+    const file = await cursor(sb);
+    assert.equal(file.mcpServers.lsrv.args.at(-2), "run", "a launcher entry");
+    file.mcpServers.lsrv.env = { EXTRA: "1" }; // edited in the client
+    await writeCursor(sb, file);
+    const s1 = await sb.json<Json>(["sync", "--yes", "--client", "cursor"]);
+    assert.equal(s1.code, 5, JSON.stringify(s1.data));
+    const [skip] = skippedOf(s1.data);
+    assert.equal(skip.kind, "drift");
+    await runAll(sb, quotedCommands(skip.reason).filter((h) => h.includes("adopt")));
+    const s2 = await sb.json<Json>(["sync", "--yes", "--client", "cursor"]);
+    assert.equal(s2.code, 0, JSON.stringify(s2.data));
+    assert.deepEqual(skippedOf(s2.data), []);
+    assert.equal((await cursor(sb)).mcpServers.lsrv.env?.EXTRA, undefined, "rewritten from the registry");
+  }, ENV));
+
+Deno.test("backup restore: its hint keeps --client and works; the next sync sees no drift", () =>
+  withSandbox(async (sb) => {
+    expectCode(await sb.run(["server", "add", "a", "--", "npx", "-y", "pkg-a@1"]), 0);
+    expectCode(await sb.run(["sync", "--yes", "--client", "cursor"]), 0);
+    expectCode(await sb.run(["server", "add", "a", "--replace", "--", "npx", "-y", "pkg-a@2"]), 0);
+    const s1 = await sb.json<Json>(["sync", "--yes", "--client", "cursor"]);
+    assert.equal(s1.code, 0, JSON.stringify(s1.data));
+    const id = s1.data.backup;
+    assert.ok(id, "the sync made a backup");
+
+    const r = await sb.json<Json>(["backup", "restore", id, "--client", "cursor"]); // not a terminal: no --yes
+    assert.equal(r.code, 2, JSON.stringify(r.data));
+    const hint = r.data.error.hint as string;
+    assert.match(hint, /--client cursor/, "the hint keeps --client");
+    await runAll(sb, [hint]);
+    assert.deepEqual((await cursor(sb)).mcpServers.a.args, ["-y", "pkg-a@1"], "restored");
+
+    const s2 = await sb.json<Json>(["sync", "--yes", "--client", "cursor"]);
+    assert.equal(s2.code, 0, JSON.stringify(s2.data));
+    assert.deepEqual(skippedOf(s2.data), [], "the restored own entry is not drift");
+    assert.deepEqual((await cursor(sb)).mcpServers.a.args, ["-y", "pkg-a@2"], "and sync updates it");
+  }, ENV));
+
+Deno.test("backup restore --client checks the client id", () =>
+  withSandbox(async (sb) => {
+    expectCode(await sb.run(["server", "add", "a", "--", "npx", "-y", "pkg-a"]), 0);
+    expectCode(await sb.run(["sync", "--yes", "--client", "cursor"]), 0);
+    const r = await sb.run(["backup", "restore", "latest", "--client", "no-such-client", "--yes"]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /no-such-client/);
+  }, ENV));
+
+Deno.test("doctor runs every check when the registry and the ledger are broken, and reports each", () =>
+  withSandbox(async (sb) => {
+    await Deno.mkdir(join(sb.nexusHome, "state"), { recursive: true });
+    await Deno.writeTextFile(join(sb.nexusHome, "registry.json"), "{broken");
+    await Deno.writeTextFile(join(sb.nexusHome, "state", "ledger.json"), "{broken");
+    await writeCursor(sb, { mcpServers: {} });
+    const d = await sb.json<Json>(["doctor"]);
+    assert.equal(d.code, 1, JSON.stringify(d.data));
+    const checks = new Set(d.data.findings.map((f: Json) => f.check));
+    for (const c of ["keychain", "registry", "ledger"]) assert.ok(checks.has(c), `${c} in ${[...checks]}`);
+  }, ENV));
+
+Deno.test("doctor reports a broken client plugin and still runs the other checks", () =>
+  withSandbox(async (sb) => {
+    await Deno.mkdir(sb.nexusHome, { recursive: true });
+    await Deno.writeTextFile(
+      join(sb.nexusHome, "registry.json"),
+      JSON.stringify({ version: 1, servers: {}, settings: { plugins: ["./no-such-plugin.ts"] } }),
+    );
+    const d = await sb.json<Json>(["doctor"]);
+    assert.equal(d.code, 1, JSON.stringify(d.data));
+    const plugin = d.data.findings.find((f: Json) => f.check === "plugin");
+    assert.ok(plugin, JSON.stringify(d.data.findings));
+    assert.equal(plugin.level, "error");
+    assert.match(plugin.message, /no-such-plugin/);
+    assert.ok(d.data.findings.some((f: Json) => f.check === "keychain"));
+  }, ENV));
