@@ -141,9 +141,23 @@ Deno.test("backup restore --client checks the client id", () =>
   withSandbox(async (sb) => {
     expectCode(await sb.run(["server", "add", "a", "--", "npx", "-y", "pkg-a"]), 0);
     expectCode(await sb.run(["sync", "--yes", "--client", "cursor"]), 0);
-    const r = await sb.run(["backup", "restore", "latest", "--client", "no-such-client", "--yes"]);
+    const before = await Deno.readTextFile(cursorPath(sb));
+    await writeCursor(sb, { mcpServers: { mine: { command: "x" } } });
+    const after = await Deno.readTextFile(cursorPath(sb));
+    const r = await sb.run([
+      "backup",
+      "restore",
+      "latest",
+      "--client",
+      "cursor",
+      "--client",
+      "cursr",
+      "--yes",
+    ]);
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /no-such-client/);
+    assert.match(r.stderr, /cursr/);
+    assert.equal(await Deno.readTextFile(cursorPath(sb)), after, "nothing restored on a typo");
+    assert.notEqual(before, after);
   }, ENV));
 
 Deno.test("doctor runs every check when the registry and the ledger are broken, and reports each", () =>
