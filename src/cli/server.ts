@@ -248,7 +248,7 @@ Examples:
         if (!validUrl(opts.url)) {
           throw usageError(
             "E_INVALID_URL",
-            `--url ${JSON.stringify(opts.url.slice(0, 80))}: not an http(s) URL.`,
+            `--url ${JSON.stringify(opts.url.slice(0, 80))}: expected an http(s) URL.`,
             { hint: `For example: mcp-nexus server add ${name} --url https://mcp.example.com/mcp` },
           );
         }
