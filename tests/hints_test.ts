@@ -187,3 +187,17 @@ Deno.test("doctor reports a broken client plugin and still runs the other checks
     assert.match(plugin.message, /no-such-plugin/);
     assert.ok(d.data.findings.some((f: Json) => f.check === "keychain"));
   }, ENV));
+
+Deno.test("sync without a terminal: its hints keep --client and both work", () =>
+  withSandbox(async (sb) => {
+    expectCode(await sb.run(["server", "add", "a", "--", "npx", "-y", "pkg-a"]), 0);
+    await Deno.mkdir(join(sb.home, ".gemini"), { recursive: true }); // another detected client
+    const r = await sb.json<Json>(["sync", "--client", "cursor"]);
+    assert.equal(r.code, 2, JSON.stringify(r.data));
+    const hints = quotedCommands(r.data.error.hint);
+    assert.equal(hints.length, 2, r.data.error.hint);
+    for (const h of hints) assert.match(h, /--client cursor/);
+    await runAll(sb, hints);
+    assert.ok((await cursor(sb)).mcpServers.a, "the hint synced cursor");
+    assert.ok(!(await Deno.stat(join(sb.home, ".gemini", "settings.json")).catch(() => null)), "only cursor");
+  }, ENV));

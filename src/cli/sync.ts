@@ -188,6 +188,12 @@ Examples:
         return exitFor(plans);
       }
       let shown = false;
+      // hints repeat what was asked for: the same clients, backend and secrets mode
+      const self = `mcp-nexus${ctx.backendFlag ? ` --backend ${ctx.backendFlag}` : ""}`;
+      const scope = [
+        ...opts.client.map((c) => ` --client ${c}`),
+        ...(opts.secrets !== "launcher" ? [` --secrets ${opts.secrets}`] : []),
+      ].join("");
       const result = await sync.applySync(adapters, pathCtx, registry, syncOpts, async (plans) => {
         if (opts.yes) return true;
         if (!Deno.stdin.isTerminal()) {
@@ -195,7 +201,7 @@ Examples:
             "E_CONFIRM",
             "sync would change client files; not on a terminal, so nothing was changed.",
             {
-              hint: "Review with 'mcp-nexus sync --dry-run', then run 'mcp-nexus sync --yes'.",
+              hint: `Review with '${self} sync${scope} --dry-run', then run '${self} sync${scope} --yes'.`,
             },
           );
         }
