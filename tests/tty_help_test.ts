@@ -105,7 +105,7 @@ Deno.test({
         30_000,
       ).end();
       assert.equal(red.code, 3, red.screen);
-      assert.match(red.screen, /\x1b\[31merror:/, `stderr (a terminal) is coloured:\n${red.screen}`);
+      assert.ok(red.screen.includes("\x1b[31merror:"), `stderr (a terminal) is coloured:\n${red.screen}`);
       const err = join(sb.home, "stderr.txt");
       const plain = await onPty(`${denoLine()} secret get no-such-secret 2> ${shq(err)}`, env, 30_000).end();
       assert.equal(plain.code, 3, plain.screen);
@@ -132,7 +132,10 @@ Deno.test({
       const no = onPty(line, env);
       await no.waitFor("Apply these changes? [y/N] ");
       assert.match(no.screen, /\+ everything:/, "the diff is shown before the question");
-      assert.match(no.screen, /\x1b\[32m {4}\+ everything:/, "the diff on a terminal's stderr is coloured");
+      assert.ok(
+        no.screen.includes("\x1b[32m    + everything:"),
+        "the diff on a terminal's stderr is coloured",
+      );
       await no.type("n\r");
       const declined = await no.end();
       assert.equal(declined.code, 130, declined.screen);
@@ -165,7 +168,8 @@ Deno.test({
       await s.type("n\r");
       const r = await s.end();
       assert.equal(r.code, 130, r.screen);
-      assert.doesNotMatch(r.screen, /error:|\x1b\[31m/);
+      assert.doesNotMatch(r.screen, /error:/);
+      assert.ok(!r.screen.includes("\x1b[31m"), "nothing red");
       assert.doesNotMatch(r.screen, PERMISSION);
       assert.equal(await cursorFile(sb), before, "nothing restored after no");
     }),
