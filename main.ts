@@ -24,7 +24,10 @@ function isRun(a: readonly string[]): boolean {
   return a[i] === "run";
 }
 
-if (args.length > 0 && args.every((a) => a === "--version" || a === "-V" || a === "--json")) {
+if (
+  args.some((a) => a === "--version" || a === "-V") &&
+  args.every((a) => a === "--version" || a === "-V" || a === "--json")
+) {
   const { VERSION } = await load<typeof import("./src/version.ts")>("./src/version.ts");
   console.log(args.includes("--json") ? JSON.stringify({ version: VERSION }) : VERSION);
 } else if (isRun(args)) {

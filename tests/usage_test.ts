@@ -74,6 +74,9 @@ Deno.test("bare mcp-nexus, secret and server without a subcommand exit 2 with he
       assert.equal(r.stdout, "");
       assert.match(r.stderr, /Usage: mcp-nexus/);
     }
+    const j = await sb.json<Json>([]); // `mcp-nexus --json`: the contract's error, not the version
+    assert.equal(j.code, 2);
+    assert.equal(j.data.error.code, "E_USAGE");
     const help = await sb.run(["help"]);
     assert.equal(help.code, 0, "asking for help is not an error");
     assert.match(help.stdout, /Usage: mcp-nexus/);

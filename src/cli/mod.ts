@@ -100,7 +100,15 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return ExitCode.OK;
       // `mcp-nexus help` asked for it (exit 0); bare `mcp-nexus`, `secret`, `server`… got it on stderr
       // because a command was missing: a usage error
-      if (err.code === "commander.help") return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+      if (err.code === "commander.help") {
+        if (err.exitCode === 0) return ExitCode.OK;
+        if (json) {
+          makeCtx({ json: true }).out.error(
+            usageError("E_USAGE", "A command is needed.", { hint: "mcp-nexus --help" }),
+          );
+        }
+        return ExitCode.USAGE;
+      }
       if (err.code === "commander.executeSubCommandAsync") return ExitCode.OK;
       // commander already printed its message in human mode; in JSON mode, print the contract's form
       if (json) makeCtx({ json: true }).out.error(usageError("E_USAGE", err.message.replace(/^error: /, "")));
