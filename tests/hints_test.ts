@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { expectCode, type Sandbox, withSandbox } from "./helpers.ts";
-import { quotedCommands, runHint } from "./fixtures/pty.ts";
+import { expectCode, HAS_SECRET_SERVICE, type Sandbox, withSandbox } from "./helpers.ts";
+import { quotedCommands, runHint, runHintOnPty } from "./fixtures/pty.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -201,3 +201,54 @@ Deno.test("sync without a terminal: its hints keep --client and both work", () =
     assert.ok((await cursor(sb)).mcpServers.a, "the hint synced cursor");
     assert.ok(!(await Deno.stat(join(sb.home, ".gemini", "settings.json")).catch(() => null)), "only cursor");
   }, ENV));
+
+Deno.test("doctor's drift fixes work, each on a terminal: keep theirs (adopt), keep ours (sync --force)", () =>
+  withSandbox(async (sb) => {
+    for (const keep of ["theirs", "ours"] as const) {
+      await Deno.remove(sb.nexusHome, { recursive: true }).catch(() => {});
+      await Deno.remove(join(sb.home, ".cursor"), { recursive: true }).catch(() => {});
+      expectCode(await sb.run(["server", "add", "a", "--", "npx", "-y", "pkg-a"]), 0);
+      expectCode(await sb.run(["sync", "--yes", "--client", "cursor"]), 0);
+      const file = await cursor(sb);
+      file.mcpServers.a.args = ["-y", "pkg-edited"];
+      await writeCursor(sb, file);
+      const d = await sb.json<Json>(["doctor"]);
+      const drift = d.data.findings.find((f: Json) => f.check === "drift");
+      assert.ok(drift, JSON.stringify(d.data.findings));
+      const fix = (drift.fix as string).match(new RegExp(`keep ${keep}: (mcp-nexus [^;]+)`))?.[1];
+      assert.ok(fix, drift.fix);
+      const r = await runHintOnPty(sb, fix, ENV);
+      assert.equal(r.code, 0, `'${fix}':\n${r.screen}`);
+      const after = await sb.json<Json>(["doctor"]);
+      assert.ok(!after.data.findings.some((f: Json) => f.check === "drift"), `${keep}: no drift left`);
+      assert.deepEqual(
+        (await cursor(sb)).mcpServers.a.args,
+        keep === "theirs" ? ["-y", "pkg-edited"] : ["-y", "pkg-a"],
+      );
+    }
+  }, ENV));
+
+Deno.test({
+  name: "doctor's plaintext fix works on a terminal, whether or not the registry has the server",
+  ignore: !HAS_SECRET_SERVICE,
+  fn: () =>
+    withSandbox(async (sb) => {
+      const token = `ghp_${"x".repeat(36)}`;
+      // one the registry has (an owned entry edited to hold a token), one it does not
+      expectCode(await sb.run(["server", "add", "known", "--", "npx", "-y", "pkg-k"]), 0);
+      expectCode(await sb.run(["sync", "--yes", "--client", "cursor"]), 0);
+      const file = await cursor(sb);
+      file.mcpServers.known.env = { GITHUB_TOKEN: token };
+      file.mcpServers.stranger = { command: "npx", args: ["-y", "pkg-s"], env: { GITHUB_TOKEN: token } };
+      await writeCursor(sb, file);
+      const d = await sb.json<Json>(["doctor"]);
+      const fixes = d.data.findings.filter((f: Json) => f.check === "plaintext" && f.file === cursorPath(sb))
+        .map((f: Json) => f.fix as string);
+      assert.equal(fixes.length, 2, JSON.stringify(d.data.findings));
+      for (const fix of fixes) {
+        const r = await runHintOnPty(sb, fix);
+        assert.equal(r.code, 0, `'${fix}':\n${r.screen}`);
+      }
+      assert.ok(!(await Deno.readTextFile(cursorPath(sb))).includes(token), "no plaintext left");
+    }),
+});

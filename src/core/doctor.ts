@@ -274,7 +274,10 @@ export async function runDoctor(input: DoctorInput): Promise<Finding[]> {
           message: `${a.name}: server '${name}' holds plaintext secret(s) in ${fields.join(", ")} (${path}).`,
           fix: a.projectDir
             ? `Remove the value from ${path} (the file is usually committed to git) and rotate the secret`
-            : `mcp-nexus import --client ${a.id} && mcp-nexus sync --client ${a.id}`,
+            // a name the registry has already would be an import conflict: adopt takes this version
+            : `mcp-nexus ${
+              reg && Object.hasOwn(reg.servers, name) ? `adopt ${name}` : "import"
+            } --client ${a.id} && mcp-nexus sync --client ${a.id}`,
           file: path,
         });
       }
