@@ -75,6 +75,33 @@ Deno.test({
 });
 
 Deno.test({
+  name: "read-only commands on a terminal never stop at a permission prompt either",
+  ...ptyOk,
+  fn: () =>
+    withSandbox(async (sb) => {
+      const runs = [
+        ["secret", "list"],
+        ["secret", "backends"],
+        ["server", "list"],
+        ["client", "list"],
+        ["backup", "list"],
+        ["sync", "--dry-run"],
+        ["import", "--dry-run"],
+        ["doctor"],
+        ["schema"],
+        ["--version"],
+      ];
+      const failures: string[] = [];
+      await pool(runs, 3, async (args) => {
+        const line = `${denoLine({ noPrompt: false })} ${args.map(shq).join(" ")}`;
+        const { screen } = await onPty(line, termEnv(sb), 30_000).end();
+        if (PERMISSION.test(screen)) failures.push(`mcp-nexus ${args.join(" ")}:\n${screen}`);
+      });
+      assert.deepEqual(failures, []);
+    }),
+});
+
+Deno.test({
   name: "bare mcp-nexus, secret and server on a terminal: help on stderr, exit 2, no permission prompt",
   ...ptyOk,
   fn: () =>
