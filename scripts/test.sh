@@ -50,6 +50,8 @@ if [ -z "$passed" ]; then
   failed=$(( ${failed:-0} + 1 )) # the run broke before Deno summarised it
 fi
 # Deno counts a test marked `ignore` as "ignored": CI's closing line calls it skipped (never hidden).
+# Each skipped test names its reason (the tool this machine lacks): list them above that line.
+if [ "${skipped:-0}" != "0" ]; then grep -E ' \.\.\. ignored' "$LOG" | sed 's/^/skipped: /'; fi
 echo "${passed} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 if [ "$status" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then exit "$status"; fi
 [ "${failed:-0}" -eq 0 ]

@@ -75,6 +75,7 @@ export function registerDoctor(program: Command): void {
         launcherProgram: selfCommand()[0],
       });
       findings.push(...pluginFindings);
+      findings.push(...await (await import("../core/schedule/doctor.ts")).scheduleFindings());
       const errors = findings.filter((x) => x.level === "error").length;
       const warns = findings.filter((x) => x.level === "warn").length;
       ctx.out.result({ ok: errors === 0, errors, warnings: warns, findings }, () => {

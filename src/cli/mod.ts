@@ -12,6 +12,7 @@ import { registerCheck } from "./check.ts";
 import { registerSync } from "./sync.ts";
 import { registerImport } from "./import.ts";
 import { registerDoctor } from "./doctor.ts";
+import { registerSchedule } from "./schedule.ts";
 
 const EXIT_CODES = `
 Exit codes:
@@ -77,6 +78,7 @@ ${EXIT_CODES}`,
   registerSync(program);
   registerImport(program);
   registerDoctor(program);
+  registerSchedule(program);
   const inherit = (c: Command) => {
     for (const sub of c.commands as Command[]) {
       sub.exitOverride();

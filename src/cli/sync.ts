@@ -120,16 +120,23 @@ export function registerSync(program: Command): void {
       "write the project's servers into the repository's client files (.mcp.json, .cursor/mcp.json, …)",
     )
     .option("--server <name>", "with --project: the project's servers (repeatable; remembered)", collect, [])
+    .option(
+      "--unattended",
+      "for scheduled jobs: never asks, never overwrites drift, needs no keychain (launcher mode), " +
+        "logs to <home>/logs/sync.log, prints one summary line",
+    )
     .addHelpText(
       "after",
       `
 Examples:
   mcp-nexus sync --dry-run            # what would change, secrets masked
+  mcp-nexus sync --unattended         # what 'mcp-nexus schedule install' runs
   mcp-nexus sync --yes                # apply (cron: add --backend env if no keychain)
   mcp-nexus sync --client cursor --client vscode
   mcp-nexus sync --project . --server github --yes   # the repo's .mcp.json, .cursor/mcp.json, …`,
     )
     .action(action(async (ctx, opts) => {
+      if (opts.unattended) return (await import("./sync_unattended.ts")).runUnattended(ctx, opts);
       if (opts.secrets !== "launcher" && opts.secrets !== "inline") {
         throw usageError("E_USAGE", `--secrets ${opts.secrets}: expected launcher or inline.`);
       }

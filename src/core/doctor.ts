@@ -32,7 +32,8 @@ export interface Finding {
     | "launcher"
     | "format"
     | "ledger"
-    | "plugin";
+    | "plugin"
+    | "schedule";
   message: string;
   fix?: string;
   file?: string;
@@ -307,7 +308,8 @@ export async function runDoctor(input: DoctorInput): Promise<Finding[]> {
           level: "error",
           check: "launcher",
           message: `${a.name}: server '${name}' starts ${cs.command}, which no longer exists.`,
-          fix: `${syncCmd(a)} --force`,
+          // an entry we wrote and nobody edited is simply rewritten by sync with today's command
+          fix: syncCmd(a),
           file: path,
         });
       }

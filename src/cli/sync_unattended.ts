@@ -1,0 +1,193 @@
+/**
+ * `sync --unattended`: the scheduled job. Never prompts, never overwrites drift, never opens the
+ * keychain in launcher mode (references are checked against the names index instead, so it runs
+ * from cron with no D-Bus and a locked keychain). It appends to a rotated log, records the run in
+ * last-run.json for `schedule status`, prints one summary line and exits with the usual codes.
+ */
+import type { Ctx } from "./context.ts";
+import { ExitCode, NexusError, toNexusError, usageError } from "../core/errors.ts";
+import type { FilePlan } from "../core/sync.ts";
+import type { LastRun, Waiting } from "../core/schedule/last_run.ts";
+
+export interface UnattendedOptions {
+  client: string[];
+  secrets: string;
+  force?: boolean;
+  dryRun?: boolean;
+}
+
+function plural(n: number, one: string, many = one + "s"): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+export async function runUnattended(ctx: Ctx, opts: UnattendedOptions): Promise<number> {
+  const startedAt = new Date().toISOString();
+  const lr = await import("../core/schedule/last_run.ts");
+  const waiting: Waiting = { drift: [], conflicts: [], missingSecrets: [], unparsable: [] };
+  let run: LastRun;
+  try {
+    if (opts.force) {
+      throw usageError(
+        "E_USAGE",
+        "--unattended never overwrites drift: --force cannot be combined with it.",
+        {
+          hint: "Review drift yourself: mcp-nexus sync --dry-run",
+        },
+      );
+    }
+    if (opts.dryRun) {
+      throw usageError("E_USAGE", "--unattended applies; for a preview use 'mcp-nexus sync --dry-run'.");
+    }
+    if (opts.secrets !== "launcher" && opts.secrets !== "inline") {
+      throw usageError("E_USAGE", `--secrets ${opts.secrets}: expected launcher or inline.`);
+    }
+    const [{ clients }, { makePathContext }, reg, sync, { collectReferences }] = await Promise.all([
+      import("./clients.ts"),
+      import("../core/client_context.ts"),
+      import("../core/registry.ts"),
+      import("../core/sync.ts"),
+      import("../core/references.ts"),
+    ]);
+    reg.allowNexusHome();
+    const registry = await reg.loadRegistry();
+    let resolve;
+    if (opts.secrets === "inline") {
+      // no one is there to unlock a keychain: only the env backend (values from the job's environment)
+      const { selectBackend } = await import("../plugins/backends/mod.ts");
+      const backend = selectBackend(ctx.backendFlag, registry.settings.secretBackend);
+      if (backend.id !== "env") {
+        throw usageError(
+          "E_UNATTENDED_KEYCHAIN",
+          `An unattended sync with --secrets inline would need ${backend.label}, which may be locked with no one ` +
+            "to unlock it; refused.",
+          {
+            hint:
+              "Use the launcher mode (the default: no secret needed), or add --backend env and give the job the MCP_NEXUS_SECRET_* variables.",
+          },
+        );
+      }
+      const { SecretStore } = await import("../core/secrets.ts");
+      const store = new SecretStore(backend);
+      resolve = <T extends import("../core/registry.ts").ServerDef>(name: string, server: T) =>
+        import("../core/references.ts").then((m) => m.resolveServer(server, name, (n) => store.getMany(n)));
+    } else {
+      // launcher mode writes references only; check them against the names index, not the keychain
+      const { readKeysIndex } = await import("../core/secrets.ts");
+      const known = new Set(await readKeysIndex());
+      for (const [name, s] of Object.entries(registry.servers)) {
+        if (!s.enabled) continue;
+        for (const r of collectReferences(s, name)) {
+          if (
+            !known.has(r.name) &&
+            !waiting.missingSecrets.some((m) => m.server === name && m.secret === r.name)
+          ) {
+            waiting.missingSecrets.push({ server: name, secret: r.name });
+          }
+        }
+      }
+    }
+    const { listClients, getClient } = await clients(registry);
+    const adapters = opts.client.length
+      ? [...new Set(opts.client)].map((id) => getClient(id))
+      : listClients();
+    const result = await sync.applySync(adapters, makePathContext(), registry, {
+      clients: opts.client.length ? opts.client : undefined,
+      secrets: opts.secrets,
+      force: false,
+      resolve,
+    }, () => Promise.resolve(true));
+    collect(result.plans, waiting);
+    const seen = result.plans.filter((p) => p.status !== "not-detected").length;
+    const failed = waiting.unparsable.length > 0;
+    const attention = waiting.drift.length + waiting.conflicts.length + waiting.missingSecrets.length > 0;
+    const exitCode = failed
+      ? ExitCode.FAILURE
+      : waiting.drift.length || waiting.conflicts.length
+      ? ExitCode.CONFLICT
+      : waiting.missingSecrets.length
+      ? ExitCode.NOT_FOUND
+      : ExitCode.OK;
+    const parts = [plural(seen, "client"), `${plural(result.written.length, "file")} changed`];
+    if (waiting.drift.length) {
+      parts.push(`${plural(waiting.drift.length, "drifted entry", "drifted entries")} left as is`);
+    }
+    if (waiting.conflicts.length) parts.push(plural(waiting.conflicts.length, "conflict"));
+    if (waiting.missingSecrets.length) {
+      parts.push(`${plural(waiting.missingSecrets.length, "missing secret")}`);
+    }
+    if (waiting.unparsable.length) {
+      parts.push(`${plural(waiting.unparsable.length, "unparsable file")} left untouched`);
+    }
+    run = {
+      version: 1,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      exitCode,
+      result: failed ? "failed" : attention ? "attention" : "ok",
+      summary: `sync ${failed ? "failed" : attention ? "needs you" : "ok"}: ${parts.join(", ")}` +
+        (attention || failed ? " (mcp-nexus schedule status)" : ""),
+      clients: seen,
+      changed: result.written,
+      waiting,
+    };
+  } catch (err) {
+    const e = toNexusError(err);
+    run = {
+      version: 1,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      exitCode: e.exitCode,
+      result: "failed",
+      summary: `sync failed: ${e.message}`,
+      clients: 0,
+      changed: [],
+      waiting,
+      error: { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) },
+    };
+  }
+  await record(run, lr);
+  ctx.out.result(
+    { ...run, log: lr.logPath() },
+    () => run.summary + (run.error?.hint ? ` — fix: ${run.error.hint}` : ""),
+  );
+  return run.exitCode;
+}
+
+function collect(plans: FilePlan[], w: Waiting): void {
+  for (const p of plans) {
+    if (p.status === "error") {
+      w.unparsable.push({ client: p.client, path: p.path, message: p.error?.message ?? "could not be read" });
+    }
+    for (const s of p.skipped) {
+      if (s.kind === "drift") w.drift.push({ client: p.client, server: s.server, reason: s.reason });
+      if (s.kind === "conflict") w.conflicts.push({ client: p.client, server: s.server, reason: s.reason });
+    }
+  }
+}
+
+async function record(run: LastRun, lr: typeof import("../core/schedule/last_run.ts")): Promise<void> {
+  const lines = [`${run.finishedAt} exit ${run.exitCode} ${run.summary}`];
+  for (const f of run.changed) lines.push(`  changed: ${f}`);
+  for (const d of run.waiting.drift) lines.push(`  drift: ${d.client} '${d.server}'`);
+  for (const c of run.waiting.conflicts) lines.push(`  conflict: ${c.client} '${c.server}'`);
+  for (const m of run.waiting.missingSecrets) {
+    lines.push(`  missing secret: '${m.secret}' (server '${m.server}')`);
+  }
+  for (const u of run.waiting.unparsable) lines.push(`  unparsable: ${u.path}: ${u.message}`);
+  if (run.error) lines.push(`  error ${run.error.code}: ${run.error.message}`);
+  try {
+    await lr.appendLog(lines);
+    await lr.writeLastRun(run);
+  } catch (err) {
+    // the sync's own result still goes to stdout and the exit code; say why the record is missing
+    const e = toNexusError(err);
+    throw new NexusError(
+      e.code,
+      `The sync ran (${run.summary}) but its log could not be written: ${e.message}`,
+      {
+        exitCode: run.exitCode === 0 ? ExitCode.FAILURE : e.exitCode,
+        hint: e.hint,
+      },
+    );
+  }
+}
