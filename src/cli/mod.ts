@@ -13,6 +13,7 @@ import { registerSync } from "./sync.ts";
 import { registerImport } from "./import.ts";
 import { registerDoctor } from "./doctor.ts";
 import { registerSchedule } from "./schedule.ts";
+import { registerVersion } from "./version.ts";
 
 const EXIT_CODES = `
 Exit codes:
@@ -79,6 +80,7 @@ ${EXIT_CODES}`,
   registerImport(program);
   registerDoctor(program);
   registerSchedule(program);
+  registerVersion(program);
   const inherit = (c: Command) => {
     for (const sub of c.commands as Command[]) {
       sub.exitOverride();
