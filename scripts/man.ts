@@ -10,7 +10,7 @@ import type { Command } from "@commander-js/extra-typings";
 function roff(line: string): string {
   const t = line.replace(/\\/g, "\\e").replace(/-/g, "\\-")
     .replace(
-      /[^\x00-\x7f]/gu,
+      /[^\t -~]/gu,
       (c) => `\\[u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}]`,
     );
   return /^[.']/.test(t) ? `\\&${t}` : t;
