@@ -33,7 +33,7 @@ Deno.test("version --json: version, build target, permission set in force, backe
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.data.version, VERSION);
     assert.equal(r.data.target, Deno.build.target);
-    assert.equal(r.data.compiled, false);
+    assert.equal(r.data.compiled, !!Deno.env.get("MCP_NEXUS_TEST_BINARY"));
     assert.equal(r.data.permissionSet.name, "nexus");
     assert.ok(r.data.permissionSet.env.includes("HOME"));
     assert.equal(r.data.permissions.read, "granted");

@@ -9,8 +9,13 @@ export const REPO = new URL("..", import.meta.url).pathname;
 export const MAIN = join(REPO, "main.ts");
 export const CONFIG = join(REPO, "deno.json");
 
-/** The one way to start the CLI from source (same as `deno task nexus`). */
+/**
+ * The one way to start the CLI from source (same as `deno task nexus`); with MCP_NEXUS_TEST_BINARY
+ * set (the release workflow), the compiled binary under test instead.
+ */
 export function cliCommand(): string[] {
+  const binary = Deno.env.get("MCP_NEXUS_TEST_BINARY");
+  if (binary) return [binary];
   return [Deno.execPath(), "run", "-q", "--no-prompt", "-P=nexus", "--config", CONFIG, MAIN];
 }
 
