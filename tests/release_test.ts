@@ -105,9 +105,11 @@ Deno.test({
 });
 
 // the winget manifest schema 1.6.0's required fields and patterns (from its JSON schemas)
+// deno-lint-ignore no-control-regex
 const Id = z.string().regex(/^[^.\s\\/:*?"<>|\x01-\x1f]{1,32}(\.[^.\s\\/:*?"<>|\x01-\x1f]{1,32}){1,7}$/).max(
   128,
 );
+// deno-lint-ignore no-control-regex
 const Version = z.string().regex(/^[^\\/:*?"<>|\x01-\x1f]+$/).max(128);
 const Common = {
   PackageIdentifier: Id,
