@@ -487,3 +487,60 @@ Deno.test("schedule: status treats its state files as untrusted input", async ()
     assert.match(r.data.recordError, /schedule\.json is not a valid record/);
   });
 });
+
+/**
+ * The apply logic of the schedulers this machine cannot run (systemctl --user without a user
+ * manager, launchctl, schtasks): files written where the OS reads them, the tool called with the
+ * right arguments, install twice = once, remove takes everything out. The runner below keeps the
+ * little state those tools would (enabled/loaded/registered); it stands in for the OS tool only.
+ */
+Deno.test("schedule: systemd, launchd and schtasks apply, re-apply and remove through their tools", async () => {
+  const m = await import("../src/core/schedule/mod.ts");
+  const home = await Deno.makeTempDir();
+  const saved = Object.fromEntries(
+    ["HOME", "XDG_CONFIG_HOME", "MCP_NEXUS_HOME"].map((k) => [k, Deno.env.get(k)]),
+  );
+  Deno.env.set("HOME", home);
+  Deno.env.set("XDG_CONFIG_HOME", join(home, ".config"));
+  Deno.env.set("MCP_NEXUS_HOME", join(home, "nexus"));
+  try {
+    const calls: string[] = [];
+    const on = new Set<string>();
+    const runner: import("../src/core/schedule/mod.ts").Runner = (cmd, args) => {
+      const line = [cmd, ...args].join(" ");
+      calls.push(line);
+      let code = 0;
+      if (/is-enabled|launchctl print|schtasks \/Query/.test(line)) code = on.has(cmd) ? 0 : 1;
+      if (/enable --now|launchctl bootstrap|schtasks \/Create/.test(line)) on.add(cmd);
+      if (/disable --now|launchctl bootout|schtasks \/Delete/.test(line)) on.delete(cmd);
+      const stdout = /\/Query .*\/XML/.test(line) && on.has(cmd) ? renderTaskXml(JOB_SPEC) : "";
+      return Promise.resolve({ code, stdout, stderr: "" });
+    };
+    for (const id of ["systemd", "launchd", "schtasks"] as const) {
+      calls.length = 0;
+      const b = m.getScheduler(id, runner);
+      assert.deepEqual(await b.install(JOB_SPEC), { changed: true }, id);
+      const files = b.render(JOB_SPEC).filter((f) => f.path);
+      for (const f of files) {
+        const bytes = await Deno.readFile(f.path!);
+        const text = id === "schtasks"
+          ? new TextDecoder("utf-16le").decode(bytes.slice(2))
+          : new TextDecoder().decode(bytes);
+        assert.equal(text, f.text, f.path);
+      }
+      assert.deepEqual(await b.install(JOB_SPEC), { changed: false }, `${id}: install twice = once`);
+      const present = await b.read();
+      assert.equal(present.present, true);
+      assert.equal(present.argv?.[0], JOB_SPEC.argv[0]);
+      assert.deepEqual(await b.remove(), { removed: true });
+      for (const f of files) await assert.rejects(Deno.stat(f.path!), Deno.errors.NotFound);
+      assert.equal((await b.read()).present, false);
+      assert.deepEqual(await b.remove(), { removed: false });
+      assert.ok(on.size === 0, `${id} left loaded: ${calls.join("\n")}`);
+    }
+    assert.ok(calls.some((c) => c.startsWith("schtasks /Create /TN mcp-nexus sync /XML ")), calls.join("\n"));
+  } finally {
+    for (const [k, v] of Object.entries(saved)) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
+    await Deno.remove(home, { recursive: true });
+  }
+});

@@ -76,6 +76,15 @@ export function registerDoctor(program: Command): void {
       });
       findings.push(...pluginFindings);
       findings.push(...await (await import("../core/schedule/doctor.ts")).scheduleFindings());
+      const { VERSION } = await import("../version.ts");
+      const { runningFromSource } = await import("../core/launcher_command.ts");
+      findings.unshift({
+        level: "ok",
+        check: "version",
+        message: `mcp-nexus ${VERSION} (${Deno.build.target}, ${
+          runningFromSource() ? "from source" : "compiled"
+        }), permission set 'nexus', no prompts; details: mcp-nexus version`,
+      });
       const errors = findings.filter((x) => x.level === "error").length;
       const warns = findings.filter((x) => x.level === "warn").length;
       ctx.out.result({ ok: errors === 0, errors, warnings: warns, findings }, () => {

@@ -33,7 +33,8 @@ export interface Finding {
     | "format"
     | "ledger"
     | "plugin"
-    | "schedule";
+    | "schedule"
+    | "version";
   message: string;
   fix?: string;
   file?: string;

@@ -298,7 +298,9 @@ export function schtasksBackend(run: Runner = osRunner): SchedulerBackend {
     render: (job) => [{ name: "task.xml", path: xmlPath(), text: renderTaskXml(job) }],
     async install(job) {
       const text = renderTaskXml(job);
-      if ((await readTextIfExists(xmlPath()))?.replace(/^\uFEFF/, "") === text) {
+      const want = utf16le(text);
+      const have = await Deno.readFile(xmlPath()).catch(() => null);
+      if (have && have.length === want.length && have.every((b, i) => b === want[i])) {
         const q = await run("schtasks", ["/Query", "/TN", JOB.taskName]);
         if (q.code === 0) return { changed: false };
       }
