@@ -70,6 +70,9 @@ export async function sandbox(extraEnv: Record<string, string> = {}): Promise<Sa
     MCP_NEXUS_HOME: join(home, "nexus"),
     XDG_CONFIG_HOME: join(home, ".config"),
     MCP_NEXUS_KEYCHAIN_SERVICE: service,
+    // `schedule` must never edit the real user's crontab: a user that does not exist, unless a test
+    // names its throwaway user
+    MCP_NEXUS_CRONTAB_USER: "mcp-nexus-no-such-user",
     NO_COLOR: "1",
     PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
     ...extraEnv,
