@@ -544,3 +544,27 @@ Deno.test("schedule: systemd, launchd and schtasks apply, re-apply and remove th
     await Deno.remove(home, { recursive: true });
   }
 });
+
+Deno.test("schedule: an unparsable client file waits for the user; the other clients are still synced", async () => {
+  await withSandbox(async (sb) => {
+    await setupClient(sb);
+    await Deno.mkdir(join(sb.home, ".gemini"), { recursive: true });
+    const broken = '{ "mcpServers": { oops }\n';
+    await Deno.writeTextFile(join(sb.home, ".gemini", "settings.json"), broken);
+    const r = await sb.json<
+      { exitCode: number; result: string; waiting: { unparsable: Array<{ path: string }> } }
+    >([
+      "sync",
+      "--unattended",
+    ]);
+    assert.equal(r.code, 1);
+    assert.equal(r.data.result, "failed");
+    assert.ok(r.data.waiting.unparsable.some((u) => u.path.endsWith(join(".gemini", "settings.json"))));
+    assert.equal(await Deno.readTextFile(join(sb.home, ".gemini", "settings.json")), broken);
+    const cursor = JSON.parse(await Deno.readTextFile(join(sb.home, ".cursor", "mcp.json")));
+    assert.ok(cursor.mcpServers.github, "cursor still synced");
+    const status = await sb.run(["schedule", "status", "--backend", "cron"]);
+    assert.match(status.stdout, /✗ unparsable: .*settings\.json/);
+    assert.match(status.stdout, /Last run: .*\(exit 1\): sync failed: .*1 unparsable file left untouched/);
+  });
+});
