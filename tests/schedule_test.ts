@@ -563,7 +563,10 @@ Deno.test("schedule: an unparsable client file waits for the user; the other cli
     assert.equal(await Deno.readTextFile(join(sb.home, ".gemini", "settings.json")), broken);
     const cursor = JSON.parse(await Deno.readTextFile(join(sb.home, ".cursor", "mcp.json")));
     assert.ok(cursor.mcpServers.github, "cursor still synced");
+    // the sandbox's crontab user does not exist: status says it could not ask, and still shows the last run
     const status = await sb.run(["schedule", "status", "--backend", "cron"]);
+    assert.equal(status.code, 1, status.stderr);
+    assert.match(status.stdout, /Could not ask cron about the job: Reading your crontab: crontab failed/);
     assert.match(status.stdout, /✗ unparsable: .*settings\.json/);
     assert.match(status.stdout, /Last run: .*\(exit 1\): sync failed: .*1 unparsable file left untouched/);
   });

@@ -121,7 +121,8 @@ Examples:
         lastRunError = (err as Error).message;
       }
       const installed = job.state === "installed" || job.state === "modified" || job.state === "unrecorded";
-      const broken = job.state === "missing" || job.state === "modified" || job.commandMissing.length > 0;
+      const broken = job.state === "missing" || job.state === "unreadable" || job.state === "modified" ||
+        job.commandMissing.length > 0;
       ctx.out.result(
         { installed, ...job, lastRun, ...(lastRunError ? { lastRunError } : {}), log: lr.logPath() },
         () => {
@@ -132,6 +133,7 @@ Examples:
             modified: `Scheduled (${job.backend}: ${job.where}), but edited since mcp-nexus wrote it`,
             missing: `Not scheduled any more: ${job.backend} lost the job mcp-nexus installed`,
             "not-installed": `Not scheduled (${job.backend}). Install: mcp-nexus schedule install --every 1h`,
+            unreadable: `Could not ask ${job.backend} about the job: ${job.readError}`,
           };
           lines.push(states[job.state].replace(/ {2,}/g, " "));
           if (job.command) lines.push(`  command: ${job.command.join(" ")}`);
@@ -164,7 +166,7 @@ Examples:
           return lines.join("\n");
         },
       );
-      if (!installed && job.state !== "missing") return ExitCode.NOT_FOUND;
+      if (job.state === "not-installed") return ExitCode.NOT_FOUND;
       return broken ? ExitCode.FAILURE : ExitCode.OK;
     }));
 

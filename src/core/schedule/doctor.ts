@@ -17,7 +17,14 @@ export async function scheduleFindings(): Promise<Finding[]> {
   if (!recorded) return f;
   try {
     const job = await inspectJob();
-    if (job.state === "missing") {
+    if (job.state === "unreadable") {
+      f.push({
+        level: "warn",
+        check: "schedule",
+        message: `Could not ask ${job.backend} about the scheduled sync: ${job.readError}`,
+        fix: "mcp-nexus schedule status",
+      });
+    } else if (job.state === "missing") {
       f.push({
         level: "error",
         check: "schedule",

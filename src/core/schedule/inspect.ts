@@ -15,12 +15,14 @@ export interface JobInspection {
   backend: SchedulerId;
   where: string;
   /** installed: as we wrote it; modified: edited since; missing: we recorded it, the scheduler lost it. */
-  state: "installed" | "modified" | "missing" | "not-installed" | "unrecorded";
+  state: "installed" | "modified" | "missing" | "not-installed" | "unrecorded" | "unreadable";
   schedule?: string;
   command: string[] | null;
   /** Paths the job's command names that no longer exist (the program, main.ts, deno.json). */
   commandMissing: string[];
   recordError?: string;
+  /** Why the scheduler could not be asked (state "unreadable"). */
+  readError?: string;
 }
 
 function exists(p: string): boolean {
@@ -53,8 +55,22 @@ export async function inspectJob(backendId?: SchedulerId, run?: Runner): Promise
   }
   const id = backendId ?? state?.backend ?? await nativeScheduler(run);
   const backend = getScheduler(id, run);
-  const present = await backend.read();
   const ours = state && state.backend === id ? state : null;
+  let present: Awaited<ReturnType<typeof backend.read>>;
+  try {
+    present = await backend.read();
+  } catch (err) {
+    return {
+      backend: id,
+      where: backend.where(),
+      state: "unreadable",
+      ...(ours ? { schedule: describeSchedule(ours.job.schedule) } : {}),
+      command: ours?.job.argv ?? null,
+      commandMissing: [],
+      readError: toNexusError(err).message,
+      ...(recordError ? { recordError } : {}),
+    };
+  }
   let st: JobInspection["state"];
   if (present.present) {
     st = ours ? (present.matches(ours.job) === false ? "modified" : "installed") : "unrecorded";
