@@ -423,7 +423,8 @@ Deno.test({
         }
 
         // doctor notices a job whose command is gone
-        const moved = once.replace(Deno.execPath(), "/opt/gone/deno");
+        const moved = once.replace(status.data.command[0], "/opt/gone/deno");
+        assert.notEqual(moved, once);
         expectCode(await sh("crontab", ["-u", CRON_USER, "-"], moved) as never, 0);
         const doc = await sb.json<{ findings: Array<{ check: string; message: string }> }>(["doctor"]);
         assert.ok(
