@@ -95,6 +95,20 @@ for (const [shell, bin, check] of [["zsh", "zsh", ["-n"]], ["fish", "fish", ["--
         await Deno.writeTextFile(file, await script(shell));
         const r = await sh(path!, [...check, file]);
         assert.equal(r.code, 0, r.stderr);
+        if (shell === "zsh") {
+          // its lookup, with compadd/compdef standing in for the completion system's builtins
+          const c = await sh(path!, [
+            "-c",
+            `compdef() { :; }; compadd() { shift; print -l -- "$@"; }; source ${file}; ` +
+            `words=(mcp-nexus --json schedule ""); CURRENT=4; _mcp_nexus`,
+          ]);
+          assert.equal(c.code, 0, c.stderr);
+          assert.deepEqual(c.stdout.split("\n").filter((w) => w && !w.startsWith("-")), [
+            "install",
+            "status",
+            "remove",
+          ]);
+        }
         if (shell === "fish") {
           // and it completes: fish's own engine, with the script loaded
           const c = await sh(path!, ["-c", `source ${file}; complete -C 'mcp-nexus schedule '`]);

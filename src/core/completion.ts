@@ -65,15 +65,15 @@ export function bashCompletion(root: CommandNode, prog = root.name): string {
   const cases = completionTable(root).map((r) => `    ${sq(r.path)}) words=${sq(r.words.join(" "))} ;;`);
   return `# bash completion for ${prog} (generated: ${prog} completion bash)
 ${fn}() {
-  local cur path="" w i words
+  local cur cmdpath="" w i next words
   cur="\${COMP_WORDS[COMP_CWORD]}"
   for ((i = 1; i < COMP_CWORD; i++)); do
     w="\${COMP_WORDS[i]}"
     case "$w" in -*) continue ;; esac
-    [ -z "$path" ] && next="$w" || next="$path $w"
-    if ${fn}_known "$next"; then path="$next"; fi
+    [ -z "$cmdpath" ] && next="$w" || next="$cmdpath $w"
+    if ${fn}_known "$next"; then cmdpath="$next"; fi
   done
-  words="$(${fn}_words "$path")"
+  words="$(${fn}_words "$cmdpath")"
   COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
 ${fn}_words() {
@@ -96,6 +96,7 @@ complete -o default -F ${fn} ${prog}
 export function zshCompletion(root: CommandNode, prog = root.name): string {
   const fn = `_${prog.replace(/[^A-Za-z0-9_]/g, "_")}`;
   const entries = completionTable(root).map((r) => `    ${sq(r.path)} ${sq(r.words.join(" "))}`);
+  // (zsh ties `path` to PATH: the command path is `cmdpath`)
   return `#compdef ${prog}
 # zsh completion for ${prog} (generated: ${prog} completion zsh)
 ${fn}() {
@@ -103,17 +104,21 @@ ${fn}() {
   table=(
 ${entries.join("\n")}
   )
-  local path="" w next
+  local cmdpath="" w next
   for w in \${words[2,CURRENT-1]}; do
     [[ $w == -* ]] && continue
-    if [[ -z $path ]]; then next=$w; else next="$path $w"; fi
-    (( \${+table[$next]} )) && path=$next
+    if [[ -z $cmdpath ]]; then next=$w; else next="$cmdpath $w"; fi
+    (( \${+table[$next]} )) && cmdpath=$next
   done
   local -a candidates
-  candidates=(\${=table[$path]})
+  candidates=(\${=table[$cmdpath]})
   compadd -- $candidates
 }
-compdef ${fn} ${prog}
+if [[ \${zsh_eval_context[-1]} == loadautofunc ]]; then
+  ${fn} "$@"
+else
+  compdef ${fn} ${prog}
+fi
 `;
 }
 
