@@ -48,11 +48,12 @@ export function posixWrapper(self: string, deno: string, root: string): string {
   ].join("\n");
 }
 
-export function cmdWrapper(self: string, deno: string, root: string): string {
+export function cmdWrapper(_self: string, deno: string, root: string): string {
   return [
     "@echo off",
     `rem mcp-nexus from source: ${MARKER}; remove with 'deno task uninstall'.`,
-    `set "MCP_NEXUS_LAUNCHER_PATH=${self}"`,
+    // no MCP_NEXUS_LAUNCHER_PATH here: clients start commands without a shell, and a .cmd cannot be
+    // started that way, so launcher entries keep naming deno.exe and main.ts
     `"${deno}" run -q -P=nexus --no-prompt --config "${join(root, "deno.json")}" "${
       join(root, "main.ts")
     }" %*`,
