@@ -14,6 +14,7 @@ export interface UnattendedOptions {
   secrets: string;
   force?: boolean;
   dryRun?: boolean;
+  project?: string;
 }
 
 function plural(n: number, one: string, many = one + "s"): string {
