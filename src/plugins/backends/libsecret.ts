@@ -4,6 +4,7 @@
  */
 import type { BackendHealth, BackendPlugin } from "../../core/secrets.ts";
 import { keyringBackend } from "./keyring_store.ts";
+import { ensureSessionBusAddress } from "./session_bus.ts";
 
 const ALTERNATIVES =
   "Or choose another backend: --backend env reads MCP_NEXUS_SECRET_<NAME> variables (CI, cron).";
@@ -92,13 +93,24 @@ export const libsecret: BackendPlugin = {
   label: "Secret Service (libsecret)",
   platforms: ["linux"],
   description: "GNOME Keyring, KWallet or KeePassXC over D-Bus (Linux)",
-  create: (ctx) =>
-    keyringBackend({
+  create: (ctx) => {
+    // Clients that scrub the environment drop DBUS_SESSION_BUS_ADDRESS: find the bus where the OS puts it.
+    const looked = ensureSessionBusAddress();
+    return keyringBackend({
       id: "libsecret",
       label: "Secret Service (libsecret)",
       linuxStore: "secret-service",
-      classify: classifyLinux,
       readOnlyState: secretServiceState,
-    }, ctx),
+      classify: (message) => {
+        const c = classifyLinux(message);
+        if (looked.length === 0 || !c.message.startsWith("No D-Bus session bus")) return c;
+        return {
+          ...c,
+          message: `No D-Bus session bus, so no Secret Service (keyring) can be reached: ` +
+            `DBUS_SESSION_BUS_ADDRESS is not set and there is no bus socket at ${looked.join(" or ")}.`,
+        };
+      },
+    }, ctx);
+  },
 };
 export default libsecret;
