@@ -24,6 +24,7 @@ PKGS=(
   "@ampcode/cli@0.0.1790142911-g7618fb"
   "@factory/cli@0.225.1"
   "@qoder-ai/qodercli@1.1.52"
+  "@continuedev/cli@1.5.47"
 )
 if [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ]; then PKGS+=("@factory/cli-linux-x64@0.225.2"); fi
 

@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { parse as parseJsonc } from "jsonc-parser";
 import { expectCode, HAS_SECRET_SERVICE, REPO, type Sandbox, walkFiles, withSandbox } from "./helpers.ts";
 import { startGatedEverything } from "./fixtures/gated_everything.ts";
+import { startFakeModel } from "./fixtures/fake_model.ts";
 import { REMOTE_SECRETS } from "../src/plugins/clients/remote_secrets.ts";
 
 const BIN = join(REPO, ".test-deps", "node_modules", ".bin");
@@ -493,6 +494,90 @@ for (const c of CASES) {
   });
 }
 
+/**
+ * Continue has no command that starts MCP servers without a model: the proof is a headless agent run
+ * (`cn -p`) against a fake OpenAI-compatible model on 127.0.0.1, which records the tools offered to
+ * it. A server's tools are offered only after Continue started it and listed them. Continue stops
+ * every server when one fails, so each server is proven in its own run, and the controls (wrong
+ * secrets) in a third.
+ */
+const CONTINUE_PKG = "@continuedev/cli@1.5.47";
+const continueReady = LINUX && ["cn", "mcp-server-everything"].every((b) => exists(join(BIN, b)));
+Deno.test({
+  name: continueReady
+    ? `e2e ${CONTINUE_PKG}: an agent run (cn -p, fake model on 127.0.0.1) is offered the tools of the synced stdio and remote servers; wrong secrets offer none`
+    : `e2e ${CONTINUE_PKG}: SKIPPED, ${
+      LINUX ? ".test-deps/node_modules/.bin/cn is not installed" : "Linux only"
+    }`,
+  ignore: !continueReady,
+  fn: () =>
+    withSandbox(async (sb) => {
+      assert.ok(HAS_SECRET_SERVICE, "run with `deno task test` (a private Secret Service, never yours)");
+      delete sb.env.MCP_NEXUS_HOME;
+      sb.env.MCP_NEXUS_KEYCHAIN_SERVICE = KEYCHAIN_DEFAULT;
+      const canary = `e2e-canary-${crypto.randomUUID()}`;
+      const remoteCanary = `e2e-remote-canary-${crypto.randomUUID()}`;
+      const gate = await startGatedEverything(remoteCanary);
+      const model = startFakeModel();
+      try {
+        await addGuardedServers(sb, canary, remoteCanary, gate.url);
+        const file = join(sb.home, ".continue", "config.yaml");
+        await Deno.mkdir(join(sb.home, ".continue"));
+        await Deno.writeTextFile(
+          file,
+          `# mine, keep\nname: e2e\nversion: 1.0.0\nschema: v1\nmodels:\n  - name: fake\n    provider: openai\n` +
+            `    model: fake-model\n    apiBase: ${model.url}\n    apiKey: e2e-not-a-real-key\n    roles: [chat]\n`,
+        );
+        const env = { ...sb.env, PATH: `${BIN}:${sb.env.PATH}` };
+        /** Syncs only `names` (the others disabled), runs the agent, returns the tools it was offered. */
+        const agentWith = async (names: string[]) => {
+          for (const s of SERVERS) {
+            expectCode(await sb.run(["server", names.includes(s) ? "enable" : "disable", s]), 0);
+          }
+          expectCode(await sb.run(["sync", "--client", "continue", "--yes"]), 0);
+          const text = await Deno.readTextFile(file);
+          assert.ok(
+            text.startsWith("# mine, keep\nname: e2e\n") && text.includes(`apiBase: ${model.url}`),
+            text,
+          );
+          model.reset();
+          const output = await runClient(sb, env, "cn", ["-p", "Say hi."]);
+          for (const secret of [canary, remoteCanary]) assert.ok(!output.includes(secret));
+          return { output, tools: model.tools, requests: model.requests };
+        };
+        // a tool of server-everything's that Continue has no built-in of its own by that name
+        const TOOL = "get-tiny-image";
+        const stdio = await agentWith(["everything"]);
+        assert.ok(stdio.requests > 0, `the agent never asked the model:\n${stdio.output}`);
+        assert.ok(
+          stdio.tools.includes(TOOL),
+          `stdio server's tools not offered: ${stdio.tools}\n${stdio.output}`,
+        );
+        const remote = await agentWith(["remote"]);
+        assert.ok(
+          remote.tools.includes(TOOL),
+          `remote server's tools not offered: ${remote.tools}\n${remote.output}`,
+        );
+        assert.ok(gate.authorized > 0);
+        const wrong = await agentWith(["wrong-secret", "remote-wrong"]);
+        assert.ok(
+          !wrong.tools.includes(TOOL),
+          `a server with a wrong secret offered tools:\n${wrong.output}`,
+        );
+        for (const f of await walkFiles(sb.home)) {
+          const text = await Deno.readTextFile(f).catch(() => "");
+          for (const secret of [canary, remoteCanary]) assert.ok(!text.includes(secret), `secret in ${f}`);
+        }
+      } finally {
+        await gate.close();
+        await model.close();
+        for (const name of ["everything-token", "remote-token", "other"]) {
+          await sb.run(["secret", "rm", name]);
+        }
+      }
+    }),
+});
+
 for (const c of CASES) {
   if (c.remoteBroken) {
     Deno.test({
@@ -508,10 +593,6 @@ for (
     [
       "Cline (cline@3.0.65)",
       "`cline` has no command that starts MCP servers without a model: the proof needs an agent run against a fake model on 127.0.0.1 (not built yet)",
-    ],
-    [
-      "Continue (@continuedev/cli@1.5.47)",
-      "its headless `cn -p` starts servers only for an agent run: needs a fake model on 127.0.0.1 (not built yet)",
     ],
     [
       "GitHub Copilot CLI (@github/copilot@1.0.102)",
