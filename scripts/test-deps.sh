@@ -25,6 +25,7 @@ PKGS=(
   "@factory/cli@0.225.1"
   "@qoder-ai/qodercli@1.1.52"
   "@continuedev/cli@1.5.47"
+  "cline@3.0.65"
 )
 if [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ]; then PKGS+=("@factory/cli-linux-x64@0.225.2"); fi
 

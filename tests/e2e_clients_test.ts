@@ -578,6 +578,90 @@ Deno.test({
     }),
 });
 
+/**
+ * Cline CLI: no command starts MCP servers without a model either; an agent run (`cline --json`)
+ * against the fake model is offered each started server's tools as `<server>__<tool>`, so one run
+ * proves all four: the stdio and remote (launcher bridge: Cline CLI sends `${env:X}` literally)
+ * servers are offered, the wrong-secret controls are not.
+ */
+const CLINE_PKG = "cline@3.0.65";
+const clineReady = LINUX && ["cline", "mcp-server-everything"].every((b) => exists(join(BIN, b)));
+Deno.test({
+  name: clineReady
+    ? `e2e ${CLINE_PKG}: an agent run (fake model on 127.0.0.1) is offered the tools of the synced stdio and bridged remote servers; wrong secrets offer none`
+    : `e2e ${CLINE_PKG}: SKIPPED, ${
+      LINUX ? ".test-deps/node_modules/.bin/cline is not installed" : "Linux only"
+    }`,
+  ignore: !clineReady,
+  fn: () =>
+    withSandbox(async (sb) => {
+      assert.ok(HAS_SECRET_SERVICE, "run with `deno task test` (a private Secret Service, never yours)");
+      delete sb.env.MCP_NEXUS_HOME;
+      sb.env.MCP_NEXUS_KEYCHAIN_SERVICE = KEYCHAIN_DEFAULT;
+      const canary = `e2e-canary-${crypto.randomUUID()}`;
+      const remoteCanary = `e2e-remote-canary-${crypto.randomUUID()}`;
+      const gate = await startGatedEverything(remoteCanary);
+      const model = startFakeModel();
+      try {
+        await addGuardedServers(sb, canary, remoteCanary, gate.url);
+        const file = join(sb.home, ".cline", "data", "settings", "cline_mcp_settings.json");
+        await Deno.mkdir(join(file, ".."), { recursive: true });
+        const theirs = { type: "stdio", command: "true", args: [], disabled: true, autoApprove: ["x"] };
+        await Deno.writeTextFile(file, JSON.stringify({ mcpServers: { theirs } }, null, 2));
+        expectCode(await sb.run(["sync", "--client", "cline", "--yes"]), 0);
+        const after = JSON.parse(await Deno.readTextFile(file));
+        assert.deepEqual(after.mcpServers.theirs, theirs);
+        // Cline CLI 3.0.65 gives a server 3 s to answer `initialize` unless its entry says otherwise;
+        // a launcher from source (deno run) with a keychain read and a Node server can take longer
+        // on a busy machine. Raised here as Cline's own message says ("Increase the timeout field").
+        for (const name of SERVERS) after.mcpServers[name].timeout = 60;
+        await Deno.writeTextFile(file, JSON.stringify(after, null, 2));
+
+        const env = { ...sb.env, PATH: `${BIN}:${sb.env.PATH}` };
+        const auth = await runClient(sb, env, "cline", [
+          "auth",
+          "-p",
+          "openai",
+          "-k",
+          "e2e-not-a-real-key",
+          "-m",
+          "fake-model",
+          "-b",
+          model.url,
+        ]);
+        assert.match(auth, /Provider configured/, auth);
+        const output = await runClient(sb, env, "cline", ["Say hi.", "--json"]);
+        const tools = model.tools;
+        const logs = async () =>
+          (await Promise.all(
+            (await walkFiles(join(sb.home, ".cline", "data", "logs"))).map((f) => Deno.readTextFile(f)),
+          )).join("\n").split("\n").filter((l) => l.includes("[mcp]")).join("\n");
+        assert.ok(model.requests > 0, `the agent never asked the model:\n${output}`);
+        for (const server of ["everything", "remote"]) {
+          assert.ok(
+            tools.includes(`${server}__get-tiny-image`),
+            `${server}'s tools not offered: ${tools}\n${await logs()}`,
+          );
+        }
+        for (const server of ["wrong-secret", "remote-wrong"]) {
+          assert.ok(!tools.some((t) => t.startsWith(`${server}__`)), `${server} offered tools: ${tools}`);
+        }
+        assert.ok(gate.authorized > 0 && gate.wrongSecret > 0);
+        for (const secret of [canary, remoteCanary]) assert.ok(!output.includes(secret));
+        for (const f of await walkFiles(sb.home)) {
+          const text = await Deno.readTextFile(f).catch(() => "");
+          for (const secret of [canary, remoteCanary]) assert.ok(!text.includes(secret), `secret in ${f}`);
+        }
+      } finally {
+        await gate.close();
+        await model.close();
+        for (const name of ["everything-token", "remote-token", "other"]) {
+          await sb.run(["secret", "rm", name]);
+        }
+      }
+    }),
+});
+
 for (const c of CASES) {
   if (c.remoteBroken) {
     Deno.test({
@@ -590,10 +674,6 @@ for (const c of CASES) {
 
 for (
   const [name, why] of [
-    [
-      "Cline (cline@3.0.65)",
-      "`cline` has no command that starts MCP servers without a model: the proof needs an agent run against a fake model on 127.0.0.1 (not built yet)",
-    ],
     [
       "GitHub Copilot CLI (@github/copilot@1.0.102)",
       "`copilot mcp list` only reads the file (starts nothing); an agent run needs GitHub auth and a fake model (not built yet)",
