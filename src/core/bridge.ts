@@ -16,6 +16,32 @@ import { sanitizeTerminal } from "./sanitize.ts";
 import type { RemoteServerDef } from "./registry_schema.ts";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 
+/**
+ * The JSON-RPC error reply for a request the remote server refused with an HTTP status other than
+ * 401/403 (the server's own JSON-RPC error when its body holds one); null when the bridge should end.
+ */
+export function errorReply(m: JSONRPCMessage, err: unknown): JSONRPCMessage | null {
+  if (!("method" in m) || !("id" in m) || m.id === undefined) return null; // not a request
+  const status = (err as { code?: unknown } | null)?.code;
+  if (typeof status !== "number" || status < 400 || status === 401 || status === 403) return null;
+  const message = err instanceof Error ? err.message : String(err);
+  let error: { code: number; message: string; data?: unknown } = {
+    code: -32603,
+    message: redact(`the server answered HTTP ${status}: ${message}`),
+  };
+  const body = /Error POSTing to endpoint: (\{.*\})\s*$/s.exec(message)?.[1];
+  try {
+    const parsed = body ? JSON.parse(body) : null;
+    const e = parsed?.error;
+    if (e && typeof e.code === "number" && typeof e.message === "string") {
+      error = { code: e.code, message: redact(e.message) };
+    }
+  } catch {
+    // not JSON: the generic error above
+  }
+  return { jsonrpc: "2.0", id: m.id, error } as JSONRPCMessage;
+}
+
 /** Relays stdio ↔ the remote server until either side closes; returns the exit code. */
 export async function bridgeRemote(
   name: string,
@@ -56,9 +82,23 @@ export async function bridgeRemote(
     );
     finish(ExitCode.FAILURE);
   };
-  local.onmessage = (m: JSONRPCMessage) => void remote.send(m).catch(fail("sending to the server"));
+  // A request the server refuses with an HTTP error (Copilot CLI asks before `initialize`, which
+  // server-everything answers 400 "Server not initialized") gets a JSON-RPC error reply and the bridge
+  // stays up; refused credentials (401/403) and a lost connection end it, saying why.
+  const answered = new WeakSet<object>();
+  local.onmessage = (m: JSONRPCMessage) =>
+    void remote.send(m).catch((err: unknown) => {
+      const reply = errorReply(m, err);
+      if (!reply) return fail("sending to the server")(err);
+      answered.add(err as object);
+      void local.send(reply).catch(fail("writing to the client"));
+    });
   remote.onmessage = (m: JSONRPCMessage) => void local.send(m).catch(fail("writing to the client"));
-  remote.onerror = fail("the server connection");
+  // the SDK reports a failed send here first, then rejects the send: decide once the send has been seen
+  remote.onerror = (err: unknown) =>
+    void setTimeout(() => {
+      if (!(typeof err === "object" && err !== null && answered.has(err))) fail("the server connection")(err);
+    }, 0);
   local.onclose = () => finish(ExitCode.OK);
   remote.onclose = () => finish(failed ? ExitCode.FAILURE : ExitCode.OK);
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
