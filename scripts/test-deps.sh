@@ -26,6 +26,7 @@ PKGS=(
   "@qoder-ai/qodercli@1.1.52"
   "@continuedev/cli@1.5.47"
   "cline@3.0.65"
+  "@github/copilot@1.0.102"
 )
 if [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ]; then PKGS+=("@factory/cli-linux-x64@0.225.2"); fi
 
