@@ -10,6 +10,7 @@
 # - @factory/cli 0.225.1 names @factory/cli-linux-x64@0.225.1, which was never published; its
 #   launcher takes 0.225.2's binary, named explicitly (Linux x64 only).
 # - @qwen-code/qwen-code declares Node >= 22; its `mcp list` runs on Node 20 as well.
+# - cline, @continuedev/cli, @github/copilot: proven by an agent run against a fake model.
 # Not installable here: @charmland/crush (postinstall downloads its binary from github.com).
 set -euo pipefail
 cd "$(dirname "$0")/.."
