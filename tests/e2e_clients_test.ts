@@ -679,7 +679,9 @@ agentTest({
     // launcher from source (deno run) with a keychain read and a Node server can take longer on a
     // busy machine. Raised here as Cline's own message says ("Increase the timeout field").
     const doc = JSON.parse(await Deno.readTextFile(file));
-    for (const name of SERVERS) doc.mcpServers[name].timeout = 60;
+    // (Only for the two that must start: Cline retries a failed server with another framing, which
+    // waits out the whole timeout.)
+    for (const name of ["everything", "remote"]) doc.mcpServers[name].timeout = 60;
     await Deno.writeTextFile(file, JSON.stringify(doc, null, 2));
     const key = "e2e-not-a-real-key";
     const auth = await runClient(sb, env, "cline", [
