@@ -6,6 +6,13 @@
  * - `everything` starts only if the launcher put the right keychain secret in its environment (a
  *   guard compares a hash, then execs server-everything); `wrong-secret` is the same guard fed
  *   another secret: it must fail, so a client that only lists servers cannot pass.
+ * - `remote` is server-everything over streamable HTTP behind a gate that lets through only
+ *   `Bearer <remote secret>` (tests/fixtures/gated_everything.ts); the client gets the header either
+ *   from its own `${VAR}` interpolation or through the launcher bridge (remote_secrets.ts decides);
+ *   `remote-wrong` carries another secret and must not connect.
+ * - Clients with no command that starts servers (Continue, Cline, Copilot CLI) are proven by a
+ *   headless agent run against a fake OpenAI-compatible model on 127.0.0.1, which records the tools
+ *   it is offered: a server's tools are offered only once the client started it.
  * - Each client's file starts with handmade content (comments, settings, a server of the user's),
  *   which must still be there after sync.
  * - No file under the temp HOME (configs, the clients' logs and caches) holds the secret.
