@@ -140,8 +140,9 @@ const EXPECTED: Record<string, Partial<Record<"stdio" | "http" | "sse" | "bare",
   },
   "qwen-code": {
     stdio: { ...cmd, cwd: "/srv" },
-    http: { type: "http", url: HTTP.url, headers: { Authorization: "Bearer t" } },
-    sse: { type: "sse", url: SSE.url, headers: { "X-Key": "k" } },
+    // Qwen Code 0.24.4 reads `url` as SSE whatever `type` says: streamable HTTP is `httpUrl`
+    http: { httpUrl: HTTP.url, headers: { Authorization: "Bearer t" } },
+    sse: { url: SSE.url, headers: { "X-Key": "k" } },
     bare: { command: "srv" },
   },
   kilo: {

@@ -290,9 +290,6 @@ const CASES: ClientCase[] = [
     bin: "qwen",
     file: ".qwen/settings.json",
     seed: () => ({ ".qwen/settings.json": jsonSeed("mcpServers", THEIRS, '"general": { "vimMode": true }') }),
-    remoteBroken:
-      'the adapter writes Gemini\'s `url` + `type: "http"`, which Qwen Code 0.24.4 reads as SSE ' +
-      "(`mcp list` shows `(sse) - Disconnected`); it connects with `httpUrl` (fix in src/plugins/clients/qwen-code.ts)",
     kept: jsonKept("mcpServers", (d) => assert.deepEqual(d.general, { vimMode: true })),
     probe: async (sb, env) =>
       lines(

@@ -1,10 +1,12 @@
 /**
  * Qwen Code (a Gemini CLI fork): `~/.qwen/settings.json`, JSON with comments, key `mcpServers`, in
- * Gemini CLI's entry shape (stdio `{command, args, env, cwd}`; remote `url` + `type`, `httpUrl` read).
- * Project file: `.qwen/settings.json`.
+ * Gemini CLI's entry shape for stdio (`{command, args, env, cwd}`). Remote servers differ from Gemini
+ * CLI 0.61: Qwen Code 0.24.4 reads `url` as SSE whatever `type` says (`mcp list` shows `(sse) -
+ * Disconnected` for a streamable server), so streamable HTTP is written as `httpUrl` and SSE as `url`
+ * (both read, and Gemini's `url` + `type` too). Project file: `.qwen/settings.json`.
  */
 import type { ClientAdapter, PathContext } from "../../core/clients.ts";
-import { installed, joiner } from "./common.ts";
+import { ifNonEmpty, installed, joiner } from "./common.ts";
 import { geminiCli } from "./gemini-cli.ts";
 import { remoteSecrets } from "./remote_secrets.ts";
 
@@ -18,7 +20,11 @@ export const qwenCode: ClientAdapter = {
   serversPath: ["mcpServers"],
   transports: ["stdio", "http", "sse"],
   supportsCwd: true,
-  render: geminiCli.render,
+  render(name, server) {
+    if (server.transport === "stdio") return geminiCli.render(name, server);
+    const at = server.transport === "http" ? { httpUrl: server.url } : { url: server.url };
+    return { ...at, ...ifNonEmpty("headers", server.headers) };
+  },
   parse: geminiCli.parse,
   ...remoteSecrets("qwen-code"),
   detect: (ctx) => installed(ctx, { paths: [qwenDir(ctx)], commands: ["qwen"] }),
@@ -29,6 +35,8 @@ export const qwenCode: ClientAdapter = {
     date: "2026-12-02",
   },
   project: { path: [".qwen", "settings.json"] },
-  notes: "Gemini CLI's settings format in ~/.qwen/settings.json (comments kept). Needs Node ≥ 22.",
+  notes:
+    "Gemini CLI's settings format in ~/.qwen/settings.json (comments kept); streamable HTTP servers as " +
+    "`httpUrl` (Qwen Code reads `url` as SSE). Needs Node ≥ 22.",
 };
 export default qwenCode;
