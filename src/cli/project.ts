@@ -12,9 +12,14 @@ export interface ProjectScope {
   adapters: ClientAdapter[];
   registry: RegistryData;
   servers: string[];
+  /** Remembers `--server` names as the project's servers; call only once the sync is applied. */
+  remember(): Promise<void>;
 }
 
-/** The adapters and registry view for a project; `--server` names are saved as the project's servers. */
+/**
+ * The adapters and registry view for a project. `--server` names become the project's servers through
+ * `remember()`, which the caller runs only when the sync is applied (never on --dry-run or a decline).
+ */
 export async function projectScope(
   dirArg: string,
   serverNames: string[],
@@ -39,12 +44,15 @@ export async function projectScope(
     });
   }
   let servers: string[];
+  let remember = () => Promise.resolve();
   if (serverNames.length) {
     servers = [...new Set(serverNames)].sort();
     for (const s of servers) reg.getServer(registry, s);
-    await reg.updateRegistry((data) => {
-      data.projects = { ...(data.projects ?? {}), [dir]: { servers } };
-    });
+    remember = async () => {
+      await reg.updateRegistry((data) => {
+        data.projects = { ...(data.projects ?? {}), [dir]: { servers } };
+      });
+    };
   } else {
     const saved = registry.projects && Object.hasOwn(registry.projects, dir)
       ? registry.projects[dir]
@@ -81,5 +89,5 @@ export async function projectScope(
     }
   }
   const picked = Object.fromEntries(servers.map((s) => [s, registry.servers[s]]));
-  return { dir, adapters: projected, registry: { ...registry, servers: picked }, servers };
+  return { dir, adapters: projected, registry: { ...registry, servers: picked }, servers, remember };
 }

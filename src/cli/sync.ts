@@ -156,9 +156,10 @@ Examples:
         );
       }
       let { adapters, pathCtx, registry } = await engine(opts.client);
+      let remember = () => Promise.resolve();
       if (opts.project) {
         const { projectScope } = await import("./project.ts");
-        ({ adapters, registry } = await projectScope(
+        ({ adapters, registry, remember } = await projectScope(
           opts.project,
           opts.server,
           opts.client,
@@ -197,7 +198,10 @@ Examples:
       let shown = false;
       // hints repeat what was asked for: the same clients, backend and secrets mode
       const self = `mcp-nexus${ctx.backendFlag ? ` --backend ${ctx.backendFlag}` : ""}`;
+      const { shellQuote } = await import("../core/arg_references.ts");
       const scope = [
+        ...(opts.project ? [` --project ${shellQuote(opts.project)}`] : []),
+        ...opts.server.map((s) => ` --server ${s}`),
         ...opts.client.map((c) => ` --client ${c}`),
         ...(opts.secrets !== "launcher" ? [` --secrets ${opts.secrets}`] : []),
       ].join("");
@@ -219,6 +223,8 @@ Examples:
         }
         return await confirm("Apply these changes?");
       });
+      // applied (or nothing to change): now the project's --server names are remembered
+      await remember();
       ctx.out.result(
         {
           dryRun: false,

@@ -1,0 +1,63 @@
+/**
+ * Review findings on `sync --project`: a dry run (or a sync not applied) changes nothing, not even the
+ * project's remembered servers; hints repeat the project scope; no hint names a refused option.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { expectCode, type Sandbox, withSandbox } from "./helpers.ts";
+
+const ENV = { MCP_NEXUS_BACKEND: "env", MCP_NEXUS_SECRET_GH_TOKEN: "ghp_reviewProjectSecret000000000000000" };
+
+async function setup(sb: Sandbox): Promise<string> {
+  const add = async (args: string[]) => expectCode(await sb.run(["server", "add", ...args], { env: ENV }), 0);
+  await add(["plain", "--", "npx", "-y", "pkg"]);
+  await add(["other", "--", "npx", "-y", "other"]);
+  const dir = join(sb.home, "repo");
+  await Deno.mkdir(dir, { recursive: true });
+  return dir;
+}
+
+const registryText = (sb: Sandbox) => Deno.readTextFile(join(sb.nexusHome, "registry.json"));
+
+Deno.test("sync --project --server --dry-run remembers nothing: the registry is byte-identical", () =>
+  withSandbox(async (sb) => {
+    const dir = await setup(sb);
+    const opts = { env: ENV, cwd: sb.home };
+    expectCode(
+      await sb.run(["sync", "--project", "repo", "--server", "plain", "--client", "cursor", "--yes"], opts),
+      0,
+    );
+    const before = await registryText(sb);
+    const r = await sb.run(
+      ["sync", "--project", "repo", "--server", "other", "--client", "cursor", "--dry-run"],
+      opts,
+    );
+    expectCode(r, 0);
+    assert.match(r.stdout, /other/, "the dry run shows the plan for the servers given");
+    assert.equal(await registryText(sb), before, "a dry run does not change the project's servers");
+    const cursor = JSON.parse(await Deno.readTextFile(join(dir, ".cursor", "mcp.json")));
+    assert.deepEqual(Object.keys(cursor.mcpServers), ["plain"]);
+  }));
+
+Deno.test("sync --project --server without --yes off a terminal: nothing remembered, the hints keep the project", () =>
+  withSandbox(async (sb) => {
+    await setup(sb);
+    const opts = { env: ENV, cwd: sb.home };
+    const r = await sb.run(["sync", "--project", "repo", "--server", "plain", "--client", "cursor"], opts);
+    expectCode(r, 2);
+    const reg = JSON.parse(await registryText(sb));
+    assert.equal(reg.projects, undefined, "nothing was applied, so nothing is remembered");
+    const hint = r.stderr.split("\n").find((l) => l.includes("fix:")) ?? "";
+    const cmds = [...hint.matchAll(/'mcp-nexus ([^']+)'/g)].map((m) => m[1]);
+    assert.equal(cmds.length, 2, r.stderr);
+    for (const c of cmds) assert.match(c, /--project repo --server plain --client cursor/, c);
+    // the hint works as printed: the --yes one applies to the project, not the user files
+    const yes = cmds.find((c) => c.endsWith("--yes"))!;
+    const args = yes.split(" ");
+    expectCode(await sb.run(args, opts), 0);
+    const cursor = JSON.parse(await Deno.readTextFile(join(sb.home, "repo", ".cursor", "mcp.json")));
+    assert.deepEqual(Object.keys(cursor.mcpServers), ["plain"]);
+    assert.deepEqual(JSON.parse(await registryText(sb)).projects[join(sb.home, "repo")], {
+      servers: ["plain"],
+    });
+  }));
