@@ -61,3 +61,35 @@ Deno.test("sync --project --server without --yes off a terminal: nothing remembe
       servers: ["plain"],
     });
   }));
+
+Deno.test("sync --project: a remote server it cannot bridge is skipped without suggesting the refused --secrets inline", () =>
+  withSandbox(async (sb) => {
+    await setup(sb);
+    expectCode(
+      await sb.run([
+        "server",
+        "add",
+        "linear",
+        "--url",
+        "https://mcp.linear.app/mcp",
+        "--header",
+        "Authorization=Bearer ${keychain:gh-token}",
+      ], { env: ENV }),
+      0,
+    );
+    const r = await sb.json<{ files: { client: string; skipped: { server: string; reason: string }[] }[] }>(
+      ["sync", "--project", "repo", "--server", "linear", "--client", "cursor", "--dry-run"],
+      { env: ENV, cwd: sb.home },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const skip = r.data.files[0].skipped.find((s) => s.server === "linear");
+    assert.ok(skip, JSON.stringify(r.data));
+    assert.doesNotMatch(skip.reason, /--secrets inline/, "refused with --project: not a fix to offer");
+    assert.match(skip.reason, /project/);
+    // the user scope still offers it (it works there)
+    const u = await sb.json<{ files: { skipped: { server: string; reason: string }[] }[] }>(
+      ["sync", "--client", "zed", "--dry-run"],
+      { env: ENV },
+    );
+    assert.match(u.data.files[0].skipped.find((s) => s.server === "linear")!.reason, /--secrets inline/);
+  }));

@@ -188,14 +188,18 @@ async function desiredEntry(
         // the launcher bridges stdio to the server; the secret headers live only in its memory
         return { entry: adapter.render(name, bridge()), inline: false };
       }
+      const fields = refs.map((r) => r.field).join(", ");
       return {
         skip: {
           server: name,
           kind: "secret",
-          reason: `its ${
-            refs.map((r) => r.field).join(", ")
-          } hold secrets and ${adapter.name} cannot read them from ` +
-            `its environment; use --secrets inline to write the value (0600), or add it in the client's settings (mcp-nexus can bridge only to hosts in its permission set)`,
+          // --secrets inline is refused for project files (usually committed): not a fix to offer there
+          reason: project
+            ? `its ${fields} hold secrets, a project file gets only launcher entries, and the launcher can ` +
+              `bridge only to hosts in mcp-nexus's permission set; add it in ${adapter.name}'s user settings instead ` +
+              `(not in a file committed to git)`
+            : `its ${fields} hold secrets and ${adapter.name} cannot read them from ` +
+              `its environment; use --secrets inline to write the value (0600), or add it in the client's settings (mcp-nexus can bridge only to hosts in its permission set)`,
         },
       };
     }
