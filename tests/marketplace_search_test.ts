@@ -95,7 +95,7 @@ Deno.test("a second search is answered from the on-disk cache without a request;
 Deno.test("paging with --limit and --page, --source and --remote", () =>
   withMarket(async (sb, fake) => {
     const p1 = expectCode(await sb.run(["search", "tool", "--limit", "2"]), 0);
-    assert.match(p1.stdout, /More: mcp-nexus search tool --page 2/);
+    assert.match(p1.stdout, /More: mcp-nexus search tool --limit 2 --page 2/);
     const j1 = await sb.json<SearchJson>(["search", "tool", "--limit", "2"]);
     const j2 = await sb.json<SearchJson>(["search", "tool", "--limit", "2", "--page", "2"]);
     assert.equal(j1.data.nextPage, 2);

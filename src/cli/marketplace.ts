@@ -309,7 +309,13 @@ Environment (mirrors and tests; hosts must be in the permission set, or 127.0.0.
           }),
       );
       for (const n of m.sourceNotes(r.sources)) ctx.out.warn(n);
-      ctx.out.result({ ...r, nextPage: r.hasMore ? r.page + 1 : null }, () => m.renderSearch(r));
+      // the paging hint repeats the options given, so it continues this very query
+      const flags = [
+        ...(opts.source !== "all" ? ["--source", opts.source] : []),
+        ...(opts.limit !== 20 ? ["--limit", String(opts.limit)] : []),
+        ...(opts.remote ? ["--remote"] : []),
+      ];
+      ctx.out.result({ ...r, nextPage: r.hasMore ? r.page + 1 : null }, () => m.renderSearch(r, flags));
     }));
 
   program.command("show").argument("<name>", "a NAME from `mcp-nexus search`")

@@ -37,8 +37,8 @@ export function packageLabel(s: MarketServer): string {
   return s.remotes.length ? "(remote)" : "-";
 }
 
-/** The search results as a table, with a paging hint. */
-export function renderSearch(r: SearchResult): string {
+/** The search results as a table, with a paging hint (`flags`: the options to repeat, like --limit 2). */
+export function renderSearch(r: SearchResult, flags: string[] = []): string {
   if (!r.results.length) {
     const where = r.sources.filter((s) => !s.error).map((s) => SOURCE_LABEL[s.source]).join(" or ");
     return `No servers match ${JSON.stringify(r.query)}${where ? ` on ${where}` : ""}${
@@ -56,7 +56,10 @@ export function renderSearch(r: SearchResult): string {
   const counts = r.sources.filter((s) => !s.error).map((s) => `${s.count} from ${SOURCE_LABEL[s.source]}`);
   lines.push(`Page ${r.page}: ${r.results.length} server(s) (${counts.join(", ")}; duplicates merged).`);
   if (r.hasMore) {
-    lines.push(`More: mcp-nexus search ${r.query ? `${shellWord(r.query)} ` : ""}--page ${r.page + 1}`);
+    const repeat = flags.map((f) => `${shellWord(f)} `).join("");
+    lines.push(
+      `More: mcp-nexus search ${r.query ? `${shellWord(r.query)} ` : ""}${repeat}--page ${r.page + 1}`,
+    );
   }
   lines.push("Details: mcp-nexus show NAME    Install: mcp-nexus install NAME");
   return lines.join("\n");
