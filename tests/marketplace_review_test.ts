@@ -3,6 +3,7 @@
  * so running a hint as printed continues the same query (search paging) or the same install.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { expectCode } from "./helpers.ts";
 import { withMarket } from "./fixtures/marketplace/fake.ts";
 
@@ -31,3 +32,43 @@ Deno.test("search: the 'More:' hint keeps --source, --limit and --remote, and gi
     const remote = expectCode(await sb.run(["search", "--remote", "--limit", "2"]), 0);
     assert.match(remote.stdout, /^More: mcp-nexus search --limit 2 --remote --page 2$/m, remote.stdout);
   }));
+
+const AIRTABLE = "io.github.domdomegg/airtable-mcp-server";
+
+Deno.test({
+  name:
+    "install: the stdin hint keeps --use, --pin, --client and --env, works as printed, and never echoes a value",
+  ignore: Deno.build.os !== "linux",
+  fn: () =>
+    withMarket(
+      async (sb) => {
+        const base = ["install", AIRTABLE, "--pin", "1.7.2", "--use", "npm", "--client", "cursor"];
+        const r = expectCode(await sb.run([...base, "--env", "LOG_LEVEL=info"], { stdin: "" }), 2);
+        const hint = r.stderr.split("\n").find((l) => l.includes("fix:")) ?? "";
+        const cmd = hint.slice(hint.indexOf("| mcp-nexus ") + "| mcp-nexus ".length);
+        assert.match(cmd, /^install io\.github\.domdomegg\/airtable-mcp-server /, hint);
+        for (const f of ["--pin 1.7.2", "--use npm", "--client cursor", "--env LOG_LEVEL=info"]) {
+          assert.ok(cmd.includes(f), `${f} kept in: ${cmd}`);
+        }
+        const ok = expectCode(
+          await sb.run(cmd.split(" "), { stdin: "AIRTABLE_API_KEY=patReview00000000000\n" }),
+          0,
+        );
+        assert.match(ok.stdout + ok.stderr, /airtable-mcp-server@1\.7\.2/);
+        const reg = JSON.parse(await Deno.readTextFile(join(sb.nexusHome, "registry.json")));
+        assert.deepEqual(reg.servers["airtable-mcp-server"].clients, ["cursor"]);
+        assert.equal(reg.servers["airtable-mcp-server"].env?.LOG_LEVEL, "info");
+
+        // a secret given with --env is refused, and its value is not repeated in the hint
+        const canary = "patCanaryReview1234567890abcdef";
+        const bad = expectCode(
+          await sb.run([...base, "--as", "at2", "--env", `AIRTABLE_API_KEY=${canary}`], { stdin: "" }),
+          2,
+        );
+        assert.ok(!bad.stderr.includes(canary) && !bad.stdout.includes(canary), bad.stderr);
+        assert.match(bad.stderr, /--use npm/);
+      },
+      {},
+      { data: "real" },
+    ),
+});

@@ -487,10 +487,28 @@ Examples:
       };
       const { inputs } = inst.buildEntry(server, target, () => undefined, buildOpts);
       const specs = new Map(inputs.map((s) => [s.key, s]));
+      // the same install again, with the options given (never an --env value that looks secret)
+      const { shellQuote } = await import("../core/arg_references.ts");
+      const { isPlaintextSecret: looksSecret } = await mod("detect");
+      const rerun = (skip: string[] = []) =>
+        [
+          `mcp-nexus install ${shellQuote(name)}`,
+          ...(opts.as ? [`--as ${opts.as}`] : []),
+          ...(opts.pin ? [`--pin ${shellQuote(opts.pin)}`] : []),
+          ...(opts.use ? [`--use ${opts.use}`] : []),
+          ...(opts.remote ? [`--remote ${shellQuote(opts.remote)}`] : []),
+          ...opts.client.map((c) => `--client ${c}`),
+          ...opts.secret.map((k) => `--secret ${k}`),
+          ...[...envFlags].filter(([k, v]) =>
+            !skip.includes(k) && !specs.get(k)?.secret && !looksSecret(k, v)
+          )
+            .map(([k, v]) => `--env ${shellQuote(`${k}=${v}`)}`),
+          ...(opts.replace ? ["--replace"] : []),
+        ].join(" ");
       const pipeHint = (keys: string[]) =>
         `printf '${keys.map((k) => `${k}=%s\\n`).join("")}' ${
           keys.map((k) => `"$${k.replace(/[^A-Za-z0-9_]/g, "_")}"`).join(" ")
-        } | mcp-nexus install ${name}${opts.as ? ` --as ${opts.as}` : ""}`;
+        } | ${rerun(keys)}`;
 
       for (const k of envFlags.keys()) {
         if (specs.get(k)?.secret) {
@@ -509,7 +527,10 @@ Examples:
               "E_PLAINTEXT_SECRET",
               `--env ${k}: the value looks like a secret; nothing was installed.`,
               {
-                hint: `Mark it secret and give it on stdin: --secret ${k}, then ${pipeHint([k])}. ` +
+                hint:
+                  `Mark it secret and give it on stdin: ${pipeHint([k])}${
+                    opts.secret.includes(k) ? "" : ` --secret ${k}`
+                  }. ` +
                   "If it is not a secret, add --allow-plaintext.",
                 details: { field: `env.${k}` },
               },
@@ -538,9 +559,7 @@ Examples:
         const envHint = missing.filter((s) => !s.secret).map((s) => ` --env ${s.key}=VALUE`).join("");
         if (interactive) return `Type the secret values when asked${envHint ? `, and add${envHint}` : ""}`;
         return `Secret values come from stdin as KEY=VALUE lines, others from --env: ${
-          secretKeys.length
-            ? pipeHint(secretKeys)
-            : `mcp-nexus install ${name}${opts.as ? ` --as ${opts.as}` : ""}`
+          secretKeys.length ? pipeHint(secretKeys) : rerun()
         }${envHint}`;
       }, local);
       const { secrets, kept } = answers;
