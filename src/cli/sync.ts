@@ -312,17 +312,26 @@ Examples:
     .option("--client <id>", "only this client's file (repeatable)", collect, [])
     .option("-y, --yes", "do not ask")
     .action(action(async (ctx, id: string, opts) => {
-      const { getBackup, readBackupCopy, BackupRun } = await import("../core/backups.ts");
+      const { getBackup, listBackups, readBackupCopy, BackupRun } = await import("../core/backups.ts");
       const { allowWritesUnder, removeFile, writeFileAtomic, withLock } = await import("../core/fs.ts");
       const { allowNexusHome } = await import("../core/registry.ts");
       const home = allowNexusHome();
       if (opts.client.length) await (await import("./clients.ts")).resolveClientIds(opts.client);
-      const b = await getBackup(id);
-      const files = b.files.filter((f) =>
-        !opts.client.length || (f.client && opts.client.includes(f.client))
-      );
+      const ofClients = (f: { client?: string }) => !!f.client && opts.client.includes(f.client);
+      // 'latest' with --client: the newest backup holding that client's file
+      const b = id === "latest" && opts.client.length
+        ? (await listBackups()).find((x) => x.files.some(ofClients))
+        : await getBackup(id);
+      if (!b) {
+        throw usageError("E_USAGE", `No backup holds a file of ${opts.client.join(", ")}.`, {
+          hint: "mcp-nexus backup list",
+        });
+      }
+      const files = b.files.filter((f) => !opts.client.length || ofClients(f));
       if (!files.length) {
-        throw usageError("E_USAGE", `Backup ${b.id} has no file for ${opts.client.join(", ")}.`);
+        throw usageError("E_USAGE", `Backup ${b.id} has no file for ${opts.client.join(", ")}.`, {
+          hint: `mcp-nexus backup restore latest${opts.client.map((c) => ` --client ${c}`).join("")}`,
+        });
       }
       if (!opts.yes) {
         if (!Deno.stdin.isTerminal()) {
