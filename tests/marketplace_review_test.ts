@@ -72,3 +72,23 @@ Deno.test({
       { data: "real" },
     ),
 });
+
+Deno.test("README's marketplace examples name servers the recorded real registry data has", () =>
+  withMarket(
+    async (sb) => {
+      const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+      const section = readme.slice(readme.indexOf("### Marketplace"));
+      const block = section.slice(
+        section.indexOf("```sh"),
+        section.indexOf("```", section.indexOf("```sh") + 5),
+      );
+      const names = [...block.matchAll(/mcp-nexus (?:show|install) (\S+)/g)].map((m) => m[1]);
+      assert.ok(names.length >= 4, block);
+      for (const name of names) {
+        const r = await sb.run(["show", name, "--json"]);
+        assert.equal(r.code, 0, `README: mcp-nexus show ${name}\n${r.stderr}`);
+      }
+    },
+    {},
+    { data: "real" },
+  ));

@@ -326,7 +326,7 @@ Environment (mirrors and tests; hosts must be in the permission set, or 127.0.0.
       "after",
       `
 Examples:
-  mcp-nexus show io.modelcontextprotocol/filesystem
+  mcp-nexus show io.github.brave/brave-search-mcp-server
   mcp-nexus show io.github.domdomegg/airtable-mcp-server@1.7.2
   mcp-nexus show slideshot --json`,
     )
@@ -398,8 +398,8 @@ terminal you are asked for each (input hidden). Otherwise they are read from std
 they are never taken from the command line. Required non-secret values: --env KEY=VALUE.
 
 Examples:
-  mcp-nexus install io.modelcontextprotocol.anonymous/brave-search --as brave     # asks, hidden
-  printf 'BRAVE_API_KEY=%s\\n' "$BRAVE_API_KEY" | mcp-nexus install brave-search --as brave
+  mcp-nexus install io.github.brave/brave-search-mcp-server --as brave     # asks, hidden
+  printf 'BRAVE_API_KEY=%s\\n' "$BRAVE_API_KEY" | mcp-nexus install brave-search-mcp-server --as brave
   mcp-nexus install slideshot --secret SLIDESHOT_TOKEN --env LOG_LEVEL=info --client cursor
   mcp-nexus install com.cloudflare.mcp/mcp --remote 3
   mcp-nexus install io.github.domdomegg/airtable-mcp-server --pin 1.7.2 --use npm`,
