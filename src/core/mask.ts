@@ -5,7 +5,8 @@ import { containsSecret, looksLikeSecretValue, maskSecrets } from "./secret_dete
 /** Maps whose values are always masked in diffs (env vars and HTTP headers, in each client's spelling). */
 const SECRET_MAPS = new Set(["env", "envs", "environment", "headers", "http_headers"]);
 /** Values that are not secrets themselves: references, client interpolations (`${X}`, `{env:X}`), empty. */
-const PLACEHOLDER = /^(|\$\{[^}]+\}|\{env:[^}]+\}|keychain:\S+|(Bearer|Basic|token) \$\{[^}]+\})$/;
+const PLACEHOLDER =
+  /^(|\$\{[^}]+\}|\{env:[^}]+\}|keychain:\S+|(Bearer|Basic|token) (\$\{[^}]+\}|\{env:[^}]+\}))$/;
 
 /** A deep copy of a client entry with every secret-looking string masked. */
 export function maskEntry(value: unknown, key = ""): unknown {
