@@ -5,7 +5,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { expectCode } from "./helpers.ts";
-import { withMarket } from "./fixtures/marketplace/fake.ts";
+import { REGISTRY_REAL, withMarket } from "./fixtures/marketplace/fake.ts";
+import { fromRegistry, ServerResponse } from "../src/core/marketplace/official.ts";
+import { defaultLocalName } from "../src/core/marketplace/install.ts";
 
 Deno.test("search: the 'More:' hint keeps --source, --limit and --remote, and gives the next page as printed", () =>
   withMarket(async (sb) => {
@@ -92,3 +94,12 @@ Deno.test("README's marketplace examples name servers the recorded real registry
     {},
     { data: "real" },
   ));
+
+Deno.test("install's default name skips a generic namespace label: com.cloudflare.mcp/mcp installs as 'cloudflare'", () => {
+  const get = (name: string) =>
+    fromRegistry(ServerResponse.parse(REGISTRY_REAL.servers.find((s) => s.server.name === name)!));
+  assert.equal(defaultLocalName(get("com.cloudflare.mcp/mcp")), "cloudflare");
+  // unchanged where the namespace's last label is not generic
+  assert.equal(defaultLocalName(get("com.notion/mcp")), "notion");
+  assert.equal(defaultLocalName(get("com.stripe/mcp")), "stripe");
+});

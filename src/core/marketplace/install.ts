@@ -230,7 +230,9 @@ export function localNameCandidates(server: MarketServer): string[] {
   const [ns, ...rest] = server.name.split("/");
   const last = slug(rest.length ? rest.join("-") : ns);
   const labels = rest.length
-    ? ns.split(".").filter((l) => !["io", "com", "ai", "dev", "app", "org", "net", "github"].includes(l))
+    ? ns.split(".").filter((l) =>
+      !["io", "com", "ai", "dev", "app", "org", "net", "github"].includes(l) && !GENERIC.has(slug(l))
+    )
     : [];
   const org = slug(labels[labels.length - 1] ?? "");
   const out = GENERIC.has(last) && org ? [org, `${org}-${last}`] : [last, ...(org ? [`${org}-${last}`] : [])];
