@@ -93,3 +93,34 @@ Deno.test("sync --project: a remote server it cannot bridge is skipped without s
     );
     assert.match(u.data.files[0].skipped.find((s) => s.server === "linear")!.reason, /--secrets inline/);
   }));
+
+Deno.test("sync --project --secrets inline: refused with a hint that keeps --server, --client and --yes, and works as printed", () =>
+  withSandbox(async (sb) => {
+    await setup(sb);
+    const opts = { env: ENV, cwd: sb.home };
+    const r = expectCode(
+      await sb.run(
+        [
+          "sync",
+          "--project",
+          "repo",
+          "--server",
+          "plain",
+          "--client",
+          "cursor",
+          "--secrets",
+          "inline",
+          "--yes",
+        ],
+        opts,
+      ),
+      2,
+    );
+    const hint = r.stderr.split("\n").find((l) => l.includes("fix:")) ?? "";
+    const m = hint.match(/mcp-nexus (sync [^(]+?)\s*(\(|$)/);
+    assert.ok(m, r.stderr);
+    assert.equal(m[1], "sync --project repo --server plain --client cursor --yes");
+    expectCode(await sb.run(m[1].split(" "), opts), 0);
+    const cursor = JSON.parse(await Deno.readTextFile(join(sb.home, "repo", ".cursor", "mcp.json")));
+    assert.deepEqual(Object.keys(cursor.mcpServers), ["plain"]);
+  }));

@@ -146,13 +146,19 @@ Examples:
         });
       }
       if (opts.project && opts.secrets === "inline") {
+        // the same sync without --secrets inline: the project, its servers and clients, --yes or --dry-run
+        const { shellQuote } = await import("../core/arg_references.ts");
+        const again = [
+          `mcp-nexus sync --project ${shellQuote(opts.project)}`,
+          ...opts.server.map((s) => `--server ${s}`),
+          ...opts.client.map((c) => `--client ${c}`),
+          ...(opts.force ? ["--force"] : []),
+          ...(opts.dryRun ? ["--dry-run"] : opts.yes ? ["--yes"] : []),
+        ].join(" ");
         throw usageError(
           "E_USAGE",
           "--secrets inline is refused with --project: project files are usually committed to git.",
-          {
-            hint:
-              `mcp-nexus sync --project '${opts.project}' (launcher entries; secrets stay in the keychain)`,
-          },
+          { hint: `${again} (launcher entries; secrets stay in the keychain)` },
         );
       }
       let { adapters, pathCtx, registry } = await engine(opts.client);
