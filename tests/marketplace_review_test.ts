@@ -103,3 +103,10 @@ Deno.test("install's default name skips a generic namespace label: com.cloudflar
   assert.equal(defaultLocalName(get("com.notion/mcp")), "notion");
   assert.equal(defaultLocalName(get("com.stripe/mcp")), "stripe");
 });
+
+Deno.test("search: an empty page with more after it (--remote filters a page) says so, with the next page's command", () =>
+  withMarket(async (sb) => {
+    const r = expectCode(await sb.run(["search", "--remote", "--limit", "1"]), 0);
+    assert.doesNotMatch(r.stdout, /^No servers match/m, "there are remote servers on later pages");
+    assert.match(r.stdout, /^More: mcp-nexus search --limit 1 --remote --page 2$/m, r.stdout);
+  }));

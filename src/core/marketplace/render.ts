@@ -39,6 +39,14 @@ export function packageLabel(s: MarketServer): string {
 
 /** The search results as a table, with a paging hint (`flags`: the options to repeat, like --limit 2). */
 export function renderSearch(r: SearchResult, flags: string[] = []): string {
+  const more = () =>
+    `More: mcp-nexus search ${r.query ? `${shellWord(r.query)} ` : ""}${
+      flags.map((f) => `${shellWord(f)} `).join("")
+    }--page ${r.page + 1}`;
+  if (!r.results.length && r.hasMore) {
+    // a filter (--remote) can empty a page while the marketplaces have more
+    return `No servers on page ${r.page} match; the marketplaces have more pages.\n${more()}`;
+  }
   if (!r.results.length) {
     const where = r.sources.filter((s) => !s.error).map((s) => SOURCE_LABEL[s.source]).join(" or ");
     return `No servers match ${JSON.stringify(r.query)}${where ? ` on ${where}` : ""}${
@@ -56,10 +64,7 @@ export function renderSearch(r: SearchResult, flags: string[] = []): string {
   const counts = r.sources.filter((s) => !s.error).map((s) => `${s.count} from ${SOURCE_LABEL[s.source]}`);
   lines.push(`Page ${r.page}: ${r.results.length} server(s) (${counts.join(", ")}; duplicates merged).`);
   if (r.hasMore) {
-    const repeat = flags.map((f) => `${shellWord(f)} `).join("");
-    lines.push(
-      `More: mcp-nexus search ${r.query ? `${shellWord(r.query)} ` : ""}${repeat}--page ${r.page + 1}`,
-    );
+    lines.push(more());
   }
   lines.push("Details: mcp-nexus show NAME    Install: mcp-nexus install NAME");
   return lines.join("\n");
