@@ -1,0 +1,22 @@
+/** Review finding: sync's closing line does not call a readable file unreadable (a missing secret with --secrets inline). */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { expectCode, withSandbox } from "./helpers.ts";
+
+Deno.test("sync --secrets inline with a secret not stored: the file is named as not synced, not as unreadable", () =>
+  withSandbox(async (sb) => {
+    const env = { MCP_NEXUS_BACKEND: "env" };
+    await Deno.mkdir(join(sb.home, ".cursor"), { recursive: true });
+    await Deno.writeTextFile(join(sb.home, ".cursor", "mcp.json"), '{ "mcpServers": {} }\n');
+    expectCode(
+      await sb.run(["server", "add", "gh", "--env", "GITHUB_TOKEN=${keychain:gh}", "--", "npx", "-y", "gh"], {
+        env,
+      }),
+      0,
+    );
+    const r = await sb.run(["sync", "--client", "cursor", "--secrets", "inline", "--yes"], { env });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout + r.stderr, /mcp-nexus secret set gh/);
+    assert.doesNotMatch(r.stdout, /could not be read/, r.stdout);
+    assert.match(r.stdout, /1 file\(s\) not synced \(left untouched\)/, r.stdout);
+  }));
