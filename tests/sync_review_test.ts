@@ -16,7 +16,39 @@ Deno.test("sync --secrets inline with a secret not stored: the file is named as 
     );
     const r = await sb.run(["sync", "--client", "cursor", "--secrets", "inline", "--yes"], { env });
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stdout + r.stderr, /mcp-nexus secret set gh/);
+    assert.match(r.stdout + r.stderr, /\bgh\b/);
     assert.doesNotMatch(r.stdout, /could not be read/, r.stdout);
     assert.match(r.stdout, /1 file\(s\) not synced \(left untouched\)/, r.stdout);
+  }));
+
+Deno.test("sync --secrets inline with the read-only env backend: a missing secret's fix names its variable, not 'secret set'", () =>
+  withSandbox(async (sb) => {
+    const env = { MCP_NEXUS_BACKEND: "env" };
+    await Deno.mkdir(join(sb.home, ".cursor"), { recursive: true });
+    await Deno.writeTextFile(join(sb.home, ".cursor", "mcp.json"), '{ "mcpServers": {} }\n');
+    expectCode(
+      await sb.run([
+        "server",
+        "add",
+        "gh",
+        "--env",
+        "GITHUB_TOKEN=${keychain:gh-token}",
+        "--",
+        "npx",
+        "-y",
+        "gh",
+      ], {
+        env,
+      }),
+      0,
+    );
+    const r = await sb.run(["sync", "--client", "cursor", "--secrets", "inline", "--yes"], { env });
+    assert.equal(r.code, 1, r.stderr);
+    assert.doesNotMatch(r.stdout + r.stderr, /secret set/, "the env backend is read-only: secret set fails");
+    assert.match(r.stdout + r.stderr, /MCP_NEXUS_SECRET_GH_TOKEN/);
+    // and the fix works: with the variable set, the same sync writes the file
+    const ok = await sb.run(["sync", "--client", "cursor", "--secrets", "inline", "--yes"], {
+      env: { ...env, MCP_NEXUS_SECRET_GH_TOKEN: "value-from-env-0001" },
+    });
+    expectCode(ok, 0);
   }));

@@ -94,13 +94,18 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 async function secretResolver(ctx: Ctx) {
-  const [{ openSecretStore }, { resolveServer }] = await Promise.all([
+  const [{ openSecretStore }, { resolveServer }, { envVarFor }] = await Promise.all([
     import("./store.ts"),
     import("../core/references.ts"),
+    import("../core/secrets.ts"),
   ]);
   const store = await openSecretStore(ctx.backendFlag);
+  // the env backend is read-only: a missing secret is a variable to set, not a 'secret set'
+  const hint = store.backend.id === "env"
+    ? (n: string) => `Set ${envVarFor(n)} (the env backend is selected).`
+    : undefined;
   return <T extends ServerDef>(name: string, server: T) =>
-    resolveServer(server, name, (names) => store.getMany(names));
+    resolveServer(server, name, (names) => store.getMany(names), hint);
 }
 
 export function registerSync(program: Command): void {

@@ -108,6 +108,8 @@ export async function resolveServer<T extends ReferenceFields>(
   server: T,
   serverName: string,
   fetchMany: (names: string[]) => Promise<Map<string, string | null>>,
+  /** How to store a missing secret (a read-only backend has its own way). */
+  storeHint: (secret: string) => string = (secret) => `Store it with: mcp-nexus secret set ${secret}`,
 ): Promise<T> {
   const sites = collectReferences(server, serverName);
   if (sites.length === 0) return structuredClone(server);
@@ -122,7 +124,7 @@ export async function resolveServer<T extends ReferenceFields>(
       } not stored: ${list}.`,
       {
         exitCode: 3,
-        hint: `Store it with: mcp-nexus secret set ${missing[0].name}`,
+        hint: storeHint(missing[0].name),
         details: { server: serverName, missing: missing.map((m) => ({ field: m.field, secret: m.name })) },
       },
     );
