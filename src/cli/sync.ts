@@ -19,6 +19,23 @@ async function engine(clientIds: string[]) {
   return { adapters, pathCtx: makePathContext(), registry };
 }
 
+/** Every config path each known client may use here (the places a restore may write). */
+async function clientConfigPaths(): Promise<Map<string, string[]>> {
+  const [{ clients }, { makePathContext }, reg] = await Promise.all([
+    import("./clients.ts"),
+    import("../core/client_context.ts"),
+    import("../core/registry.ts"),
+  ]);
+  const registry = await reg.loadRegistry().catch(() => undefined);
+  const { listClients } = await clients(registry);
+  const pathCtx = makePathContext();
+  const out = new Map<string, string[]>();
+  for (const a of listClients()) {
+    for (const p of a.paths(pathCtx)) out.set(p, [...(out.get(p) ?? []), a.id]);
+  }
+  return out;
+}
+
 /** The masked diff: what changes in which file. */
 export async function renderPlans(
   ctx: Ctx,
@@ -315,6 +332,21 @@ Examples:
       const files = b.files.filter((f) =>
         !opts.client.length || (f.client && opts.client.includes(f.client))
       );
+      // A manifest never chooses what is written: each file must be a config path of a client we
+      // know (today's adapters), and of the client the manifest names.
+      const known = await clientConfigPaths();
+      for (const f of files) {
+        const owner = known.get(f.path);
+        if (!owner || (f.client !== undefined && !owner.includes(f.client))) {
+          throw new NexusError(
+            "E_BACKUP_INVALID",
+            `Backup ${b.id} names ${f.path}, which is not ${
+              f.client ? `${f.client}'s` : "a client's"
+            } config file; nothing was restored.`,
+            { hint: "Pick another one: mcp-nexus backup list", details: { backup: b.id, file: f.path } },
+          );
+        }
+      }
       if (!files.length) {
         throw usageError("E_USAGE", `Backup ${b.id} has no file for ${opts.client.join(", ")}.`);
       }

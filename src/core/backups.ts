@@ -3,9 +3,9 @@
  * a 0700 dir) into `<home>/backups/<run id>/`, with a manifest naming the original paths. The last
  * N runs are kept. `backup restore` puts files back atomically (and is itself backed up first).
  */
-import { basename, join } from "node:path";
+import { basename, isAbsolute, join } from "node:path";
 import { NexusError } from "./errors.ts";
-import { copyFilePrivate, readTextIfExists, removeTree, writeFileAtomic } from "./fs.ts";
+import { copyFilePrivate, readBytesIfExists, readTextIfExists, removeTree, writeFileAtomic } from "./fs.ts";
 import { nexusHome } from "./paths.ts";
 
 export const DEFAULT_KEEP = 20;
@@ -67,33 +67,101 @@ export class BackupRun {
   /** Drops the oldest runs beyond `keep`. */
   async prune(): Promise<void> {
     const all = await listBackups();
-    for (const old of all.slice(this.keep)) await removeTree(join(backupsDir(), old.id));
+    // ids are validated (BACKUP_ID) and equal their directory's name: only run dirs are removed
+    for (const old of all.slice(this.keep)) {
+      if (BACKUP_ID.test(old.id)) await removeTree(join(backupsDir(), old.id));
+    }
   }
 }
 
-/** Every backup, newest first. */
-export async function listBackups(): Promise<BackupManifest[]> {
+/** A backup run's id: its time stamp and a random suffix (also its directory's name). */
+export const BACKUP_ID = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z-[0-9a-f]{6}$/;
+
+/**
+ * A manifest is untrusted input (anyone who can write the tool's home can edit it): fully
+ * validated, its id must be its own directory's name, and a copy's name can only name a file
+ * inside that directory. Which paths a restore may write is decided by the caller (the current
+ * client config paths), never by the manifest.
+ */
+async function parseManifest(dirName: string, text: string): Promise<BackupManifest | string> {
+  const { z } = await import("zod");
+  const Manifest = z.object({
+    id: z.string().regex(BACKUP_ID),
+    createdAt: z.string(),
+    reason: z.string().max(200),
+    files: z.array(z.object({
+      path: z.string().min(1).refine((p) => isAbsolute(p) && !p.includes("\0"), "not an absolute path"),
+      client: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/).optional(),
+      copy: z.string().regex(/^\d+-[^/\\\0]+$/).nullable(),
+    })).max(1000),
+  });
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return "not valid JSON";
+  }
+  const r = Manifest.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    return `${issue.path.join(".") || "(top level)"}: ${issue.message}`;
+  }
+  if (r.data.id !== dirName) return `its id '${r.data.id}' is not its directory's name`;
+  return r.data;
+}
+
+/** Backup directories whose manifest is damaged (never restored from, never pruned). */
+export interface DamagedBackup {
+  dir: string;
+  problem: string;
+}
+
+/** Every valid backup, newest first (and the damaged ones, kept apart). */
+export async function scanBackups(): Promise<{ backups: BackupManifest[]; damaged: DamagedBackup[] }> {
   const out: BackupManifest[] = [];
+  const damaged: DamagedBackup[] = [];
   try {
     for await (const e of Deno.readDir(backupsDir())) {
-      if (!e.isDirectory) continue;
-      const text = await readTextIfExists(join(backupsDir(), e.name, "manifest.json"));
-      if (text) {
-        try {
-          out.push(JSON.parse(text));
-        } catch { /* a damaged manifest is skipped */ }
+      if (!e.isDirectory || !BACKUP_ID.test(e.name)) continue;
+      const manifest = join(backupsDir(), e.name, "manifest.json");
+      try {
+        const text = await readTextIfExists(manifest);
+        if (text === null) continue; // a run that stopped before its first copy
+        const m = await parseManifest(e.name, text);
+        if (typeof m === "string") damaged.push({ dir: e.name, problem: `${manifest}: ${m}` });
+        else out.push(m);
+      } catch (err) {
+        damaged.push({ dir: e.name, problem: `${manifest}: ${(err as Error).message}` });
       }
     }
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
-  return out.sort((a, b) => b.id.localeCompare(a.id));
+  return { backups: out.sort((a, b) => b.id.localeCompare(a.id)), damaged };
+}
+
+/** Every valid backup, newest first. */
+export async function listBackups(): Promise<BackupManifest[]> {
+  return (await scanBackups()).backups;
 }
 
 export async function getBackup(id: string): Promise<BackupManifest> {
-  const all = await listBackups();
-  const found = id === "latest" ? all[0] : all.find((b) => b.id === id || b.id.startsWith(id));
+  const { backups: all, damaged } = await scanBackups();
+  const found = id === "latest"
+    ? all[0]
+    : all.find((b) => b.id === id || (id.length > 0 && b.id.startsWith(id)));
   if (!found) {
+    const bad = damaged.find((d) => d.dir === id || (id.length > 0 && d.dir.startsWith(id)));
+    if (bad) {
+      throw new NexusError(
+        "E_BACKUP_INVALID",
+        `Backup ${bad.dir} is damaged (${bad.problem}); nothing was restored.`,
+        {
+          hint: "Pick another one: mcp-nexus backup list",
+          details: { backup: bad.dir },
+        },
+      );
+    }
     throw new NexusError("E_BACKUP_NOT_FOUND", `No backup '${id}'.`, {
       exitCode: 3,
       hint: all.length
@@ -106,5 +174,20 @@ export async function getBackup(id: string): Promise<BackupManifest> {
 
 /** The bytes of a backed-up file. */
 export async function readBackupCopy(b: BackupManifest, f: BackupFile): Promise<Uint8Array | null> {
-  return f.copy === null ? null : await Deno.readFile(join(backupsDir(), b.id, f.copy));
+  if (!BACKUP_ID.test(b.id) || (f.copy !== null && !/^\d+-[^/\\\0]+$/.test(f.copy))) {
+    throw new NexusError("E_BACKUP_INVALID", `Backup ${b.id} names a copy outside its directory.`);
+  }
+  if (f.copy === null) return null;
+  const data = await readBytesIfExists(join(backupsDir(), b.id, f.copy));
+  if (data === null) {
+    throw new NexusError(
+      "E_BACKUP_INVALID",
+      `Backup ${b.id} lacks its copy of ${f.path}; nothing was restored.`,
+      {
+        hint: "Pick another one: mcp-nexus backup list",
+        details: { backup: b.id, file: f.path },
+      },
+    );
+  }
+  return data;
 }
