@@ -456,6 +456,6 @@ function summary(plans: FilePlan[], dry: boolean): string {
   const seen = plans.filter((p) => p.status !== "not-detected").length;
   const parts = [`${seen} client(s)`, `${changed} file(s) ${dry ? "would change" : "changed"}`];
   if (skipped) parts.push(`${skipped} entr${skipped > 1 ? "ies" : "y"} skipped to protect your edits`);
-  if (errors) parts.push(`${errors} file(s) could not be read (left untouched)`);
+  if (errors) parts.push(`${errors} file(s) could not be synced (left untouched)`);
   return (dry ? "Dry run: " : "") + parts.join(", ") + ".";
 }

@@ -221,14 +221,31 @@ export async function writeFileAtomic(
     await keepOwner(tmp, original, dir);
     await faultPoint(`tmp:${basename(target)}`);
     if (expected !== undefined) {
-      // the last look before the rename: the window a client can slip a write into is this read
-      const now = await readBytesIfExists(target);
-      if (expected === null ? now !== null : now === null || !sameBytes(now, expected)) {
-        throw new NexusError(
+      const changed = () =>
+        new NexusError(
           "E_CHANGED_DURING_WRITE",
           `${path} changed while mcp-nexus was writing it; nothing was replaced.`,
           { hint: "Run the command again.", details: { file: path } },
         );
+      // the last look before the rename
+      const now = await readBytesIfExists(target);
+      if (expected === null ? now !== null : now === null || !sameBytes(now, expected)) throw changed();
+      // Where the OS can swap two names atomically (Linux renameat2, macOS renamex_np), the file
+      // we replace is exactly the one we compare: no window at all. A client's write that slipped
+      // in is put back, and the caller plans again.
+      if (expected !== null && exchangeNames(tmp, target)) {
+        const displaced = await Deno.readFile(tmp);
+        if (!sameBytes(displaced, expected)) {
+          if (exchangeNames(tmp, target)) {
+            const back = await Deno.readFile(tmp);
+            if (!sameBytes(back, bytes)) await Deno.rename(tmp, target); // the client wrote again: its newest
+          }
+          throw changed();
+        }
+        await Deno.remove(tmp);
+        await syncDir(dir);
+        await faultPoint(`rename:${basename(target)}`);
+        return target;
       }
     }
     await Deno.rename(tmp, target);
@@ -239,6 +256,60 @@ export async function writeFileAtomic(
   await syncDir(dir);
   await faultPoint(`rename:${basename(target)}`);
   return target;
+}
+
+type SwapFn = (a: string, b: string) => number;
+let swapCache: SwapFn | null | undefined;
+
+/** libc's atomic "exchange two names" (Linux renameat2 RENAME_EXCHANGE, macOS renamex_np RENAME_SWAP). */
+function swapFn(): SwapFn | null {
+  if (swapCache !== undefined) return swapCache;
+  swapCache = null;
+  const cstr = (s: string) => new TextEncoder().encode(s + "\0");
+  try {
+    if (Deno.build.os === "linux") {
+      let lib;
+      try {
+        lib = Deno.dlopen(
+          "libc.so.6",
+          {
+            renameat2: { parameters: ["i32", "buffer", "i32", "buffer", "u32"], result: "i32" },
+          } as const,
+        );
+      } catch {
+        lib = Deno.dlopen(
+          "libc.so",
+          {
+            renameat2: { parameters: ["i32", "buffer", "i32", "buffer", "u32"], result: "i32" },
+          } as const,
+        );
+      }
+      const AT_FDCWD = -100;
+      const RENAME_EXCHANGE = 2;
+      swapCache = (a, b) => lib.symbols.renameat2(AT_FDCWD, cstr(a), AT_FDCWD, cstr(b), RENAME_EXCHANGE);
+    } else if (Deno.build.os === "darwin") {
+      const lib = Deno.dlopen(
+        "/usr/lib/libSystem.B.dylib",
+        {
+          renamex_np: { parameters: ["buffer", "buffer", "u32"], result: "i32" },
+        } as const,
+      );
+      const RENAME_SWAP = 2;
+      swapCache = (a, b) => lib.symbols.renamex_np(cstr(a), cstr(b), RENAME_SWAP);
+    }
+  } catch {
+    swapCache = null; // no FFI or no such call: check-then-rename
+  }
+  return swapCache;
+}
+
+/** Atomically exchanges two existing names; false where the OS or filesystem cannot. */
+function exchangeNames(a: string, b: string): boolean {
+  const fn = swapFn();
+  if (!fn) return false;
+  if (fn(a, b) === 0) return true;
+  swapCache = null; // e.g. a filesystem without RENAME_EXCHANGE: don't try again in this run
+  return false;
 }
 
 /**
