@@ -323,10 +323,9 @@ Examples:
     .option("--client <id>", "only this client's file (repeatable)", collect, [])
     .option("-y, --yes", "do not ask")
     .action(action(async (ctx, id: string, opts) => {
-      const { getBackup, readBackupCopy, BackupRun } = await import("../core/backups.ts");
-      const { allowWritesUnder, removeFile, writeFileAtomic, withLock } = await import("../core/fs.ts");
+      const { getBackup, restoreFiles } = await import("../core/backups.ts");
       const { allowNexusHome } = await import("../core/registry.ts");
-      const home = allowNexusHome();
+      allowNexusHome();
       if (opts.client.length) await (await import("./clients.ts")).resolveClientIds(opts.client);
       const b = await getBackup(id);
       const files = b.files.filter((f) =>
@@ -363,20 +362,10 @@ Examples:
           throw new NexusError("E_CANCELLED", "Nothing was changed.", { exitCode: ExitCode.INTERRUPTED });
         }
       }
-      const restored: string[] = [];
-      await withLock(`${home}/.sync.lock`, async () => {
-        const safety = new BackupRun(`before restoring ${b.id}`);
-        for (const f of files) {
-          allowWritesUnder(f.path);
-          await safety.add(f.path, f.client);
-          const data = await readBackupCopy(b, f);
-          if (data === null) await removeFile(f.path);
-          else await writeFileAtomic(f.path, data);
-          restored.push(f.path);
-        }
-        await safety.prune();
-        await reownRestored(files, b.createdAt);
-      });
+      const restored = await restoreFiles(b, files);
+      // backups made before ownership was recorded in them: re-own what was written since
+      const legacy = files.filter((f) => f.ledger === undefined);
+      if (legacy.length) await reownRestored(legacy, b.createdAt);
       ctx.out.result(
         { backup: b.id, restored },
         () => `Restored ${restored.length} file(s) from ${b.id}:\n  ${restored.join("\n  ")}`,

@@ -7,6 +7,7 @@ import { basename, isAbsolute, join } from "node:path";
 import { NexusError } from "./errors.ts";
 import { copyFilePrivate, readBytesIfExists, readTextIfExists, removeTree, writeFileAtomic } from "./fs.ts";
 import { nexusHome } from "./paths.ts";
+import type { LedgerEntry } from "./ledger.ts";
 
 export const DEFAULT_KEEP = 20;
 
@@ -16,6 +17,8 @@ export interface BackupFile {
   client?: string;
   /** Name of the copy inside the backup dir; null if the file did not exist (restore removes it). */
   copy: string | null;
+  /** Which entries of the copy were mcp-nexus's (the ledger then): a restore gives them back. */
+  ledger?: Record<string, LedgerEntry>;
 }
 
 export interface BackupManifest {
@@ -47,7 +50,7 @@ export class BackupRun {
   }
 
   /** Copies `path` (if it exists) into this run's backup, once per path. */
-  async add(path: string, client?: string): Promise<void> {
+  async add(path: string, client?: string, owned?: Record<string, LedgerEntry>): Promise<void> {
     this.manifest ??= { id: this.id, createdAt: new Date().toISOString(), reason: this.reason, files: [] };
     if (this.manifest.files.some((f) => f.path === path)) return;
     let copy: string | null = `${this.manifest.files.length}-${basename(path)}`;
@@ -57,7 +60,8 @@ export class BackupRun {
       if (!(err instanceof Deno.errors.NotFound)) throw err;
       copy = null;
     }
-    this.manifest.files.push({ path, client, copy });
+    const ledger = owned ? structuredClone({ ...owned }) : undefined;
+    this.manifest.files.push({ path, client, copy, ...(ledger ? { ledger } : {}) });
     await writeFileAtomic(join(this.dir, "manifest.json"), JSON.stringify(this.manifest, null, 2) + "\n", {
       mode: 0o600,
       privateDir: true,
@@ -93,6 +97,14 @@ async function parseManifest(dirName: string, text: string): Promise<BackupManif
       path: z.string().min(1).refine((p) => isAbsolute(p) && !p.includes("\0"), "not an absolute path"),
       client: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/).optional(),
       copy: z.string().regex(/^\d+-[^/\\\0]+$/).nullable(),
+      ledger: z.record(
+        z.string(),
+        z.object({
+          sha256: z.string().regex(/^[0-9a-f]{64}$/),
+          writtenAt: z.string(),
+          pending: z.string().optional(),
+        }),
+      ).optional(),
     })).max(1000),
   });
   let raw: unknown;
@@ -190,4 +202,48 @@ export async function readBackupCopy(b: BackupManifest, f: BackupFile): Promise<
     );
   }
   return data;
+}
+
+/**
+ * Puts a backup's files back, one by one, under the sync lock (the caller checked each path is a
+ * client config path). The current files are backed up first. Ownership follows each file: the
+ * entries that were ours in the copy are ours again (write-ahead, as sync does), so the next sync
+ * does not call them drift. Returns the paths restored.
+ */
+export async function restoreFiles(b: BackupManifest, files: BackupFile[]): Promise<string[]> {
+  const { allowWritesUnder, removeFile, withLock } = await import("./fs.ts");
+  const { loadLedger, saveLedger } = await import("./ledger.ts");
+  const restored: string[] = [];
+  await withLock(join(nexusHome(), ".sync.lock"), async () => {
+    const ledger = await loadLedger();
+    const safety = new BackupRun(`before restoring ${b.id}`);
+    for (const f of files) {
+      allowWritesUnder(f.path);
+      const data = await readBackupCopy(b, f);
+      const current = ledger.files[f.path];
+      await safety.add(f.path, f.client, current?.entries ?? {});
+      if (f.ledger) {
+        // before the write: the restored hashes are ours too
+        const file = ledger.files[f.path] ??= { client: f.client ?? current?.client ?? "", entries: {} };
+        for (const [name, e] of Object.entries(f.ledger)) {
+          if (Object.hasOwn(file.entries, name)) file.entries[name].pending = e.sha256;
+          else file.entries[name] = { sha256: e.sha256, writtenAt: e.writtenAt };
+        }
+        await saveLedger(ledger);
+      }
+      if (data === null) await removeFile(f.path);
+      else await writeFileAtomic(f.path, data);
+      if (f.ledger) {
+        const entries: Record<string, LedgerEntry> = {};
+        for (const [name, e] of Object.entries(f.ledger)) {
+          entries[name] = { sha256: e.sha256, writtenAt: e.writtenAt };
+        }
+        ledger.files[f.path] = { client: f.client ?? current?.client ?? "", entries };
+        await saveLedger(ledger);
+      }
+      restored.push(f.path);
+    }
+    await safety.prune();
+  }, { what: "client config files (a sync is running)" });
+  return restored;
 }

@@ -564,7 +564,7 @@ export async function applySync(
       try {
         for (let attempt = 0; plan.status === "changed"; attempt++) {
           allowWritesUnder(plan.path);
-          await backup.add(plan.path, plan.client);
+          await backup.add(plan.path, plan.client, ledger.files[plan.path]?.entries ?? {});
           record(plan, true);
           await saveLedger(ledger);
           try {
