@@ -205,8 +205,8 @@ function patchNode(doc: Document, node: AnyNode, o: unknown, t: unknown): AnyNod
  * Characters libyaml-based readers (Goose, PyYAML) reject, or read as line breaks (NEL, LS, PS):
  * C0 controls but tab and newlines, DEL, C1 controls, a BOM inside the text, noncharacters.
  */
-// deno-lint-ignore no-control-regex
 const UNSAFE_FOR_LIBYAML =
+  // deno-lint-ignore no-control-regex
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g;
 
 function escapeChar(c: string): string {
