@@ -190,7 +190,10 @@ export async function readBackupCopy(b: BackupManifest, f: BackupFile): Promise<
     throw new NexusError("E_BACKUP_INVALID", `Backup ${b.id} names a copy outside its directory.`);
   }
   if (f.copy === null) return null;
-  const data = await readBytesIfExists(join(backupsDir(), b.id, f.copy));
+  const copy = join(backupsDir(), b.id, f.copy);
+  // copies are regular files we wrote: a link planted there must not pull another file in
+  const info = await Deno.lstat(copy).catch(() => null);
+  const data = info?.isFile ? await readBytesIfExists(copy) : null;
   if (data === null) {
     throw new NexusError(
       "E_BACKUP_INVALID",

@@ -95,11 +95,12 @@ export async function statRegular(path: string): Promise<Deno.FileInfo | null> {
   try {
     info = await Deno.stat(path);
   } catch (err) {
+    // a dangling symlink is a file to be created, but a loop is an error (resolveTarget says so)
     if (err instanceof Deno.errors.NotFound) {
-      // a dangling symlink is a file to be created, but a loop is an error
       await resolveTarget(path);
       return null;
     }
+    if (err instanceof Deno.errors.FilesystemLoop) await resolveTarget(path);
     throw err;
   }
   const kind = specialKind(info);

@@ -439,7 +439,14 @@ export async function planClient(
     }
   } catch (err) {
     plan.status = "error";
-    plan.error = toNexusError(err);
+    plan.error = err instanceof NexusError || !(err instanceof Error) ? toNexusError(err) : new NexusError(
+      "E_READ_FAILED",
+      `Could not read ${adapter.name}'s ${path}: ${err.message.split("\n")[0]}; mcp-nexus left it alone.`,
+      {
+        hint: `Check ${path} and the directories above it, then run 'mcp-nexus sync' again.`,
+        details: { file: path, client: adapter.id },
+      },
+    );
   }
   return plan;
 }
