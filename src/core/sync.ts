@@ -4,8 +4,10 @@
  * Three kinds of state are kept apart (as chezmoi does): the declared state (the registry), the
  * rendered state (each client's desired entries, computed here), and the persistent state (the
  * ledger of what we last wrote). Planning reads and parses files and computes edits; it writes
- * nothing, so `--dry-run` is exactly the plan. Applying takes the sync lock, re-reads each file (a
- * client may have rewritten it since), backs it up, writes it atomically and records ownership.
+ * nothing, so `--dry-run` is exactly the plan. Applying takes the sync lock and goes file by file:
+ * backs it up, records the new hashes as pending in the ledger, replaces the file only if it still
+ * holds what was planned from (else plans that client again: a client's own write is never lost),
+ * then confirms the hashes. A crash anywhere leaves nothing of ours looking like drift.
  *
  * Rules: an entry we never wrote is never touched; an owned entry edited since we wrote it is drift
  * and is skipped unless forced; a file that does not parse is left untouched and reported, and the
