@@ -7,7 +7,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { expectCode, HAS_SECRET_SERVICE, type RunResult, type Sandbox, sandbox } from "./helpers.ts";
+import {
+  expectCode,
+  HAS_SECRET_SERVICE,
+  type RunResult,
+  type Sandbox,
+  sandbox,
+  walkFiles,
+} from "./helpers.ts";
 import { armFault, disarmFault, hasStackTrace, traceBoundaries } from "./safety_helpers.ts";
 
 const CLIENTS = ["--client", "claude-code", "--client", "cursor", "--client", "goose"];
@@ -73,6 +80,11 @@ async function everyBoundary(
           if (action === "kill") assert.notEqual(faulted.code, 0, "the process was killed there");
           assert.ok(!hasStackTrace(faulted), `no stack trace:\n${faulted.stdout}\n${faulted.stderr}`);
           await after(s.sb, faulted, point);
+          // and the next command cleared the temp file a killed run left (backups are pruned on their own)
+          const temps = (await walkFiles(s.sb.home)).filter((p) =>
+            /\.\d+\.[0-9a-f]{8}\.tmp$/.test(p) && !p.includes("/nexus/backups/")
+          );
+          assert.deepEqual(temps, [], "no partial file left behind");
         });
       }
     }

@@ -162,7 +162,7 @@ async function chmod(path: string, mode: number): Promise<void> {
  */
 export async function ensureDir(dir: string, opts: { private?: boolean } = {}): Promise<void> {
   assertWritable(dir);
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdirOwned(dir);
   if (opts.private) await chmod(dir, 0o700);
 }
 
@@ -185,6 +185,59 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * `mkdir -p` with mode 0700 for what it creates. Run as root (with a user's HOME), each directory it
+ * creates takes the owner of the nearest one that existed, so the user can still use it.
+ */
+async function mkdirOwned(dir: string): Promise<void> {
+  const created: string[] = [];
+  let at = resolve(dir);
+  let existing: Deno.FileInfo | null = null;
+  for (;;) {
+    try {
+      existing = await Deno.stat(at);
+      break;
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) break; // mkdir reports it
+      created.push(at);
+      const up = dirname(at);
+      if (up === at) break;
+      at = up;
+    }
+  }
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  if (isWindows || created.length === 0 || !existing || Deno.uid() !== 0) return;
+  if (existing.uid === null || existing.gid === null || (existing.uid === 0 && existing.gid === 0)) return;
+  for (const d of created) await Deno.chown(d, existing.uid, existing.gid).catch(() => {});
+}
+
+/**
+ * Temp files of ours left next to `name` by a run that was killed before its rename (their pid is
+ * gone): removed, so a crash leaves no half-written file behind for long. Linux only (it checks
+ * /proc); elsewhere temps older than a day go.
+ */
+async function removeStaleTemps(dir: string, name: string): Promise<void> {
+  const prefix = `.${name}.`;
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (!e.isFile || !e.name.startsWith(prefix)) continue;
+      const m = /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(e.name.slice(prefix.length));
+      if (!m || Number(m[1]) === Deno.pid) continue;
+      const p = join(dir, e.name);
+      let stale: boolean;
+      if (Deno.build.os === "linux") {
+        stale = await Deno.stat(`/proc/${m[1]}`).then(() => false, () => true);
+      } else {
+        const info = await Deno.lstat(p);
+        stale = (info.mtime?.getTime() ?? Date.now()) < Date.now() - 86_400_000;
+      }
+      if (stale) await Deno.remove(p).catch(() => {});
+    }
+  } catch {
+    // best effort: an unreadable directory fails the write itself, with its own message
+  }
+}
+
 /** Writes a file atomically (see the module comment). Returns the path actually written. */
 export async function writeFileAtomic(
   path: string,
@@ -196,7 +249,8 @@ export async function writeFileAtomic(
   const dir = dirname(target);
   // A private dir is ours (next to the name we manage); a link's target dir is the user's: only created.
   if (opts.privateDir) await ensureDir(dirname(resolve(path)), { private: true });
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdirOwned(dir);
+  await removeStaleTemps(dir, basename(target));
   const original = await statRegular(target);
   const mode = opts.mode ?? (original?.mode != null ? original.mode & 0o777 : 0o600);
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
@@ -386,7 +440,7 @@ export async function withLock<T>(
   opts: LockOptions = {},
 ): Promise<T> {
   assertWritable(lockPath);
-  await Deno.mkdir(dirname(lockPath), { recursive: true, mode: 0o700 });
+  await mkdirOwned(dirname(lockPath));
   const file = await Deno.open(lockPath, { read: true, write: true, create: true, mode: 0o600 });
   try {
     const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
