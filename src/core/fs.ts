@@ -179,6 +179,15 @@ export interface WriteOptions {
   expect?: string | null;
 }
 
+function readBytesSync(path: string): Uint8Array | null {
+  try {
+    return Deno.readFileSync(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return null;
+    throw err;
+  }
+}
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -282,18 +291,19 @@ export async function writeFileAtomic(
           `${path} changed while mcp-nexus was writing it; nothing was replaced.`,
           { hint: "Run the command again.", details: { file: path } },
         );
-      // the last look before the rename
-      const now = await readBytesIfExists(target);
+      // The last look before the rename. From here to the swap everything is synchronous: no other
+      // task of ours runs in between, so the window a client could write into is a few microseconds.
+      await statRegular(target);
+      const now = readBytesSync(target);
       if (expected === null ? now !== null : now === null || !sameBytes(now, expected)) throw changed();
       // Where the OS can swap two names atomically (Linux renameat2, macOS renamex_np), the file
-      // we replace is exactly the one we compare: no window at all. A client's write that slipped
-      // in is put back, and the caller plans again.
+      // we replace is exactly the one we compare. A client's write that slipped in is put back at
+      // once, and the caller plans again.
       if (expected !== null && exchangeNames(tmp, target)) {
-        const displaced = await Deno.readFile(tmp);
+        const displaced = Deno.readFileSync(tmp);
         if (!sameBytes(displaced, expected)) {
-          if (exchangeNames(tmp, target)) {
-            const back = await Deno.readFile(tmp);
-            if (!sameBytes(back, bytes)) await Deno.rename(tmp, target); // the client wrote again: its newest
+          if (exchangeNames(tmp, target) && !sameBytes(Deno.readFileSync(tmp), bytes)) {
+            Deno.renameSync(tmp, target); // the client wrote again, over ours: that is its newest
           }
           throw changed();
         }

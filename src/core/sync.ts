@@ -441,9 +441,13 @@ export async function planClient(
     }
   } catch (err) {
     plan.status = "error";
-    plan.error = err instanceof NexusError || !(err instanceof Error) ? toNexusError(err) : new NexusError(
+    // an OS error reading the file (ENOTDIR, EACCES…) names the file; anything else keeps its own message
+    const osError = Object.values(Deno.errors).some((E) => err instanceof E);
+    plan.error = !osError ? toNexusError(err) : new NexusError(
       "E_READ_FAILED",
-      `Could not read ${adapter.name}'s ${path}: ${err.message.split("\n")[0]}; mcp-nexus left it alone.`,
+      `Could not read ${adapter.name}'s ${path}: ${
+        (err as Error).message.split("\n")[0]
+      }; mcp-nexus left it alone.`,
       {
         hint: `Check ${path} and the directories above it, then run 'mcp-nexus sync' again.`,
         details: { file: path, client: adapter.id },
