@@ -52,7 +52,7 @@ export async function loadRegistry(path = registryPath()): Promise<RegistryData>
     const lines = formatIssues(result.error);
     throw new NexusError(
       "E_REGISTRY_INVALID",
-      `${path} is not a valid registry: ${lines[0]}${
+      `${path} is not a valid registry at ${lines[0]}${
         lines.length > 1 ? ` (and ${lines.length - 1} more problem${lines.length > 2 ? "s" : ""})` : ""
       }.`,
       {
