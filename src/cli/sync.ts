@@ -19,6 +19,23 @@ async function engine(clientIds: string[]) {
   return { adapters, pathCtx: makePathContext(), registry };
 }
 
+/** Every config path each known client may use here (the places a restore may write). */
+async function clientConfigPaths(): Promise<Map<string, string[]>> {
+  const [{ clients }, { makePathContext }, reg] = await Promise.all([
+    import("./clients.ts"),
+    import("../core/client_context.ts"),
+    import("../core/registry.ts"),
+  ]);
+  const registry = await reg.loadRegistry().catch(() => undefined);
+  const { listClients } = await clients(registry);
+  const pathCtx = makePathContext();
+  const out = new Map<string, string[]>();
+  for (const a of listClients()) {
+    for (const p of a.paths(pathCtx)) out.set(p, [...(out.get(p) ?? []), a.id]);
+  }
+  return out;
+}
+
 /** The masked diff: what changes in which file. */
 export async function renderPlans(
   ctx: Ctx,
@@ -323,10 +340,9 @@ Examples:
     .option("--client <id>", "only this client's file (repeatable)", collect, [])
     .option("-y, --yes", "do not ask")
     .action(action(async (ctx, id: string, opts) => {
-      const { getBackup, listBackups, readBackupCopy, BackupRun } = await import("../core/backups.ts");
-      const { allowWritesUnder, removeFile, writeFileAtomic, withLock } = await import("../core/fs.ts");
+      const { getBackup, listBackups, restoreFiles } = await import("../core/backups.ts");
       const { allowNexusHome } = await import("../core/registry.ts");
-      const home = allowNexusHome();
+      allowNexusHome();
       if (opts.client.length) await (await import("./clients.ts")).resolveClientIds(opts.client);
       const ofClients = (f: { client?: string }) => !!f.client && opts.client.includes(f.client);
       // 'latest' with --client: the newest backup holding that client's file
@@ -339,6 +355,21 @@ Examples:
         });
       }
       const files = b.files.filter((f) => !opts.client.length || ofClients(f));
+      // A manifest never chooses what is written: each file must be a config path of a client we
+      // know (today's adapters), and of the client the manifest names.
+      const known = await clientConfigPaths();
+      for (const f of files) {
+        const owner = known.get(f.path);
+        if (!owner || (f.client !== undefined && !owner.includes(f.client))) {
+          throw new NexusError(
+            "E_BACKUP_INVALID",
+            `Backup ${b.id} names ${f.path}, which is not ${
+              f.client ? `${f.client}'s` : "a client's"
+            } config file; nothing was restored.`,
+            { hint: "Pick another one: mcp-nexus backup list", details: { backup: b.id, file: f.path } },
+          );
+        }
+      }
       if (!files.length) {
         throw usageError("E_USAGE", `Backup ${b.id} has no file for ${opts.client.join(", ")}.`, {
           hint: `mcp-nexus backup restore latest${opts.client.map((c) => ` --client ${c}`).join("")}`,
@@ -357,20 +388,10 @@ Examples:
           throw new NexusError("E_CANCELLED", "Nothing was changed.", { exitCode: ExitCode.INTERRUPTED });
         }
       }
-      const restored: string[] = [];
-      await withLock(`${home}/.sync.lock`, async () => {
-        const safety = new BackupRun(`before restoring ${b.id}`);
-        for (const f of files) {
-          allowWritesUnder(f.path);
-          await safety.add(f.path, f.client);
-          const data = await readBackupCopy(b, f);
-          if (data === null) await removeFile(f.path);
-          else await writeFileAtomic(f.path, data);
-          restored.push(f.path);
-        }
-        await safety.prune();
-        await reownRestored(files, b.createdAt);
-      });
+      const restored = await restoreFiles(b, files);
+      // backups made before ownership was recorded in them: re-own what was written since
+      const legacy = files.filter((f) => f.ledger === undefined);
+      if (legacy.length) await reownRestored(legacy, b.createdAt);
       ctx.out.result(
         { backup: b.id, restored },
         () => `Restored ${restored.length} file(s) from ${b.id}:\n  ${restored.join("\n  ")}`,

@@ -3,10 +3,11 @@
  * a 0700 dir) into `<home>/backups/<run id>/`, with a manifest naming the original paths. The last
  * N runs are kept. `backup restore` puts files back atomically (and is itself backed up first).
  */
-import { basename, join } from "node:path";
+import { basename, isAbsolute, join } from "node:path";
 import { NexusError } from "./errors.ts";
-import { copyFilePrivate, readTextIfExists, removeTree, writeFileAtomic } from "./fs.ts";
+import { copyFilePrivate, readBytesIfExists, readTextIfExists, removeTree, writeFileAtomic } from "./fs.ts";
 import { nexusHome } from "./paths.ts";
+import type { LedgerEntry } from "./ledger.ts";
 
 export const DEFAULT_KEEP = 20;
 
@@ -16,6 +17,8 @@ export interface BackupFile {
   client?: string;
   /** Name of the copy inside the backup dir; null if the file did not exist (restore removes it). */
   copy: string | null;
+  /** Which entries of the copy were mcp-nexus's (the ledger then): a restore gives them back. */
+  ledger?: Record<string, LedgerEntry>;
 }
 
 export interface BackupManifest {
@@ -47,7 +50,7 @@ export class BackupRun {
   }
 
   /** Copies `path` (if it exists) into this run's backup, once per path. */
-  async add(path: string, client?: string): Promise<void> {
+  async add(path: string, client?: string, owned?: Record<string, LedgerEntry>): Promise<void> {
     this.manifest ??= { id: this.id, createdAt: new Date().toISOString(), reason: this.reason, files: [] };
     if (this.manifest.files.some((f) => f.path === path)) return;
     let copy: string | null = `${this.manifest.files.length}-${basename(path)}`;
@@ -57,7 +60,8 @@ export class BackupRun {
       if (!(err instanceof Deno.errors.NotFound)) throw err;
       copy = null;
     }
-    this.manifest.files.push({ path, client, copy });
+    const ledger = owned ? structuredClone({ ...owned }) : undefined;
+    this.manifest.files.push({ path, client, copy, ...(ledger ? { ledger } : {}) });
     await writeFileAtomic(join(this.dir, "manifest.json"), JSON.stringify(this.manifest, null, 2) + "\n", {
       mode: 0o600,
       privateDir: true,
@@ -67,33 +71,109 @@ export class BackupRun {
   /** Drops the oldest runs beyond `keep`. */
   async prune(): Promise<void> {
     const all = await listBackups();
-    for (const old of all.slice(this.keep)) await removeTree(join(backupsDir(), old.id));
+    // ids are validated (BACKUP_ID) and equal their directory's name: only run dirs are removed
+    for (const old of all.slice(this.keep)) {
+      if (BACKUP_ID.test(old.id)) await removeTree(join(backupsDir(), old.id));
+    }
   }
 }
 
-/** Every backup, newest first. */
-export async function listBackups(): Promise<BackupManifest[]> {
+/** A backup run's id: its time stamp and a random suffix (also its directory's name). */
+export const BACKUP_ID = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z-[0-9a-f]{6}$/;
+
+/**
+ * A manifest is untrusted input (anyone who can write the tool's home can edit it): fully
+ * validated, its id must be its own directory's name, and a copy's name can only name a file
+ * inside that directory. Which paths a restore may write is decided by the caller (the current
+ * client config paths), never by the manifest.
+ */
+async function parseManifest(dirName: string, text: string): Promise<BackupManifest | string> {
+  const { z } = await import("zod");
+  const Manifest = z.object({
+    id: z.string().regex(BACKUP_ID),
+    createdAt: z.string(),
+    reason: z.string().max(200),
+    files: z.array(z.object({
+      path: z.string().min(1).refine((p) => isAbsolute(p) && !p.includes("\0"), "not an absolute path"),
+      client: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/).optional(),
+      copy: z.string().regex(/^\d+-[^/\\\0]+$/).nullable(),
+      ledger: z.record(
+        z.string(),
+        z.object({
+          sha256: z.string().regex(/^[0-9a-f]{64}$/),
+          writtenAt: z.string(),
+          pending: z.string().optional(),
+        }),
+      ).optional(),
+    })).max(1000),
+  });
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return "not valid JSON";
+  }
+  const r = Manifest.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    return `${issue.path.join(".") || "(top level)"}: ${issue.message}`;
+  }
+  if (r.data.id !== dirName) return `its id '${r.data.id}' is not its directory's name`;
+  return r.data;
+}
+
+/** Backup directories whose manifest is damaged (never restored from, never pruned). */
+export interface DamagedBackup {
+  dir: string;
+  problem: string;
+}
+
+/** Every valid backup, newest first (and the damaged ones, kept apart). */
+export async function scanBackups(): Promise<{ backups: BackupManifest[]; damaged: DamagedBackup[] }> {
   const out: BackupManifest[] = [];
+  const damaged: DamagedBackup[] = [];
   try {
     for await (const e of Deno.readDir(backupsDir())) {
-      if (!e.isDirectory) continue;
-      const text = await readTextIfExists(join(backupsDir(), e.name, "manifest.json"));
-      if (text) {
-        try {
-          out.push(JSON.parse(text));
-        } catch { /* a damaged manifest is skipped */ }
+      if (!e.isDirectory || !BACKUP_ID.test(e.name)) continue;
+      const manifest = join(backupsDir(), e.name, "manifest.json");
+      try {
+        const text = await readTextIfExists(manifest);
+        if (text === null) continue; // a run that stopped before its first copy
+        const m = await parseManifest(e.name, text);
+        if (typeof m === "string") damaged.push({ dir: e.name, problem: `${manifest}: ${m}` });
+        else out.push(m);
+      } catch (err) {
+        damaged.push({ dir: e.name, problem: `${manifest}: ${(err as Error).message}` });
       }
     }
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
-  return out.sort((a, b) => b.id.localeCompare(a.id));
+  return { backups: out.sort((a, b) => b.id.localeCompare(a.id)), damaged };
+}
+
+/** Every valid backup, newest first. */
+export async function listBackups(): Promise<BackupManifest[]> {
+  return (await scanBackups()).backups;
 }
 
 export async function getBackup(id: string): Promise<BackupManifest> {
-  const all = await listBackups();
-  const found = id === "latest" ? all[0] : all.find((b) => b.id === id || b.id.startsWith(id));
+  const { backups: all, damaged } = await scanBackups();
+  const found = id === "latest"
+    ? all[0]
+    : all.find((b) => b.id === id || (id.length > 0 && b.id.startsWith(id)));
   if (!found) {
+    const bad = damaged.find((d) => d.dir === id || (id.length > 0 && d.dir.startsWith(id)));
+    if (bad) {
+      throw new NexusError(
+        "E_BACKUP_INVALID",
+        `Backup ${bad.dir} is damaged (${bad.problem}); nothing was restored.`,
+        {
+          hint: "Pick another one: mcp-nexus backup list",
+          details: { backup: bad.dir },
+        },
+      );
+    }
     throw new NexusError("E_BACKUP_NOT_FOUND", `No backup '${id}'.`, {
       exitCode: 3,
       hint: all.length
@@ -106,5 +186,67 @@ export async function getBackup(id: string): Promise<BackupManifest> {
 
 /** The bytes of a backed-up file. */
 export async function readBackupCopy(b: BackupManifest, f: BackupFile): Promise<Uint8Array | null> {
-  return f.copy === null ? null : await Deno.readFile(join(backupsDir(), b.id, f.copy));
+  if (!BACKUP_ID.test(b.id) || (f.copy !== null && !/^\d+-[^/\\\0]+$/.test(f.copy))) {
+    throw new NexusError("E_BACKUP_INVALID", `Backup ${b.id} names a copy outside its directory.`);
+  }
+  if (f.copy === null) return null;
+  const copy = join(backupsDir(), b.id, f.copy);
+  // copies are regular files we wrote: a link planted there must not pull another file in
+  const info = await Deno.lstat(copy).catch(() => null);
+  const data = info?.isFile ? await readBytesIfExists(copy) : null;
+  if (data === null) {
+    throw new NexusError(
+      "E_BACKUP_INVALID",
+      `Backup ${b.id} lacks its copy of ${f.path}; nothing was restored.`,
+      {
+        hint: "Pick another one: mcp-nexus backup list",
+        details: { backup: b.id, file: f.path },
+      },
+    );
+  }
+  return data;
+}
+
+/**
+ * Puts a backup's files back, one by one, under the sync lock (the caller checked each path is a
+ * client config path). The current files are backed up first. Ownership follows each file: the
+ * entries that were ours in the copy are ours again (write-ahead, as sync does), so the next sync
+ * does not call them drift. Returns the paths restored.
+ */
+export async function restoreFiles(b: BackupManifest, files: BackupFile[]): Promise<string[]> {
+  const { allowWritesUnder, removeFile, withLock } = await import("./fs.ts");
+  const { loadLedger, saveLedger } = await import("./ledger.ts");
+  const restored: string[] = [];
+  await withLock(join(nexusHome(), ".sync.lock"), async () => {
+    const ledger = await loadLedger();
+    const safety = new BackupRun(`before restoring ${b.id}`);
+    for (const f of files) {
+      allowWritesUnder(f.path);
+      const data = await readBackupCopy(b, f);
+      const current = ledger.files[f.path];
+      await safety.add(f.path, f.client, current?.entries ?? {});
+      if (f.ledger) {
+        // before the write: the restored hashes are ours too
+        const file = ledger.files[f.path] ??= { client: f.client ?? current?.client ?? "", entries: {} };
+        for (const [name, e] of Object.entries(f.ledger)) {
+          if (Object.hasOwn(file.entries, name)) file.entries[name].pending = e.sha256;
+          else file.entries[name] = { sha256: e.sha256, writtenAt: e.writtenAt };
+        }
+        await saveLedger(ledger);
+      }
+      if (data === null) await removeFile(f.path);
+      else await writeFileAtomic(f.path, data);
+      if (f.ledger) {
+        const entries: Record<string, LedgerEntry> = {};
+        for (const [name, e] of Object.entries(f.ledger)) {
+          entries[name] = { sha256: e.sha256, writtenAt: e.writtenAt };
+        }
+        ledger.files[f.path] = { client: f.client ?? current?.client ?? "", entries };
+        await saveLedger(ledger);
+      }
+      restored.push(f.path);
+    }
+    await safety.prune();
+  }, { what: "client config files (a sync is running)" });
+  return restored;
 }

@@ -12,7 +12,7 @@ import { keysIndexPath, nexusHome, registryPath } from "./paths.ts";
 import { collectReferences } from "./references.ts";
 import { findSecrets, findSecretsInArgs } from "./secret_detect.ts";
 import { argReferenceWarnings } from "./arg_references.ts";
-import { entryHash, type Ledger, ledgerPath, loadLedger } from "./ledger.ts";
+import { entryHash, type Ledger, ledgerPath, loadLedger, ownsHash } from "./ledger.ts";
 import { backupsDir, listBackups } from "./backups.ts";
 import { clientPath, readEntries } from "./sync.ts";
 import { toNexusError } from "./errors.ts";
@@ -318,7 +318,7 @@ export async function runDoctor(input: DoctorInput): Promise<Finding[]> {
     const owned = ledger.files[path]?.entries ?? {};
     for (const [name, rec] of Object.entries(owned)) {
       const cur = entries.get(name);
-      if (cur && entryHash(cur.entry) !== rec.sha256) {
+      if (cur && !ownsHash(rec, entryHash(cur.entry))) {
         f.push({
           level: "warn",
           check: "drift",

@@ -64,20 +64,75 @@ export async function resolveTarget(path: string): Promise<string> {
   });
 }
 
+/** What a non-regular file is, for messages ("a FIFO", "a directory"…), or null for a regular file. */
+function specialKind(info: Deno.FileInfo): string | null {
+  if (info.isFile) return null;
+  if (info.isDirectory) return "a directory";
+  if (info.isFifo) return "a FIFO (named pipe)";
+  if (info.isCharDevice || info.isBlockDevice) return "a device";
+  if (info.isSocket) return "a socket";
+  return "not a regular file";
+}
+
+function notAFile(path: string, kind: string): NexusError {
+  return new NexusError(
+    "E_NOT_A_FILE",
+    `${path} is ${kind}, not a regular file; mcp-nexus left it alone.`,
+    {
+      hint: `Replace ${path} with a regular file (or remove it), then run the command again.`,
+      details: { file: path },
+    },
+  );
+}
+
 /**
- * Reads a UTF-8 file, or returns null if it does not exist. Invalid UTF-8 is an error, never silently
- * replaced: text decoded with U+FFFD substitutes and written back would corrupt the user's file.
+ * Throws E_NOT_A_FILE unless `path` (followed through symlinks) is a regular file or absent. Checked
+ * before every open: opening a FIFO for reading blocks until a writer comes, a device never ends.
+ * Returns the file's info, or null if it does not exist.
  */
-export async function readTextIfExists(path: string): Promise<string | null> {
-  let bytes: Uint8Array;
+export async function statRegular(path: string): Promise<Deno.FileInfo | null> {
+  let info: Deno.FileInfo;
   try {
-    bytes = await Deno.readFile(path);
+    info = await Deno.stat(path);
+  } catch (err) {
+    // a dangling symlink is a file to be created, but a loop is an error (resolveTarget says so)
+    if (err instanceof Deno.errors.NotFound) {
+      await resolveTarget(path);
+      return null;
+    }
+    if (err instanceof Deno.errors.FilesystemLoop) await resolveTarget(path);
+    throw err;
+  }
+  const kind = specialKind(info);
+  if (kind) throw notAFile(path, kind);
+  return info;
+}
+
+/** Reads a file's bytes (regular files only), or null if it does not exist. */
+export async function readBytesIfExists(path: string): Promise<Uint8Array | null> {
+  if ((await statRegular(path)) === null) return null;
+  try {
+    return await Deno.readFile(path);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return null;
     throw err;
   }
+}
+
+/**
+ * Reads a UTF-8 file, or returns null if it does not exist. Invalid UTF-8 is an error, never silently
+ * replaced: text decoded with U+FFFD substitutes and written back would corrupt the user's file.
+ * A FIFO, device, socket or directory is refused (E_NOT_A_FILE) without being opened. With
+ * `keepBom`, a UTF-8 byte order mark stays at the start of the text (client files keep theirs).
+ */
+export async function readTextIfExists(
+  path: string,
+  opts: { keepBom?: boolean } = {},
+): Promise<string | null> {
+  const bytes = await readBytesIfExists(path);
+  if (bytes === null) return null;
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: !!opts.keepBom }).decode(bytes);
   } catch {
     throw new NexusError("E_FILE_ENCODING", `${path} is not valid UTF-8; mcp-nexus left it untouched.`, {
       hint: "Save it as UTF-8 in your editor, then run the command again.",
@@ -107,7 +162,7 @@ async function chmod(path: string, mode: number): Promise<void> {
  */
 export async function ensureDir(dir: string, opts: { private?: boolean } = {}): Promise<void> {
   assertWritable(dir);
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdirOwned(dir);
   if (opts.private) await chmod(dir, 0o700);
 }
 
@@ -116,6 +171,80 @@ export interface WriteOptions {
   mode?: number;
   /** Create the parent directory as a private (0700) directory of ours. */
   privateDir?: boolean;
+  /**
+   * What the file must still hold right before the rename (null: it must not exist). If someone
+   * rewrote it since it was read, the write is abandoned with E_CHANGED_DURING_WRITE (nothing
+   * replaced) so that the caller can plan again from what is there now.
+   */
+  expect?: string | null;
+}
+
+function readBytesSync(path: string): Uint8Array | null {
+  try {
+    return Deno.readFileSync(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return null;
+    throw err;
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * `mkdir -p` with mode 0700 for what it creates. Run as root (with a user's HOME), each directory it
+ * creates takes the owner of the nearest one that existed, so the user can still use it.
+ */
+async function mkdirOwned(dir: string): Promise<void> {
+  const created: string[] = [];
+  let at = resolve(dir);
+  let existing: Deno.FileInfo | null = null;
+  for (;;) {
+    try {
+      existing = await Deno.stat(at);
+      break;
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) break; // mkdir reports it
+      created.push(at);
+      const up = dirname(at);
+      if (up === at) break;
+      at = up;
+    }
+  }
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  if (isWindows || created.length === 0 || !existing || Deno.uid() !== 0) return;
+  if (existing.uid === null || existing.gid === null || (existing.uid === 0 && existing.gid === 0)) return;
+  for (const d of created) await Deno.chown(d, existing.uid, existing.gid).catch(() => {});
+}
+
+/**
+ * Temp files of ours left next to `name` by a run that was killed before its rename (their pid is
+ * gone): removed, so a crash leaves no half-written file behind for long. Linux only (it checks
+ * /proc); elsewhere temps older than a day go.
+ */
+async function removeStaleTemps(dir: string, name: string): Promise<void> {
+  const prefix = `.${name}.`;
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (!e.isFile || !e.name.startsWith(prefix)) continue;
+      const m = /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(e.name.slice(prefix.length));
+      if (!m || Number(m[1]) === Deno.pid) continue;
+      const p = join(dir, e.name);
+      let stale: boolean;
+      if (Deno.build.os === "linux") {
+        stale = await Deno.stat(`/proc/${m[1]}`).then(() => false, () => true);
+      } else {
+        const info = await Deno.lstat(p);
+        stale = (info.mtime?.getTime() ?? Date.now()) < Date.now() - 86_400_000;
+      }
+      if (stale) await Deno.remove(p).catch(() => {});
+    }
+  } catch {
+    // best effort: an unreadable directory fails the write itself, with its own message
+  }
 }
 
 /** Writes a file atomically (see the module comment). Returns the path actually written. */
@@ -127,10 +256,18 @@ export async function writeFileAtomic(
   assertWritable(path);
   const target = await resolveTarget(path);
   const dir = dirname(target);
-  if (opts.privateDir) await ensureDir(dir, { private: true });
-  else await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  const mode = opts.mode ?? (await fileMode(target)) ?? 0o600;
+  // A private dir is ours (next to the name we manage); a link's target dir is the user's: only created.
+  if (opts.privateDir) await ensureDir(dirname(resolve(path)), { private: true });
+  await mkdirOwned(dir);
+  await removeStaleTemps(dir, basename(target));
+  const original = await statRegular(target);
+  const mode = opts.mode ?? (original?.mode != null ? original.mode & 0o777 : 0o600);
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const expected = opts.expect === undefined
+    ? undefined
+    : opts.expect === null
+    ? null
+    : new TextEncoder().encode(opts.expect);
   const tmp = join(dir, `.${basename(target)}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`);
   const file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 });
   try {
@@ -145,13 +282,111 @@ export async function writeFileAtomic(
   file.close();
   try {
     await chmod(tmp, mode);
+    await keepOwner(tmp, original, dir);
+    await faultPoint(`tmp:${basename(target)}`);
+    if (expected !== undefined) {
+      const changed = () =>
+        new NexusError(
+          "E_CHANGED_DURING_WRITE",
+          `${path} changed while mcp-nexus was writing it; nothing was replaced.`,
+          { hint: "Run the command again.", details: { file: path } },
+        );
+      // The last look before the rename. From here to the swap everything is synchronous: no other
+      // task of ours runs in between, so the window a client could write into is a few microseconds.
+      await statRegular(target);
+      const now = readBytesSync(target);
+      if (expected === null ? now !== null : now === null || !sameBytes(now, expected)) throw changed();
+      // Where the OS can swap two names atomically (Linux renameat2, macOS renamex_np), the file
+      // we replace is exactly the one we compare. A client's write that slipped in is put back at
+      // once, and the caller plans again.
+      if (expected !== null && exchangeNames(tmp, target)) {
+        const displaced = Deno.readFileSync(tmp);
+        if (!sameBytes(displaced, expected)) {
+          if (exchangeNames(tmp, target) && !sameBytes(Deno.readFileSync(tmp), bytes)) {
+            Deno.renameSync(tmp, target); // the client wrote again, over ours: that is its newest
+          }
+          throw changed();
+        }
+        await Deno.remove(tmp);
+        await syncDir(dir);
+        await faultPoint(`rename:${basename(target)}`);
+        return target;
+      }
+    }
     await Deno.rename(tmp, target);
   } catch (err) {
     await Deno.remove(tmp).catch(() => {});
     throw err;
   }
   await syncDir(dir);
+  await faultPoint(`rename:${basename(target)}`);
   return target;
+}
+
+type SwapFn = (a: string, b: string) => number;
+let swapCache: SwapFn | null | undefined;
+
+/** libc's atomic "exchange two names" (Linux renameat2 RENAME_EXCHANGE, macOS renamex_np RENAME_SWAP). */
+function swapFn(): SwapFn | null {
+  if (swapCache !== undefined) return swapCache;
+  swapCache = null;
+  const cstr = (s: string) => new TextEncoder().encode(s + "\0");
+  try {
+    if (Deno.build.os === "linux") {
+      let lib;
+      try {
+        lib = Deno.dlopen(
+          "libc.so.6",
+          {
+            renameat2: { parameters: ["i32", "buffer", "i32", "buffer", "u32"], result: "i32" },
+          } as const,
+        );
+      } catch {
+        lib = Deno.dlopen(
+          "libc.so",
+          {
+            renameat2: { parameters: ["i32", "buffer", "i32", "buffer", "u32"], result: "i32" },
+          } as const,
+        );
+      }
+      const AT_FDCWD = -100;
+      const RENAME_EXCHANGE = 2;
+      swapCache = (a, b) => lib.symbols.renameat2(AT_FDCWD, cstr(a), AT_FDCWD, cstr(b), RENAME_EXCHANGE);
+    } else if (Deno.build.os === "darwin") {
+      const lib = Deno.dlopen(
+        "/usr/lib/libSystem.B.dylib",
+        {
+          renamex_np: { parameters: ["buffer", "buffer", "u32"], result: "i32" },
+        } as const,
+      );
+      const RENAME_SWAP = 2;
+      swapCache = (a, b) => lib.symbols.renamex_np(cstr(a), cstr(b), RENAME_SWAP);
+    }
+  } catch {
+    swapCache = null; // no FFI or no such call: check-then-rename
+  }
+  return swapCache;
+}
+
+/** Atomically exchanges two existing names; false where the OS or filesystem cannot. */
+function exchangeNames(a: string, b: string): boolean {
+  const fn = swapFn();
+  if (!fn) return false;
+  if (fn(a, b) === 0) return true;
+  swapCache = null; // e.g. a filesystem without RENAME_EXCHANGE: don't try again in this run
+  return false;
+}
+
+/**
+ * Run as root on a user's files (`sudo` with the user's HOME), a rewritten file keeps its owner and
+ * group, and a new one takes its directory's: root must not end up owning the user's config.
+ */
+async function keepOwner(tmp: string, original: Deno.FileInfo | null, dir: string): Promise<void> {
+  if (isWindows || Deno.uid() !== 0) return;
+  const from = original ?? await Deno.stat(dir).catch(() => null);
+  if (!from || from.uid === null || from.gid === null) return;
+  if (from.uid === 0 && from.gid === 0) return;
+  await Deno.chown(tmp, from.uid, from.gid);
 }
 
 async function syncDir(dir: string): Promise<void> {
@@ -172,7 +407,9 @@ async function syncDir(dir: string): Promise<void> {
 export async function removeFile(path: string): Promise<boolean> {
   assertWritable(path);
   try {
-    await Deno.remove(await resolveTarget(path));
+    const target = await resolveTarget(path);
+    await faultPoint(`remove:${basename(target)}`);
+    await Deno.remove(target);
     return true;
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return false;
@@ -183,6 +420,7 @@ export async function removeFile(path: string): Promise<boolean> {
 /** Removes a directory tree we own (backups, cache). */
 export async function removeTree(path: string): Promise<void> {
   assertWritable(path);
+  await faultPoint(`remove:${basename(path)}`);
   await Deno.remove(path, { recursive: true }).catch((err) => {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   });
@@ -190,7 +428,8 @@ export async function removeTree(path: string): Promise<void> {
 
 /** Copies a file to a private location (0600, atomically). Used for backups. */
 export async function copyFilePrivate(src: string, dest: string): Promise<void> {
-  const data = await Deno.readFile(src);
+  const data = await readBytesIfExists(src);
+  if (data === null) throw new Deno.errors.NotFound(`${src} does not exist`);
   await writeFileAtomic(dest, data, { mode: 0o600, privateDir: true });
 }
 
@@ -211,7 +450,7 @@ export async function withLock<T>(
   opts: LockOptions = {},
 ): Promise<T> {
   assertWritable(lockPath);
-  await Deno.mkdir(dirname(lockPath), { recursive: true, mode: 0o700 });
+  await mkdirOwned(dirname(lockPath));
   const file = await Deno.open(lockPath, { read: true, write: true, create: true, mode: 0o600 });
   try {
     const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
@@ -238,4 +477,59 @@ export async function withLock<T>(
   } finally {
     file.close();
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fault injection, for tests/fault_test.ts only. Every write boundary above calls `faultPoint`
+// with a name (`tmp:<file>`: the temp file is written, the target not yet replaced;
+// `rename:<file>`: replaced; `remove:<file>`). MCP_NEXUS_TEST_FAULT=`<kill|fail>@<name>[#n]` kills
+// the process (SIGKILL, as a power cut or kill -9 would) or fails the write there, at the n-th time
+// the boundary is reached; `trace` lists the boundaries reached.
+//
+// It cannot be switched on by accident or by a hostile environment alone: it is honoured only when
+// HOME is a directory under /tmp AND that HOME holds a file `.mcp-nexus-test-fault` whose content is
+// exactly the variable's value. A real user's HOME is not under /tmp; and whoever can create files
+// in someone's HOME and set their environment already controls their account. Otherwise the
+// variable is ignored, and a disabled run costs one environment lookup per process.
+
+let faultSpec: { action: string; point: string; nth: number; seen: number } | "trace" | null | undefined;
+
+function loadFaultSpec(): typeof faultSpec {
+  if (isWindows) return null;
+  let value: string | undefined;
+  let home: string | undefined;
+  try {
+    value = Deno.env.get("MCP_NEXUS_TEST_FAULT");
+    home = Deno.env.get("HOME");
+  } catch {
+    return null;
+  }
+  if (!value || !home) return null;
+  try {
+    const real = Deno.realPathSync(home);
+    if (!real.startsWith("/tmp/")) return null;
+    const marker = join(real, ".mcp-nexus-test-fault");
+    const info = Deno.lstatSync(marker);
+    if (!info.isFile || Deno.readTextFileSync(marker) !== value) return null;
+  } catch {
+    return null;
+  }
+  if (value === "trace") return "trace";
+  const m = /^(kill|fail)@(.+?)(?:#(\d+))?$/.exec(value);
+  return m ? { action: m[1], point: m[2], nth: Number(m[3] ?? 1), seen: 0 } : null;
+}
+
+/** A write boundary (see above). A no-op unless a test switched fault injection on. */
+export async function faultPoint(name: string): Promise<void> {
+  if (faultSpec === undefined) faultSpec = loadFaultSpec();
+  const spec = faultSpec;
+  if (!spec) return;
+  if (spec === "trace") {
+    const home = Deno.env.get("HOME")!;
+    await Deno.writeTextFile(join(home, ".mcp-nexus-fault-trace"), name + "\n", { append: true });
+    return;
+  }
+  if (spec.point !== name || ++spec.seen !== spec.nth) return;
+  if (spec.action === "kill") Deno.kill(Deno.pid, "SIGKILL");
+  throw new Error(`No space left on device (os error 28), injected at ${name}`);
 }

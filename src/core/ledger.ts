@@ -16,6 +16,17 @@ import { nexusHome } from "./paths.ts";
 export interface LedgerEntry {
   sha256: string;
   writtenAt: string;
+  /**
+   * Set just before the file is replaced (write-ahead): the hash being written. Until the write is
+   * confirmed, either hash is ours, so a crash between the rename and the ledger update never makes
+   * the next run call our own entry drift.
+   */
+  pending?: string;
+}
+
+/** Whether an entry with this hash is the one mcp-nexus wrote (or was writing when it stopped). */
+export function ownsHash(rec: LedgerEntry | undefined, hash: string): boolean {
+  return !!rec && (rec.sha256 === hash || rec.pending === hash);
 }
 
 export interface LedgerFile {
@@ -55,18 +66,45 @@ export function entryHash(entry: unknown): string {
 export async function loadLedger(path = ledgerPath()): Promise<Ledger> {
   const text = await readTextIfExists(path);
   if (text === null || text.trim() === "") return { version: 1, files: {} };
+  const { z } = await import("zod");
+  const hash = z.string().regex(/^[0-9a-f]{64}$/);
+  const Schema = z.strictObject({
+    version: z.literal(1),
+    files: z.record(
+      z.string().min(1),
+      z.object({
+        client: z.string(),
+        entries: z.record(
+          z.string(),
+          z.object({ sha256: hash, writtenAt: z.string(), pending: hash.optional() }),
+        ),
+      }),
+    ),
+  });
+  let problem: string;
   try {
-    const data = JSON.parse(text) as Ledger;
-    if (data?.version !== 1 || typeof data.files !== "object") throw new Error("bad shape");
-    return data;
-  } catch {
-    throw new NexusError("E_LEDGER_INVALID", `${path} is damaged.`, {
-      hint:
-        "Delete it: mcp-nexus then treats every client entry as not its own (nothing is overwritten), and " +
-        "`mcp-nexus import` takes ownership again.",
-      details: { file: path },
-    });
+    const result = Schema.safeParse(JSON.parse(text));
+    if (result.success) {
+      // plain, prototype-free maps: a file or entry named `__proto__` is just a name
+      const files: Ledger["files"] = Object.create(null);
+      for (const [file, f] of Object.entries(result.data.files)) {
+        const entries: Record<string, LedgerEntry> = Object.create(null);
+        for (const [name, e] of Object.entries(f.entries)) entries[name] = e;
+        files[file] = { client: f.client, entries };
+      }
+      return { version: 1, files };
+    }
+    const issue = result.error.issues[0];
+    problem = `${issue.path.join(".") || "(top level)"}: ${issue.message}`;
+  } catch (err) {
+    problem = `not valid JSON (${(err as Error).message.split("\n")[0]})`;
   }
+  throw new NexusError("E_LEDGER_INVALID", `${path} is damaged (${problem}).`, {
+    hint:
+      "Delete it: mcp-nexus then treats every client entry as not its own (nothing is overwritten), and " +
+      "`mcp-nexus import` takes ownership again.",
+    details: { file: path },
+  });
 }
 
 export async function saveLedger(ledger: Ledger, path = ledgerPath()): Promise<void> {

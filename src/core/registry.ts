@@ -52,7 +52,9 @@ export async function loadRegistry(path = registryPath()): Promise<RegistryData>
     const lines = formatIssues(result.error);
     throw new NexusError(
       "E_REGISTRY_INVALID",
-      `${path} is not a valid registry:\n${lines.map((l) => `  at ${l}`).join("\n")}`,
+      `${path} is not a valid registry at ${lines[0]}${
+        lines.length > 1 ? ` (and ${lines.length - 1} more problem${lines.length > 2 ? "s" : ""})` : ""
+      }.`,
       {
         hint:
           `Fix those fields in ${path} (run 'mcp-nexus schema' for the schema), or use 'mcp-nexus server' commands.`,

@@ -4,8 +4,10 @@
  * Three kinds of state are kept apart (as chezmoi does): the declared state (the registry), the
  * rendered state (each client's desired entries, computed here), and the persistent state (the
  * ledger of what we last wrote). Planning reads and parses files and computes edits; it writes
- * nothing, so `--dry-run` is exactly the plan. Applying takes the sync lock, re-reads each file (a
- * client may have rewritten it since), backs it up, writes it atomically and records ownership.
+ * nothing, so `--dry-run` is exactly the plan. Applying takes the sync lock and goes file by file:
+ * backs it up, records the new hashes as pending in the ledger, replaces the file only if it still
+ * holds what was planned from (else plans that client again: a client's own write is never lost),
+ * then confirms the hashes. A crash anywhere leaves nothing of ours looking like drift.
  *
  * Rules: an entry we never wrote is never touched; an owned entry edited since we wrote it is drift
  * and is skipped unless forced; a file that does not parse is left untouched and reported, and the
@@ -14,8 +16,8 @@
 import { join } from "node:path";
 import type { ClientAdapter, ClientServer, PathContext } from "./clients.ts";
 import { NexusError, toNexusError } from "./errors.ts";
-import { allowWritesUnder, readTextIfExists, withLock, writeFileAtomic } from "./fs.ts";
-import { canonicalJson, entryHash, type Ledger, loadLedger, saveLedger } from "./ledger.ts";
+import { allowWritesUnder, readTextIfExists, resolveTarget, withLock, writeFileAtomic } from "./fs.ts";
+import { canonicalJson, entryHash, type Ledger, loadLedger, ownsHash, saveLedger } from "./ledger.ts";
 import { BackupRun } from "./backups.ts";
 import { nexusHome } from "./paths.ts";
 import { collectReferences, parseValue, renderValue } from "./references.ts";
@@ -106,6 +108,48 @@ export function readEntries(
     for (const [name, entry] of Object.entries(container)) out.set(name, { entry });
   }
   return out;
+}
+
+function kindOf(v: unknown): string {
+  if (Array.isArray(v)) return "a list";
+  if (v === null) return "empty";
+  if (typeof v === "object") return "a map";
+  if (typeof v === "string") return "a string";
+  return `a ${typeof v}`;
+}
+
+/**
+ * The servers container (and each map on the way to it) must have the shape the client's storage
+ * kind expects, else the file is reported and left alone: replacing a `mcpServers` map of the
+ * user's servers with our list (or a string with our map) would lose them.
+ */
+export function containerShapeError(
+  doc: ConfigDocument,
+  adapter: ClientAdapter,
+  path: string,
+): NexusError | null {
+  const sp = adapter.serversPath;
+  for (let i = 1; i <= sp.length; i++) {
+    const v = doc.get(sp.slice(0, i));
+    if (v === undefined || v === null) return null;
+    const last = i === sp.length;
+    const wantList = last && adapter.storage === "array";
+    const ok = wantList ? Array.isArray(v) : typeof v === "object" && !Array.isArray(v);
+    if (ok) continue;
+    const where = sp.slice(0, i).join(".");
+    const want = wantList ? "a list" : "a map";
+    return new NexusError(
+      "E_SERVERS_SHAPE",
+      `${path}: '${where}' is ${kindOf(v)}, not ${want}${
+        last ? ` of servers as ${adapter.name} expects` : ""
+      }; mcp-nexus left the file alone.`,
+      {
+        hint: `Make '${where}' ${want} in ${path} (or remove it), then run 'mcp-nexus sync' again.`,
+        details: { file: path, field: where },
+      },
+    );
+  }
+  return null;
 }
 
 /** What is written for a server in this client, or why it cannot be. */
@@ -262,7 +306,7 @@ export async function planClient(
     holdsSecrets: false,
   };
   try {
-    const text = await readTextIfExists(path);
+    const text = await readTextIfExists(path, { keepBom: true });
     plan.before = text;
     plan.exists = text !== null;
     if (text === null && !opts.clients?.includes(adapter.id) && !adapter.detect(ctx)) {
@@ -273,6 +317,8 @@ export async function planClient(
     const doc = await parseDocument(adapter.format, text ?? emptyText(adapter), path);
     // the format version this file is in (opencode v1 `mcp.<name>` / v2 `mcp.servers.<name>`, …)
     adapter = adapterForData(adapter, doc.get([])).adapter;
+    const shape = containerShapeError(doc, adapter, path);
+    if (shape) throw shape;
     const current = readEntries(doc, adapter);
     const owned = ledger.files[path]?.entries ?? {};
 
@@ -315,7 +361,9 @@ export async function planClient(
       }
       const curHash = entryHash(cur.entry);
       if (curHash === wantHash) {
-        if (!Object.hasOwn(owned, name) || owned[name].sha256 !== wantHash) plan.ledger[name] = wantHash; // identical: ours now
+        if (!Object.hasOwn(owned, name) || owned[name].sha256 !== wantHash || owned[name].pending) {
+          plan.ledger[name] = wantHash; // identical: ours now
+        }
         continue;
       }
       if (!Object.hasOwn(owned, name)) {
@@ -328,7 +376,7 @@ export async function planClient(
         });
         continue;
       }
-      if (owned[name].sha256 !== curHash && !opts.force) {
+      if (!ownsHash(owned[name], curHash) && !opts.force) {
         plan.skipped.push({
           server: name,
           kind: "drift",
@@ -355,7 +403,7 @@ export async function planClient(
         plan.ledger[name] = null;
         continue;
       }
-      if (entryHash(cur.entry) !== rec.sha256 && !opts.force) {
+      if (!ownsHash(rec, entryHash(cur.entry)) && !opts.force) {
         plan.skipped.push({
           server: name,
           kind: "drift",
@@ -397,9 +445,55 @@ export async function planClient(
     }
   } catch (err) {
     plan.status = "error";
-    plan.error = toNexusError(err);
+    // an OS error reading the file (ENOTDIR, EACCES…) names the file; anything else keeps its own message
+    const osError = Object.values(Deno.errors).some((E) => err instanceof E);
+    plan.error = !osError ? toNexusError(err) : new NexusError(
+      "E_READ_FAILED",
+      `Could not read ${adapter.name}'s ${path}: ${
+        (err as Error).message.split("\n")[0]
+      }; mcp-nexus left it alone.`,
+      {
+        hint: `Check ${path} and the directories above it, then run 'mcp-nexus sync' again.`,
+        details: { file: path, client: adapter.id },
+      },
+    );
   }
   return plan;
+}
+
+/**
+ * Two clients whose config paths lead to one real file (symlinks into one dotfiles file) would
+ * overwrite each other and report drift forever: the file is planned once, for the first client;
+ * the others are told so and left out.
+ */
+async function oneClientPerFile(plans: FilePlan[]): Promise<void> {
+  const seen = new Map<string, FilePlan>();
+  for (const plan of plans) {
+    if (plan.status === "not-detected") continue;
+    let real: string;
+    try {
+      real = await resolveTarget(plan.path);
+    } catch {
+      continue; // a symlink loop: its plan already carries the error
+    }
+    const first = seen.get(real);
+    if (!first) {
+      seen.set(real, plan);
+      continue;
+    }
+    Object.assign(plan, {
+      status: "unchanged",
+      changes: [],
+      skipped: [],
+      after: null,
+      ledger: {},
+      error: undefined,
+      holdsSecrets: false,
+    });
+    plan.notes = [
+      `${plan.path} is the same file as ${first.clientName}'s ${first.path}; it is synced once, as ${first.clientName}'s.`,
+    ];
+  }
 }
 
 /** Plans every selected client. */
@@ -412,6 +506,7 @@ export async function planSync(
   const ledger = await loadLedger();
   const plans: FilePlan[] = [];
   for (const a of adapters) plans.push(await planClient(a, ctx, registry, ledger, opts));
+  await oneClientPerFile(plans);
   return plans;
 }
 
@@ -422,9 +517,31 @@ export interface ApplyResult {
   written: string[];
 }
 
+/** How many times a file a client keeps rewriting is planned again before it is reported. */
+const MAX_REPLANS = 8;
+
+/** A failure writing one client's file, as that client's error naming the file. */
+function writeError(plan: FilePlan, err: unknown): NexusError {
+  if (err instanceof NexusError) return err;
+  const reason = (err instanceof Error ? err.message : String(err)).split("\n")[0];
+  return new NexusError(
+    "E_WRITE_FAILED",
+    `Could not write ${plan.clientName}'s ${plan.path}: ${reason}. It was left as it was.`,
+    {
+      hint:
+        "Fix the cause (free space, a read-only mount, the file's permissions), then run 'mcp-nexus sync' again.",
+      details: { file: plan.path, client: plan.client },
+    },
+  );
+}
+
 /**
- * Plans and applies under the sync lock. Each changed file is re-read just before writing; if a
- * client changed it since it was planned, that file is planned again from what is there now.
+ * Plans and applies under the sync lock, file by file. Each file is compared with what was planned
+ * right before its rename; if a client rewrote it meanwhile, that client is planned again from what
+ * is there now (its write is kept). Ownership follows what was really written: the ledger records
+ * each file's entries as pending before the rename and as written after it, so a crash at any point
+ * leaves no entry of ours looking like drift. One client's failure is that client's error; the
+ * others are still synced.
  */
 export async function applySync(
   adapters: ClientAdapter[],
@@ -435,8 +552,9 @@ export async function applySync(
 ): Promise<ApplyResult> {
   return await withLock(join(nexusHome(), ".sync.lock"), async () => {
     const ledger = await loadLedger();
-    let plans: FilePlan[] = [];
+    const plans: FilePlan[] = [];
     for (const a of adapters) plans.push(await planClient(a, ctx, registry, ledger, opts));
+    await oneClientPerFile(plans);
     const anyLedger = plans.some((p) => Object.keys(p.ledger).length > 0 && p.status !== "error");
     if (!plans.some((p) => p.status === "changed") && !anyLedger) return { plans, backup: null, written: [] };
     if (plans.some((p) => p.status === "changed") && !(await approve(plans))) {
@@ -444,29 +562,54 @@ export async function applySync(
     }
     const backup = new BackupRun("sync");
     const written: string[] = [];
-    plans = await Promise.all(plans.map(async (plan, i) => {
-      if (plan.status !== "changed") return plan;
-      if ((await readTextIfExists(plan.path)) !== plan.before) {
-        plan = await planClient(adapters[i], ctx, registry, ledger, opts);
-        if (plan.status !== "changed") return plan;
-      }
-      return plan;
-    }));
-    for (const plan of plans) {
-      if (plan.status === "error" || plan.status === "not-detected") continue;
-      if (plan.status === "changed") {
-        allowWritesUnder(plan.path);
-        await backup.add(plan.path, plan.client);
-        await writeFileAtomic(plan.path, plan.after!, plan.holdsSecrets ? { mode: 0o600 } : {});
-        written.push(plan.path);
-      }
+    const record = (plan: FilePlan, pending: boolean) => {
       const file = ledger.files[plan.path] ??= { client: plan.client, entries: {} };
       for (const [name, hash] of Object.entries(plan.ledger)) {
-        if (hash === null) delete file.entries[name];
+        const was = Object.hasOwn(file.entries, name) ? file.entries[name] : undefined;
+        if (pending) {
+          // before the rename: the new hash is ours too; a removal waits until it happened
+          if (hash === null) continue;
+          if (was) was.pending = hash;
+          else file.entries[name] = { sha256: hash, writtenAt: new Date().toISOString() };
+        } else if (hash === null) delete file.entries[name];
         else file.entries[name] = { sha256: hash, writtenAt: new Date().toISOString() };
       }
+    };
+    for (let i = 0; i < plans.length; i++) {
+      let plan = plans[i];
+      if (plan.status === "error" || plan.status === "not-detected") continue;
+      try {
+        for (let attempt = 0; plan.status === "changed"; attempt++) {
+          allowWritesUnder(plan.path);
+          await backup.add(plan.path, plan.client, ledger.files[plan.path]?.entries ?? {});
+          record(plan, true);
+          await saveLedger(ledger);
+          try {
+            await writeFileAtomic(plan.path, plan.after!, {
+              ...(plan.holdsSecrets ? { mode: 0o600 } : {}),
+              expect: plan.before,
+            });
+            written.push(plan.path);
+            break;
+          } catch (err) {
+            if (
+              !(err instanceof NexusError && err.code === "E_CHANGED_DURING_WRITE") || attempt >= MAX_REPLANS
+            ) {
+              throw err;
+            }
+            // the client wrote meanwhile: plan again from its version
+            plan = plans[i] = await planClient(adapters[i], ctx, registry, ledger, opts);
+            if (plan.status === "error") throw plan.error;
+          }
+        }
+        if (plan.status === "not-detected" || Object.keys(plan.ledger).length === 0) continue;
+        record(plan, false);
+        await saveLedger(ledger);
+      } catch (err) {
+        plan.status = "error";
+        plan.error = writeError(plan, err);
+      }
     }
-    await saveLedger(ledger);
     if (backup.created) await backup.prune();
     return { plans, backup: backup.created ? backup.id : null, written };
   }, { what: "client config files (another sync is running)" });

@@ -83,19 +83,28 @@ export async function parseDocument(
   const bom = text.startsWith(BOM);
   const body = bom ? text.slice(1) : text;
   let parsed: Parsed;
-  switch (format) {
-    case "json":
-    case "jsonc":
-      parsed = (await import("./json.ts")).parseJson(body, file, format === "jsonc");
-      break;
-    case "toml":
-      parsed = (await import("./toml.ts")).parseToml(body, file);
-      break;
-    case "yaml":
-      parsed = (await import("./yaml.ts")).parseYaml(body, file);
-      break;
-    default:
-      throw new TypeError(`unknown config format ${JSON.stringify(format)}`);
+  try {
+    switch (format) {
+      case "json":
+      case "jsonc":
+        parsed = (await import("./json.ts")).parseJson(body, file, format === "jsonc");
+        break;
+      case "toml":
+        parsed = (await import("./toml.ts")).parseToml(body, file);
+        break;
+      case "yaml":
+        parsed = (await import("./yaml.ts")).parseYaml(body, file);
+        break;
+      default:
+        throw new TypeError(`unknown config format ${JSON.stringify(format)}`);
+    }
+  } catch (err) {
+    // a hostile file nested thousands deep overflows any recursive reader: unparsable, not a crash
+    if (err instanceof RangeError) {
+      const { unparsable } = await import("./model.ts");
+      throw unparsable(file, "it is nested too deeply to read", 1, 1);
+    }
+    throw err;
   }
   return new EditableDocument(format, text, bom, parsed);
 }

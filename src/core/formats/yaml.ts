@@ -39,6 +39,7 @@ import {
   parseDocument,
   Scalar,
   type ToStringOptions,
+  visit,
 } from "yaml";
 import { merge3, splitLines } from "./linemerge.ts";
 import {
@@ -200,6 +201,40 @@ function patchNode(doc: Document, node: AnyNode, o: unknown, t: unknown): AnyNod
   return fresh;
 }
 
+/**
+ * Characters libyaml-based readers (Goose, PyYAML) reject, or read as line breaks (NEL, LS, PS):
+ * C0 controls but tab and newlines, DEL, C1 controls, a BOM inside the text, noncharacters.
+ */
+const UNSAFE_FOR_LIBYAML =
+  // deno-lint-ignore no-control-regex
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g;
+
+function escapeChar(c: string): string {
+  const code = c.charCodeAt(0);
+  if (code === 0x85) return "\\N";
+  if (code === 0x2028) return "\\L";
+  if (code === 0x2029) return "\\P";
+  return code < 0x100
+    ? `\\x${code.toString(16).padStart(2, "0")}`
+    : `\\u${code.toString(16).padStart(4, "0")}`;
+}
+
+/** Strings holding such characters are printed double-quoted (the one style that can escape them). */
+function quoteUnsafe(doc: Document): void {
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === "string" && new RegExp(UNSAFE_FOR_LIBYAML.source).test(node.value)) {
+        node.type = Scalar.QUOTE_DOUBLE;
+      }
+    },
+  });
+}
+
+/** The printed text with those characters escaped (they can only be inside double quotes, see above). */
+function escapeUnsafe(printed: string): string {
+  return printed.replace(UNSAFE_FOR_LIBYAML, escapeChar);
+}
+
 export function parseYaml(text: string, file: string): {
   model: DataModel;
   render(target: PlainObject): string;
@@ -217,14 +252,20 @@ export function parseYaml(text: string, file: string): {
   };
   const render = (target: PlainObject): string => {
     options ??= detectOptions(text);
-    base ??= splitLines(doc.toString(options)).map((l) => l.text);
+    if (!base) {
+      // the unedited document printed the same way as the edited one, so only edits differ
+      const unedited = doc.clone();
+      quoteUnsafe(unedited);
+      base = splitLines(escapeUnsafe(unedited.toString(options))).map((l) => l.text);
+    }
     const work = doc.clone();
     if (work.contents === null || (isScalar(work.contents) && work.contents.value === null)) {
       work.contents = work.createNode(target) as AnyNode;
     } else {
       work.contents = patchNode(work, work.contents, data, target);
     }
-    const printed = work.toString(options);
+    quoteUnsafe(work);
+    const printed = escapeUnsafe(work.toString(options));
     const eol = detectEol(text);
     const merged = merge3(splitLines(text), base, splitLines(printed).map((l) => l.text), eol);
     if (readsBack(merged, target)) return merged;
