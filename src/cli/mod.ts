@@ -14,6 +14,7 @@ import { registerImport } from "./import.ts";
 import { registerDoctor } from "./doctor.ts";
 import { registerSchedule } from "./schedule.ts";
 import { registerVersion } from "./version.ts";
+import { registerPlugin } from "./plugin.ts";
 
 const EXIT_CODES = `
 Exit codes:
@@ -81,6 +82,7 @@ ${EXIT_CODES}`,
   registerDoctor(program);
   registerSchedule(program);
   registerVersion(program);
+  registerPlugin(program);
   const inherit = (c: Command) => {
     for (const sub of c.commands as Command[]) {
       sub.exitOverride();
