@@ -55,7 +55,7 @@ export function buildProgram(json = false, noColor = false): Command {
     .option("--json", "machine-readable output: one JSON document on stdout")
     .option(
       "--backend <id>",
-      "secret backend: auto, libsecret, macos-keychain, windows-credential-manager, env",
+      "secret backend: auto, libsecret, macos-keychain, windows-credential-manager, env, age-file",
     )
     .option("--no-color", "no colour (NO_COLOR is respected too)")
     .showSuggestionAfterError()

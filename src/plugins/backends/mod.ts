@@ -6,6 +6,7 @@ import libsecret from "./libsecret.ts";
 import macosKeychain from "./macos.ts";
 import windowsCredentialManager from "./windows.ts";
 import env from "./env.ts";
+import ageFile from "./age_file.ts";
 
 const plugins = new Map<string, BackendPlugin>();
 
@@ -13,7 +14,7 @@ const plugins = new Map<string, BackendPlugin>();
 export function registerBackend(plugin: BackendPlugin): void {
   plugins.set(plugin.id, plugin);
 }
-for (const p of [libsecret, macosKeychain, windowsCredentialManager, env]) registerBackend(p);
+for (const p of [libsecret, macosKeychain, windowsCredentialManager, env, ageFile]) registerBackend(p);
 
 export function listBackends(): BackendPlugin[] {
   return [...plugins.values()];
