@@ -281,3 +281,71 @@ Deno.test("settings.plugins (the old, unsandboxed way) is never imported; each e
     await assert.rejects(Deno.stat(marker), "the module never ran");
     assert.match(r.stdout, /cursor/);
   }));
+
+Deno.test("backend plugins: trusted by hash, run with only their declared permissions", () =>
+  withSandbox(async (sb) => {
+    const dir = join(sb.home, "mem-backend");
+    await Deno.mkdir(dir);
+    await Deno.writeTextFile(
+      join(dir, "plugin.json"),
+      JSON.stringify({
+        kind: "backend",
+        id: "memory",
+        label: "In-memory (test)",
+        description: "forgets everything when the process ends",
+        platforms: ["linux", "darwin", "windows"],
+        module: "./backend.js",
+      }),
+    );
+    const secretFile = join(sb.home, "not-yours.txt");
+    await Deno.writeTextFile(secretFile, "private");
+    await Deno.writeTextFile(
+      join(dir, "backend.js"),
+      `const m = new Map();
+export async function get(name) {
+  if (name === "snoop") return Deno.readTextFileSync(${JSON.stringify(secretFile)});
+  if (name === "phone-home") { await fetch("http://127.0.0.1:8/"); return "sent"; }
+  return m.has(name) ? m.get(name) : null;
+}
+export async function set(name, value) { m.set(name, value); }
+async function remove(name) { return m.delete(name); }
+export { remove as delete };
+export async function list() { return [...m.keys()].sort(); }
+export async function probe() { return { ok: true, message: "in memory" }; }
+`,
+    );
+    const tested = expectCode(await sb.run(["plugin", "test", dir], { env: ENV }), 0);
+    assert.match(tested.stdout, /8 passed, 0 failed/, "the backend contract ran against it");
+    const added = await sb.json<{ declares: { kind: string; permissions: Record<string, string[]> } }>(
+      ["plugin", "add", dir],
+      { env: ENV },
+    );
+    assert.equal(added.data.declares.kind, "backend");
+    assert.deepEqual(added.data.declares.permissions, {});
+
+    for (const name of ["snoop", "phone-home"]) {
+      const r = expectCode(
+        await sb.run(["--backend", "memory", "secret", "get", name, "--reveal"], { env: {} }),
+        4,
+      );
+      assert.match(r.stderr, /NotCapable|Requires (read|net) access/);
+      assert.ok(!r.stdout.includes("private"));
+    }
+    expectCode(await sb.run(["--backend", "memory", "secret", "get", "absent"], { env: {} }), 3);
+
+    // a built-in backend id is refused
+    await Deno.writeTextFile(
+      join(dir, "plugin.json"),
+      (await Deno.readTextFile(join(dir, "plugin.json"))).replace('"memory"', '"libsecret"'),
+    );
+    assert.match(
+      expectCode(await sb.run(["plugin", "add", dir], { env: ENV }), 2).stderr,
+      /built-in backend/,
+    );
+
+    // a changed copy is refused before its code runs
+    const js = join(sb.nexusHome, "plugins", "memory", "backend.js");
+    await Deno.writeTextFile(js, (await Deno.readTextFile(js)) + "\n// changed\n");
+    const changed = expectCode(await sb.run(["--backend", "memory", "secret", "list"], { env: {} }), 4);
+    assert.match(changed.stderr, /changed since it was added/);
+  }));

@@ -10,7 +10,21 @@ import { ExitCode, type NexusError } from "../core/errors.ts";
 import type { TrustedPlugin } from "../core/plugin_trust.ts";
 import { table } from "../core/output.ts";
 
-function declares(d: import("../host/plugins.ts").Declaration): string {
+type Declares = import("../host/plugins.ts").Declaration | import("../host/plugins.ts").BackendDeclaration;
+
+function declares(d: Declares): string {
+  if (d.kind === "backend") {
+    const p = Object.entries(d.permissions);
+    return [
+      `  id          ${d.id}  (secret backend: --backend ${d.id})`,
+      `  name        ${d.name}`,
+      `  platforms   ${d.platforms.join(", ")}`,
+      `  may touch   ${
+        p.length ? p.map(([k, v]) => `${k}: ${(v as string[]).join(", ")}`).join("; ") : "nothing"
+      }`,
+      `              (and the secrets it stores; nothing else: its code runs in a Worker with only these)`,
+    ].join("\n");
+  }
   return [
     `  id          ${d.id}${d.replaces ? `  (replaces the built-in '${d.replaces}')` : ""}`,
     `  name        ${d.name}`,
@@ -38,16 +52,18 @@ export function registerPlugin(program: Command): void {
       "\nExamples:\n  mcp-nexus plugin add ./acme.plugin.json\n  mcp-nexus plugin add ./acme/",
     )
     .action(action(async (ctx, path: string, opts: { replaceBuiltin?: boolean }) => {
-      const [{ addPlugin }, { builtInClientIds }, { makePathContext }, { allowNexusHome }] = await Promise
-        .all([
+      const [{ addPlugin }, { builtInClientIds }, { makePathContext }, { allowNexusHome }, { listBackends }] =
+        await Promise.all([
           import("../host/plugins.ts"),
           import("../plugins/clients/mod.ts"),
           import("../core/client_context.ts"),
           import("../core/registry.ts"),
+          import("../plugins/backends/mod.ts"),
         ]);
       allowNexusHome();
       const r = await addPlugin(path, {
         builtInIds: builtInClientIds(),
+        builtInBackendIds: listBackends().map((b) => b.id),
         replaceBuiltin: opts.replaceBuiltin,
         ctx: makePathContext(),
       });
@@ -110,13 +126,15 @@ export function registerPlugin(program: Command): void {
     .description("Check a plugin without adding it: manifest schema, and that its code loads sandboxed")
     .addHelpText("after", "\nExample:\n  mcp-nexus plugin validate ./acme.plugin.json")
     .action(action(async (ctx, path: string) => {
-      const [{ inspectPlugin, declaration }, { makePathContext }] = await Promise.all([
+      const [{ inspectPlugin, declaration, backendDeclaration }, { makePathContext }] = await Promise.all([
         import("../host/plugins.ts"),
         import("../core/client_context.ts"),
       ]);
       const p = await inspectPlugin(path);
       p.sandbox?.terminate();
-      const d = declaration(p.manifest, p.sandbox?.hooks ?? [], makePathContext());
+      const d: Declares = p.kind === "backend"
+        ? backendDeclaration(p.manifest)
+        : declaration(p.manifest, p.sandbox?.hooks ?? [], makePathContext());
       ctx.out.result(
         { valid: true, declares: d },
         () => `${p.source} is a valid plugin. It declares:\n${declares(d)}`,
@@ -133,9 +151,13 @@ export function registerPlugin(program: Command): void {
       ]);
       const p = await inspectPlugin(path);
       try {
-        const results = await clientContract(sandboxedAdapter(p.manifest, p.sandbox));
+        const results = p.kind === "backend"
+          ? await backendResults(p.manifest, p.files)
+          : await clientContract(sandboxedAdapter(p.manifest, p.sandbox));
         results.push({
-          check: "no permission escape: code runs with no permissions, no imports, no eval, a time limit",
+          check: p.kind === "backend"
+            ? "no permission escape: code runs with only its declared permissions, no imports, no eval, a time limit"
+            : "no permission escape: code runs with no permissions, no imports, no eval, a time limit",
           ok: true,
           message: p.sandbox
             ? `hooks ${p.sandbox.hooks.join(", ")} loaded in the sandbox`
@@ -153,4 +175,40 @@ export function registerPlugin(program: Command): void {
         p.sandbox?.terminate();
       }
     }));
+}
+
+/**
+ * The backend contract (src/testing/backend_contract.ts, the one the built-ins pass) against a backend
+ * plugin, each step reported. It stores and deletes `contract-*` items in the plugin's store.
+ */
+async function backendResults(
+  manifest: import("../core/plugin_backend.ts").BackendManifest,
+  files: Record<string, Uint8Array>,
+): Promise<Array<{ check: string; ok: boolean; message: string }>> {
+  const [{ sandboxedBackend }, { backendContract }] = await Promise.all([
+    import("../core/plugin_backend.ts"),
+    import("../testing/backend_contract.ts"),
+  ]);
+  const backend = sandboxedBackend(
+    manifest,
+    () => Promise.resolve(new TextDecoder().decode(files[manifest.module.slice(2)])),
+  );
+  const results: Array<{ check: string; ok: boolean; message: string }> = [];
+  const t = {
+    async step(name: string, fn: () => Promise<void>) {
+      try {
+        await fn();
+        results.push({ check: name, ok: true, message: "ok" });
+      } catch (err) {
+        results.push({ check: name, ok: false, message: (err as Error)?.message ?? String(err) });
+      }
+      return true;
+    },
+  } as unknown as Deno.TestContext;
+  try {
+    await backendContract(t, backend);
+  } catch (err) {
+    results.push({ check: "contract", ok: false, message: (err as Error)?.message ?? String(err) });
+  }
+  return results;
 }

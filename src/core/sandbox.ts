@@ -17,12 +17,25 @@
 import { ExitCode, NexusError } from "./errors.ts";
 
 /** Words a plugin module's source may not contain (as whole words). */
-const FORBIDDEN = ["import", "eval", "Function", "Worker", "Deno", "constructor", "globalThis", "self"];
+const FORBIDDEN = [
+  "import",
+  "eval",
+  "Function",
+  "Worker",
+  "Deno",
+  "constructor",
+  "globalThis",
+  "self",
+  "permissions",
+];
 
-/** Why a plugin module's source cannot be sandboxed (empty: it can). */
-export function sourceProblems(source: string): string[] {
+/**
+ * Why a plugin module's source cannot be sandboxed (empty: it can). `allowDeno`: a secret backend's
+ * module may use the runtime's APIs, within the permissions its manifest declares.
+ */
+export function sourceProblems(source: string, opts: { allowDeno?: boolean } = {}): string[] {
   const problems: string[] = [];
-  for (const word of FORBIDDEN) {
+  for (const word of FORBIDDEN.filter((w) => !(opts.allowDeno && w === "Deno"))) {
     if (new RegExp(`(^|[^A-Za-z0-9_$])${word}([^A-Za-z0-9_$]|$)`).test(source)) {
       problems.push(
         `the module mentions \`${word}\` (even a comment counts): plugin hooks are one self-contained ` +
@@ -44,7 +57,7 @@ const deny = () => { throw new TypeError("not available to a plugin"); };
 for (const f of [function () {}, async function () {}, function* () {}, async function* () {}]) {
   Object.defineProperty(Object.getPrototypeOf(f), "constructor", { value: deny, writable: false, configurable: false });
 }
-for (const name of ["eval", "Function", "Worker", "Deno", "caches", "WebAssembly"]) {
+for (const name of ["eval", "Function", "Worker", "caches", "WebAssembly"]) {
   try { Object.defineProperty(globalThis, name, { value: undefined, writable: false, configurable: false }); } catch { /* not there */ }
 }
 let hooks = null;
@@ -75,6 +88,9 @@ async function run(method, args) {
 self.onmessage = async (e) => {
   const m = e.data;
   if (m.load) {
+    if (!m.allowDeno) {
+      Object.defineProperty(globalThis, "Deno", { value: undefined, writable: false, configurable: false });
+    }
     try {
       const mod = await import(m.load);
       hooks = mod.default && typeof mod.default === "object" ? mod.default : mod;
@@ -110,6 +126,8 @@ export interface SandboxOptions {
   timeoutMs?: number;
   /** What the Worker may touch; none at all by default. */
   permissions?: SandboxPermissions;
+  /** Leave the runtime's APIs to the module (secret backends; still only with `permissions`). */
+  allowDeno?: boolean;
 }
 
 function hookError(label: string, message: string): NexusError {
@@ -143,7 +161,7 @@ export class Sandbox {
 
   /** Checks the source, starts the Worker and loads the module (all within the time limit). */
   static async start(source: string, opts: SandboxOptions): Promise<Sandbox> {
-    const problems = sourceProblems(source);
+    const problems = sourceProblems(source, { allowDeno: opts.allowDeno });
     if (problems.length) throw hookError(opts.label, problems.join("; "));
     const timeoutMs = opts.timeoutMs ?? 2000;
     const p = opts.permissions;
@@ -183,7 +201,7 @@ export class Sandbox {
           clearTimeout(timer);
           reject(hookError(opts.label, `cannot load: ${e.message}`));
         };
-        worker.postMessage({ load: code });
+        worker.postMessage({ load: code, allowDeno: !!opts.allowDeno });
       });
       return new Sandbox(worker, hooks, opts.label, timeoutMs);
     } catch (err) {

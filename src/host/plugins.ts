@@ -19,7 +19,8 @@ import {
   trustPlugin,
   verifyPlugin,
 } from "../core/plugin_trust.ts";
-import { Sandbox } from "../core/sandbox.ts";
+import { Sandbox, type SandboxPermissions } from "../core/sandbox.ts";
+import { type BackendManifest, backendManifestProblems, expandPermissions } from "../core/plugin_backend.ts";
 import { adapterFromManifest, type ClientManifest, resolvePaths } from "../plugins/clients/manifest.ts";
 import { checkManifest } from "../plugins/clients/manifest_schema.ts";
 
@@ -34,14 +35,19 @@ function invalid(source: string, problems: string[]): NexusError {
   );
 }
 
-/** Parses a manifest's JSON/JSONC text and checks it. */
-export function parseManifest(text: string, source: string): ClientManifest {
+function parseJsoncText(text: string, source: string): unknown {
   const errors: ParseError[] = [];
   const value = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length) throw invalid(source, ["the manifest is not valid JSON/JSONC"]);
+  return value;
+}
+
+/** Parses a client manifest's JSON/JSONC text and checks it. */
+export function parseManifest(text: string, source: string): ClientManifest {
+  const value = parseJsoncText(text, source);
   const kind = (value as { kind?: unknown })?.kind;
   if (kind !== undefined && kind !== "client") {
-    throw invalid(source, [`\`kind\` ${JSON.stringify(kind)} is not supported here (only "client")`]);
+    throw invalid(source, [`\`kind\` ${JSON.stringify(kind)}: a client manifest was expected`]);
   }
   const { manifest, problems } = checkManifest(value);
   if (!manifest) throw invalid(source, problems);
@@ -96,6 +102,16 @@ export function sandboxedAdapter(manifest: ClientManifest, sandbox: Sandbox | nu
   return adapterFromManifest(manifest, hooks);
 }
 
+/** What a backend plugin declares. */
+export interface BackendDeclaration {
+  id: string;
+  kind: "backend";
+  name: string;
+  platforms: string[];
+  /** Exactly what its code may touch (it also sees the secrets it stores). */
+  permissions: SandboxPermissions;
+}
+
 /** What a plugin declares, for `plugin add` / `plugin validate` / `plugin list`. */
 export interface Declaration {
   id: string;
@@ -127,17 +143,74 @@ export function declaration(manifest: ClientManifest, hooks: string[], ctx: Path
 }
 
 /** A plugin read from PATH and checked, with its sandbox started (caller terminates it). */
-export interface InspectedPlugin {
+export type InspectedPlugin = {
+  kind: "client";
   manifest: ClientManifest;
   files: Record<string, Uint8Array>;
   sandbox: Sandbox | null;
   source: string;
+} | {
+  kind: "backend";
+  manifest: BackendManifest;
+  files: Record<string, Uint8Array>;
+  sandbox: Sandbox;
+  source: string;
+};
+
+async function inspectBackend(
+  value: unknown,
+  manifestText: string,
+  manifestPath: string,
+  dir: string,
+): Promise<InspectedPlugin> {
+  const problems = backendManifestProblems(value);
+  if (problems.length) throw invalid(manifestPath, problems);
+  const manifest = value as BackendManifest;
+  const name = manifest.module.slice(2);
+  let code: Uint8Array;
+  try {
+    code = await Deno.readFile(join(dir, name));
+  } catch {
+    throw invalid(manifestPath, [`module: ${join(dir, name)} does not exist`]);
+  }
+  const sandbox = await Sandbox.start(new TextDecoder().decode(code), {
+    label: `backend plugin '${manifest.id}'`,
+    permissions: expandPermissions(manifest.permissions),
+    allowDeno: true,
+    timeoutMs: manifest.timeoutMs ?? 10_000,
+  });
+  const missing = ["get", "set", "delete", "list", "probe"].filter((h) => !sandbox.hooks.includes(h));
+  if (missing.length) {
+    sandbox.terminate();
+    throw invalid(manifestPath, [`module: must export ${missing.join(", ")}`]);
+  }
+  return {
+    kind: "backend",
+    manifest,
+    files: { [MANIFEST_FILE]: new TextEncoder().encode(manifestText), [name]: code },
+    sandbox,
+    source: manifestPath,
+  };
+}
+
+export function backendDeclaration(m: BackendManifest): BackendDeclaration {
+  return {
+    id: m.id,
+    kind: "backend",
+    name: m.label,
+    platforms: m.platforms,
+    permissions: expandPermissions(m.permissions),
+  };
 }
 
 /** Reads and checks the plugin at PATH: manifest valid, code (if any) loads in the sandbox. */
 export async function inspectPlugin(spec: string): Promise<InspectedPlugin> {
   const path = localPluginPath(spec);
   const { manifestPath, manifestText, dir } = await readPluginSource(path);
+  const value = parseJsoncText(manifestText, manifestPath);
+  if ((value as { kind?: unknown })?.kind === "backend") {
+    return await inspectBackend(value, manifestText, manifestPath, dir);
+  }
   const manifest = parseManifest(manifestText, manifestPath);
   const files: Record<string, Uint8Array> = { [MANIFEST_FILE]: new TextEncoder().encode(manifestText) };
   let sandbox: Sandbox | null = null;
@@ -161,17 +234,32 @@ export async function inspectPlugin(spec: string): Promise<InspectedPlugin> {
       ]);
     }
   }
-  return { manifest, files, sandbox, source: manifestPath };
+  return { kind: "client", manifest, files, sandbox, source: manifestPath };
 }
 
 /** `plugin add`: checks, refuses a silent built-in replacement, copies and records the hashes. */
 export async function addPlugin(
   spec: string,
-  opts: { builtInIds: string[]; replaceBuiltin?: boolean; ctx: PathContext },
-): Promise<{ trust: TrustedPlugin; declares: Declaration; updated: boolean }> {
+  opts: { builtInIds: string[]; builtInBackendIds: string[]; replaceBuiltin?: boolean; ctx: PathContext },
+): Promise<{ trust: TrustedPlugin; declares: Declaration | BackendDeclaration; updated: boolean }> {
   const p = await inspectPlugin(spec);
   try {
     const id = p.manifest.id;
+    if (p.kind === "backend") {
+      if (opts.builtInBackendIds.includes(id) || id === "auto") {
+        throw usageError(
+          "E_PLUGIN_BUILTIN_ID",
+          `Backend plugin '${id}' has the id of a built-in backend; not added.`,
+          {
+            hint: "Give it its own id.",
+            details: { plugin: id },
+          },
+        );
+      }
+      const before = (await readTrust()).some((t) => t.id === id);
+      const trust = await trustPlugin({ id, kind: "backend", source: p.source }, p.files);
+      return { trust, declares: backendDeclaration(p.manifest), updated: before };
+    }
     const isBuiltIn = opts.builtInIds.includes(id);
     if (isBuiltIn && !opts.replaceBuiltin) {
       throw usageError("E_PLUGIN_BUILTIN_ID", `Plugin '${id}' has the id of a built-in client; not added.`, {

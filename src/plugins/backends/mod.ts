@@ -7,6 +7,7 @@ import macosKeychain from "./macos.ts";
 import windowsCredentialManager from "./windows.ts";
 import env from "./env.ts";
 import ageFile from "./age_file.ts";
+import { trustedBackendPlugin } from "../../core/plugin_backend.ts";
 
 const plugins = new Map<string, BackendPlugin>();
 
@@ -39,7 +40,7 @@ export function defaultBackendId(): string {
 export function selectBackend(flag?: string, setting?: string): SecretBackend {
   let id = flag ?? envVar("MCP_NEXUS_BACKEND") ?? setting ?? "auto";
   if (id === "auto") id = defaultBackendId();
-  const plugin = plugins.get(id);
+  const plugin = plugins.get(id) ?? trustedBackendPlugin(id);
   if (!plugin) {
     throw usageError("E_UNKNOWN_BACKEND", `Unknown secret backend '${id}'.`, {
       hint: `Choose one of: auto, ${[...plugins.keys()].join(", ")}.`,
