@@ -97,6 +97,7 @@ ${EXIT_CODES}`,
 /** Runs the program; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const json = argv.includes("--json");
+  await leastPrivilege(argv);
   const program = buildProgram(json, argv.includes("--no-color"));
   try {
     await program.parseAsync(argv, { from: "user" });
@@ -121,5 +122,24 @@ export async function main(argv: string[]): Promise<number> {
       return ExitCode.USAGE;
     }
     return makeCtx({ json }).out.error(err).exitCode;
+  }
+}
+
+/** Drops the powers this command does not need (src/host/privileges.ts), before anything untrusted loads. */
+async function leastPrivilege(argv: string[]): Promise<void> {
+  const [{ dropPrivileges, probePowers, registryBackendSetting }, { registryPath }] = await Promise.all([
+    import("../host/privileges.ts"),
+    import("../core/paths.ts"),
+  ]);
+  let setting: string | undefined;
+  try {
+    setting = registryBackendSetting(registryPath());
+  } catch {
+    setting = undefined; // no HOME: the command reports that itself
+  }
+  const dropped = await dropPrivileges(argv, { backendSetting: setting });
+  const probe = Deno.env.get("MCP_NEXUS_DEBUG_PERMISSIONS");
+  if (probe) {
+    writeErr(`permissions: ${JSON.stringify({ dropped, probe: await probePowers(Number(probe)) })}\n`);
   }
 }
