@@ -73,3 +73,18 @@ Deno.test("a third-party backend keeps run and net (its Worker gets only what it
     const line = r.stderr.split("\n").find((l) => l.startsWith("permissions: "))!;
     assert.deepEqual(JSON.parse(line.slice("permissions: ".length)).dropped, []);
   }));
+
+Deno.test("host services: resolveSecrets reads through the selected backend and masks what it found", async () => {
+  const { secretServices } = await import("../src/host/services.ts");
+  const { redact } = await import("../src/core/redact.ts");
+  const value = "svc-canary-" + crypto.randomUUID();
+  Deno.env.set("MCP_NEXUS_SECRET_SVC_TOKEN", value);
+  try {
+    const found = await secretServices({ backendFlag: "env" }).resolveSecrets(["svc-token", "absent-one"]);
+    assert.equal(found.get("svc-token"), value);
+    assert.equal(found.get("absent-one"), null);
+    assert.ok(!redact(`value: ${value}`).includes(value), "registered for masking");
+  } finally {
+    Deno.env.delete("MCP_NEXUS_SECRET_SVC_TOKEN");
+  }
+});

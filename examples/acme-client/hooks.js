@@ -1,4 +1,4 @@
-// Hooks for what the manifest cannot say. They run sandboxed, with no permissions and a time limit:
+// Hooks for what the manifest cannot say. They run sandboxed, allowed nothing, with a time limit:
 // plain functions, data in and data out (no modules loaded, no runtime APIs). Both are optional.
 
 /** Acme Desk wants a timeout on remote servers; stdio entries are the manifest's shape. */

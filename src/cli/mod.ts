@@ -127,17 +127,17 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Drops the powers this command does not need (src/host/privileges.ts), before anything untrusted loads. */
 async function leastPrivilege(argv: string[]): Promise<void> {
-  const [{ dropPrivileges, probePowers, registryBackendSetting }, { registryPath }] = await Promise.all([
+  const [{ dropPrivileges, probePowers, registryFacts }, { registryPath }] = await Promise.all([
     import("../host/privileges.ts"),
     import("../core/paths.ts"),
   ]);
-  let setting: string | undefined;
+  let facts: ReturnType<typeof registryFacts> = { remoteUrls: [] };
   try {
-    setting = registryBackendSetting(registryPath());
+    facts = registryFacts(registryPath());
   } catch {
-    setting = undefined; // no HOME: the command reports that itself
+    // no HOME: the command reports that itself
   }
-  const dropped = await dropPrivileges(argv, { backendSetting: setting });
+  const dropped = await dropPrivileges(argv, facts);
   const probe = Deno.env.get("MCP_NEXUS_DEBUG_PERMISSIONS");
   if (probe) {
     writeErr(`permissions: ${JSON.stringify({ dropped, probe: await probePowers(Number(probe)) })}\n`);

@@ -191,7 +191,7 @@ async function backendResults(
   ]);
   const backend = sandboxedBackend(
     manifest,
-    () => Promise.resolve(new TextDecoder().decode(files[manifest.module.slice(2)])),
+    () => Promise.resolve({ manifest, code: new TextDecoder().decode(files[manifest.module.slice(2)]) }),
   );
   const results: Array<{ check: string; ok: boolean; message: string }> = [];
   const t = {

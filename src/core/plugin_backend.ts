@@ -7,13 +7,12 @@
  * `selectBackend` asks here for an id that is not built-in. The trust file is read synchronously (it
  * is small); the plugin's files are verified against their hashes and the Worker started on first use.
  */
-import { join } from "node:path";
-import { parse as parseJsonc } from "jsonc-parser";
 import { ExitCode, NexusError, usageError } from "./errors.ts";
-import { MANIFEST_FILE, pluginDir, type TrustedPlugin, trustPath, verifyPlugin } from "./plugin_trust.ts";
+import { isTrustEntry, MANIFEST_FILE, type TrustedPlugin, trustPath, verifyPlugin } from "./plugin_trust.ts";
 import { Sandbox, type SandboxPermissions } from "./sandbox.ts";
 import type { BackendHealth, BackendPlugin, SecretBackend } from "./secrets.ts";
 import { homeDir } from "./paths.ts";
+import { join } from "node:path";
 
 export interface BackendManifest {
   $schema?: string;
@@ -104,9 +103,7 @@ function readTrustSync(): TrustedPlugin[] {
   }
   try {
     const d = JSON.parse(text) as { plugins?: TrustedPlugin[] };
-    return Array.isArray(d.plugins)
-      ? d.plugins.filter((p) => p?.kind === "backend" && typeof p.id === "string")
-      : [];
+    return Array.isArray(d.plugins) ? d.plugins.filter((p) => isTrustEntry(p) && p.kind === "backend") : [];
   } catch {
     return [];
   }
@@ -114,14 +111,14 @@ function readTrustSync(): TrustedPlugin[] {
 
 /** A backend whose every call goes to the plugin's Worker, started (and verified) on first use. */
 export function sandboxedBackend(
-  manifest: BackendManifest,
-  load: () => Promise<string>,
+  info: { id: string; label: string },
+  load: () => Promise<{ manifest: BackendManifest; code: string }>,
 ): SecretBackend {
   let started: Promise<Sandbox> | undefined;
   const sandbox = () =>
-    started ??= load().then((code) =>
+    started ??= load().then(({ manifest, code }) =>
       Sandbox.start(code, {
-        label: `backend plugin '${manifest.id}'`,
+        label: `backend plugin '${info.id}'`,
         permissions: expandPermissions(manifest.permissions),
         allowDeno: true,
         timeoutMs: manifest.timeoutMs ?? 10_000,
@@ -135,15 +132,15 @@ export function sandboxedBackend(
       throw new NexusError("E_BACKEND_UNAVAILABLE", e.message ?? String(err), {
         exitCode: ExitCode.BACKEND,
         hint: e.hint ??
-          `Check the plugin: mcp-nexus plugin list (or remove it: mcp-nexus plugin rm ${manifest.id})`,
-        details: { backend: manifest.id, status: "unavailable" },
+          `Check the plugin: mcp-nexus plugin list (or remove it: mcp-nexus plugin rm ${info.id})`,
+        details: { backend: info.id, status: "unavailable" },
       });
     }
   };
   const str = (v: unknown) => (typeof v === "string" ? v : null);
   return {
-    id: manifest.id,
-    label: manifest.label,
+    id: info.id,
+    label: info.label,
     writable: true,
     usesKeysIndex: false,
     get: async (name) => str(await call("get", [name])),
@@ -157,11 +154,11 @@ export function sandboxedBackend(
       try {
         const r = (await call("probe", [])) as Partial<BackendHealth> | null;
         return r && r.ok === true
-          ? { ok: true, status: "ok", message: String(r.message ?? `${manifest.label} is available.`) }
+          ? { ok: true, status: "ok", message: String(r.message ?? `${info.label} is available.`) }
           : {
             ok: false,
             status: "unavailable",
-            message: String(r?.message ?? `${manifest.label} is not available.`),
+            message: String(r?.message ?? `${info.label} is not available.`),
             ...(r?.hint ? { hint: String(r.hint) } : {}),
           };
       } catch (err) {
@@ -176,38 +173,53 @@ export function sandboxedBackend(
   };
 }
 
-/** The trusted backend plugin with this id, or null. Its files are verified on first use. */
+/** Parses a backend manifest's JSON/JSONC text (the fs editors' parser, loaded on demand) and checks it. */
+export async function parseBackendManifest(text: string, source: string): Promise<BackendManifest> {
+  const { parseDocument } = await import("./formats/mod.ts");
+  const value = (await parseDocument("jsonc", text, source)).get([]);
+  const problems = backendManifestProblems(value);
+  if (problems.length) {
+    throw usageError("E_PLUGIN_INVALID", `${source} is not a valid backend plugin: ${problems.join("; ")}`, {
+      hint: "Fix the manifest and add it again: mcp-nexus plugin add PATH",
+    });
+  }
+  return value as BackendManifest;
+}
+
+/**
+ * The trusted backend plugin with this id, or null. What `selectBackend` needs now (label, platforms)
+ * was recorded in trust.json when it was added; its files are verified, and its manifest read, on
+ * first use, before any of its code runs.
+ */
 export function trustedBackendPlugin(id: string): BackendPlugin | null {
   const trust = readTrustSync().find((p) => p.id === id);
   if (!trust) return null;
-  let manifest: BackendManifest;
-  try {
-    manifest = parseJsonc(Deno.readTextFileSync(join(pluginDir(id), MANIFEST_FILE)));
-    if (typeof manifest !== "object" || manifest === null) throw new Error("not an object");
-  } catch {
-    throw usageError("E_PLUGIN_LOAD", `Backend plugin '${id}' cannot be read from ${pluginDir(id)}.`, {
-      hint: `Add it again: mcp-nexus plugin add ${trust.source || "PATH"}`,
-    });
-  }
-  const problems = backendManifestProblems(manifest);
-  if (problems.length || manifest.id !== id) {
-    throw usageError("E_PLUGIN_INVALID", `Backend plugin '${id}' is not valid: ${problems.join("; ")}`, {
-      hint: `Add it again: mcp-nexus plugin add ${trust.source || "PATH"}`,
-    });
+  const info = trust.backend;
+  if (!info) {
+    throw usageError(
+      "E_PLUGIN_INVALID",
+      `Backend plugin '${id}' has no recorded description in ${trustPath()}.`,
+      {
+        hint: `Add it again: mcp-nexus plugin add ${trust.source || "PATH"}`,
+      },
+    );
   }
   return {
     id,
-    label: manifest.label,
-    platforms: manifest.platforms,
-    description: `${manifest.description} (plugin)`,
+    label: info.label,
+    platforms: info.platforms,
+    description: `${info.description} (plugin)`,
     create: () =>
-      sandboxedBackend(manifest, async () => {
+      sandboxedBackend({ id, label: info.label }, async () => {
         const v = await verifyPlugin(trust); // a changed file is refused here, before any code runs
-        const fresh = parseJsonc(v.texts[MANIFEST_FILE]) as BackendManifest;
-        if (JSON.stringify(fresh) !== JSON.stringify(manifest)) {
-          throw new NexusError("E_PLUGIN_CHANGED", `Backend plugin '${id}' changed while loading.`);
+        const manifest = await parseBackendManifest(v.texts[MANIFEST_FILE], `${v.dir}/${MANIFEST_FILE}`);
+        const code = v.texts[manifest.module.slice(2)];
+        if (manifest.id !== id || code === undefined) {
+          throw usageError("E_PLUGIN_INVALID", `Backend plugin '${id}' does not match what was added.`, {
+            hint: `Add it again: mcp-nexus plugin add ${trust.source || "PATH"}`,
+          });
         }
-        return v.texts[manifest.module.slice(2)];
+        return { manifest, code };
       }),
   };
 }

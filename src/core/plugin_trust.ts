@@ -24,6 +24,8 @@ export interface TrustedPlugin {
   files: Record<string, string>;
   /** The built-in id it replaces, when the user asked for that (`--replace-builtin`). */
   replaces?: string;
+  /** A backend's label, platforms and description (so selecting it needs no parsing). */
+  backend?: { label: string; platforms: Array<"linux" | "darwin" | "windows">; description: string };
   addedAt: string;
 }
 
@@ -61,6 +63,20 @@ function invalidTrust(message: string): NexusError {
   });
 }
 
+/** A well-formed trust entry (the file is read back as untrusted input). */
+export function isTrustEntry(t: unknown): t is TrustedPlugin {
+  const e = t as TrustedPlugin;
+  return typeof e === "object" && e !== null && typeof e.id === "string" && ID.test(e.id) &&
+    (e.kind === "client" || e.kind === "backend") && typeof e.files === "object" && e.files !== null &&
+    Object.hasOwn(e.files, MANIFEST_FILE) &&
+    Object.entries(e.files).every(([f, h]) =>
+      FILE.test(f) && typeof h === "string" && /^[0-9a-f]{64}$/.test(h)
+    ) &&
+    (e.backend === undefined ||
+      (typeof e.backend === "object" && e.backend !== null && typeof e.backend.label === "string" &&
+        Array.isArray(e.backend.platforms) && e.backend.platforms.every((p) => typeof p === "string")));
+}
+
 /** The trusted plugins (untrusted input: checked entry by entry). */
 export async function readTrust(): Promise<TrustedPlugin[]> {
   const text = await readTextIfExists(trustPath());
@@ -78,19 +94,25 @@ export async function readTrust(): Promise<TrustedPlugin[]> {
   const out: TrustedPlugin[] = [];
   for (const p of d.plugins as unknown[]) {
     const t = p as TrustedPlugin;
-    const ok = typeof t === "object" && t !== null && typeof t.id === "string" && ID.test(t.id) &&
-      (t.kind === "client" || t.kind === "backend") && typeof t.files === "object" && t.files !== null &&
-      Object.hasOwn(t.files, MANIFEST_FILE) &&
-      Object.entries(t.files).every(([f, h]) =>
-        FILE.test(f) && typeof h === "string" && /^[0-9a-f]{64}$/.test(h)
-      );
-    if (!ok) throw invalidTrust(`an entry is malformed (${JSON.stringify(t?.id ?? null)})`);
+    const ok = isTrustEntry(t);
+    if (!ok) {
+      throw invalidTrust(`an entry is malformed (${JSON.stringify((p as { id?: unknown })?.id ?? null)})`);
+    }
     out.push({
       id: t.id,
       kind: t.kind,
       source: String(t.source ?? ""),
       files: { ...t.files },
       ...(typeof t.replaces === "string" ? { replaces: t.replaces } : {}),
+      ...(t.backend && typeof t.backend.label === "string" && Array.isArray(t.backend.platforms)
+        ? {
+          backend: {
+            label: t.backend.label,
+            platforms: t.backend.platforms.filter((p) => ["linux", "darwin", "windows"].includes(p)),
+            description: String(t.backend.description ?? ""),
+          },
+        }
+        : {}),
       addedAt: String(t.addedAt ?? ""),
     });
   }

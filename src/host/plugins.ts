@@ -257,7 +257,16 @@ export async function addPlugin(
         );
       }
       const before = (await readTrust()).some((t) => t.id === id);
-      const trust = await trustPlugin({ id, kind: "backend", source: p.source }, p.files);
+      const trust = await trustPlugin({
+        id,
+        kind: "backend",
+        source: p.source,
+        backend: {
+          label: p.manifest.label,
+          platforms: p.manifest.platforms,
+          description: p.manifest.description,
+        },
+      }, p.files);
       return { trust, declares: backendDeclaration(p.manifest), updated: before };
     }
     const isBuiltIn = opts.builtInIds.includes(id);

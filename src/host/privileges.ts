@@ -11,6 +11,7 @@
  * passes `--no-prompt` too, but a source run cannot see that flag, so it keeps its powers on a terminal.
  */
 import { runningFromSource } from "../core/launcher_command.ts";
+import { bridgeHost, rememberNetAnswers } from "../core/bridge_check.ts";
 
 export type Power = "run" | "ffi" | "net";
 
@@ -93,7 +94,7 @@ const BUILT_IN_BACKENDS = [
  */
 export async function dropPrivileges(
   argv: readonly string[],
-  opts: { force?: boolean; backendSetting?: string } = {},
+  opts: { force?: boolean; backendSetting?: string; remoteUrls?: string[] } = {},
 ): Promise<Power[]> {
   const command = commandOf(argv);
   const entry = command === undefined ? undefined : COMMAND_POWERS[command];
@@ -108,22 +109,31 @@ export async function dropPrivileges(
   const dropped: Power[] = [];
   for (const name of ["run", "ffi", "net"] as const) {
     if (keep.has(name)) continue;
+    if (name === "net") rememberNetAnswers(opts.remoteUrls?.flatMap((u) => bridgeHost(u) ?? []) ?? []);
     await Deno.permissions.revoke({ name });
     dropped.push(name);
   }
   return dropped;
 }
 
-/** `settings.secretBackend` from the registry file, read as untrusted text (undefined if anything is off). */
-export function registryBackendSetting(registryFile: string): string | undefined {
+/**
+ * What dropping needs from the registry file, read as untrusted text: `settings.secretBackend`, and
+ * the remote servers' URLs (sync asks whether `run` could bridge to them after `net` is gone).
+ */
+export function registryFacts(registryFile: string): { backendSetting?: string; remoteUrls: string[] } {
   try {
     const data = JSON.parse(Deno.readTextFileSync(registryFile)) as {
       settings?: { secretBackend?: unknown };
+      servers?: Record<string, { url?: unknown }>;
     };
     const v = data?.settings?.secretBackend;
-    return typeof v === "string" ? v : undefined;
+    const servers = data?.servers && typeof data.servers === "object" ? Object.values(data.servers) : [];
+    return {
+      ...(typeof v === "string" ? { backendSetting: v } : {}),
+      remoteUrls: servers.flatMap((s) => (typeof s?.url === "string" ? [s.url] : [])),
+    };
   } catch {
-    return undefined;
+    return { remoteUrls: [] };
   }
 }
 
