@@ -68,7 +68,12 @@ function registry(n: number): string {
   const servers: Record<string, unknown> = {};
   for (let i = 0; i < n; i++) {
     servers[`server-${i}`] = i % 3 === 0
-      ? { transport: "stdio", command: "npx", args: ["-y", `pkg-${i}`], env: { TOKEN: `\${keychain:tok-${i}}` } }
+      ? {
+        transport: "stdio",
+        command: "npx",
+        args: ["-y", `pkg-${i}`],
+        env: { TOKEN: `\${keychain:tok-${i}}` },
+      }
       : i % 3 === 1
       ? { transport: "stdio", command: "uvx", args: [`pkg-${i}==1.0.${i}`], env: { LEVEL: "info" } }
       : { transport: "http", url: `https://mcp.example.com/${i}`, headers: {} };
@@ -115,11 +120,17 @@ for (const n of [10, 100, 1000]) {
   });
 }
 
-console.log(`budgets, median of ${runs} runs (deno ${Deno.version.deno}, ${Deno.build.os}, ${navigator.hardwareConcurrency} cores)\n`);
+console.log(
+  `budgets, median of ${runs} runs (deno ${Deno.version.deno}, ${Deno.build.os}, ${navigator.hardwareConcurrency} cores)\n`,
+);
 console.log("| what | ms | × floor | budget | verdict |\n| --- | --- | --- | --- | --- |");
 for (const r of rows) {
   const ratio = r.ms === null ? null : r.ms / floor;
-  const verdict = r.budget === undefined || ratio === null ? (r.note ?? "") : ratio <= r.budget ? "within" : "MISSES";
+  const verdict = r.budget === undefined || ratio === null
+    ? (r.note ?? "")
+    : ratio <= r.budget
+    ? "within"
+    : "MISSES";
   console.log(
     `| ${r.what} | ${r.ms === null ? "–" : r.ms.toFixed(0)} | ${ratio === null ? "–" : ratio.toFixed(1)} | ${
       r.budget === undefined ? "" : `≤ ${r.budget}×`
