@@ -13,7 +13,7 @@
  *   needs it for every read, so `run` from a GUI client cannot use it: use a key file there.
  */
 import { dirname, join } from "node:path";
-import type { BackendPlugin, SecretBackend } from "../../core/secrets.ts";
+import type { SecretBackend } from "../../core/secrets.ts";
 import { backendError } from "../../core/secrets.ts";
 import { allowWritesUnder, readTextIfExists, withLock, writeFileAtomic } from "../../core/fs.ts";
 import { env, nexusHome } from "../../core/paths.ts";
@@ -219,12 +219,3 @@ export function ageFileStore(opts: AgeFileOptions = {}): SecretBackend {
     },
   };
 }
-
-export const ageFile: BackendPlugin = {
-  id: ID,
-  label: LABEL,
-  platforms: ["linux", "darwin", "windows"],
-  description: "an age-encrypted file (key file or passphrase): SSH, WSL, containers without a keychain",
-  create: () => ageFileStore(),
-};
-export default ageFile;
