@@ -60,7 +60,17 @@ export const ClientManifestSchema = z.object({
     paths: PathSpec.optional(),
     commands: z.array(z.string().regex(/^[A-Za-z0-9._-]+$/)).optional(),
     apps: z.array(z.string().regex(/^[^/\\]+\.app$/)).optional(),
+    windowsPrograms: z.array(z.string().regex(/^[^/\\]+$/)).optional(),
+    desktopEntries: z.array(z.string().regex(/^[^/\\]+\.desktop$/)).optional(),
   }).strict().optional(),
+  checked: z.object({ version: z.string(), docs: z.string(), date: z.string() }).strict().optional()
+    .describe("What the manifest was last checked against (shown by `client list --json`)"),
+  project: z.object({
+    path: z.array(z.string().min(1).regex(/^[^/\\]+$/).refine((x) => x !== "..", "no `..`")).min(1),
+    serversPath: z.array(Key).min(1).optional(),
+    format: z.enum(["json", "jsonc", "toml", "yaml"]).optional(),
+    emptyFile: z.string().max(10000).optional(),
+  }).strict().optional().describe("The per-repository file (`sync --project DIR`), relative to the project"),
   docs: z.string().url().optional(),
   notes: z.string().max(2000).optional(),
   emptyFile: z.string().max(10000).optional(),
