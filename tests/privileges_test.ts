@@ -65,6 +65,23 @@ Deno.test("each command is denied what it dropped (real attempts)", () =>
     }
   }));
 
+Deno.test("with libsecret, keychain commands keep run (its read-only lock probe runs dbus-send)", () =>
+  withSandbox(async (sb) => {
+    const probe = async (args: string[]) => {
+      const r = await sb.run(args, {
+        env: { MCP_NEXUS_DEBUG_PERMISSIONS: "9", MCP_NEXUS_BACKEND: "libsecret" },
+      });
+      const line = r.stderr.split("\n").find((l) => l.startsWith("permissions: "))!;
+      return JSON.parse(line.slice("permissions: ".length)).dropped;
+    };
+    assert.deepEqual(await probe(["secret", "list"]), ["net"]);
+    assert.deepEqual(
+      await probe(["schema"]),
+      ["run", "ffi", "net"],
+      "commands without the keychain still drop it",
+    );
+  }));
+
 Deno.test("a third-party backend keeps run and net (its Worker gets only what it declared)", () =>
   withSandbox(async (sb) => {
     const r = await sb.run(["--backend", "some-plugin", "secret", "list"], {

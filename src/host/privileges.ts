@@ -106,6 +106,12 @@ export async function dropPrivileges(
     keep.add("net");
     keep.add("ffi");
   }
+  // libsecret asks the Secret Service whether the keyring is locked with `dbus-send` (a read-only
+  // probe that creates no item): commands that use the keychain on Linux keep `run` for it.
+  const effective = backend === undefined || backend === "auto"
+    ? (Deno.build.os === "linux" ? "libsecret" : "other")
+    : backend;
+  if (keep.has("ffi") && effective === "libsecret") keep.add("run");
   const dropped: Power[] = [];
   for (const name of ["run", "ffi", "net"] as const) {
     if (keep.has(name)) continue;
