@@ -278,8 +278,16 @@ Deno.test("settings.plugins (the old, unsandboxed way) is never imported; each e
     assert.match(r.stderr, /settings\.plugins entry '\.\/old\.plugin\.js' was not loaded/);
     assert.match(r.stderr, /plugin add/);
     assert.match(r.stderr, /'npm:evil' was not loaded/);
-    await assert.rejects(Deno.stat(marker), "the module never ran");
     assert.match(r.stdout, /cursor/);
+    const doctor = await sb.json<{ findings: { check: string; level: string; message: string }[] }>([
+      "doctor",
+    ], {
+      env: ENV,
+    });
+    const plugin = doctor.data.findings.filter((f) => f.check === "plugin");
+    assert.equal(plugin.length, 2, JSON.stringify(plugin));
+    assert.ok(plugin.every((f) => f.level === "error" && /was not loaded/.test(f.message)));
+    await assert.rejects(Deno.stat(marker), "the module never ran (client list, nor doctor)");
   }));
 
 Deno.test("backend plugins: trusted by hash, run with only their declared permissions", () =>

@@ -19,7 +19,10 @@ export function pluginProblems(): NexusError[] {
   return [...problems];
 }
 
-export function clients(registry?: RegistryData): Promise<typeof import("../plugins/clients/mod.ts")> {
+export function clients(
+  registry?: RegistryData,
+  opts: { quiet?: boolean } = {},
+): Promise<typeof import("../plugins/clients/mod.ts")> {
   return loaded ??= (async () => {
     const mod = await import("../plugins/clients/mod.ts");
     const [{ readTrust }, { writeErr }] = await Promise.all([
@@ -36,7 +39,9 @@ export function clients(registry?: RegistryData): Promise<typeof import("../plug
       problems.push(...result.problems);
     }
     problems.push(...await legacyPlugins(registry));
-    for (const p of problems) writeErr(`warning: ${p.message}${p.hint ? `\n  fix: ${p.hint}` : ""}\n`);
+    if (!opts.quiet) {
+      for (const p of problems) writeErr(`warning: ${p.message}${p.hint ? `\n  fix: ${p.hint}` : ""}\n`);
+    }
     return mod;
   })();
 }
