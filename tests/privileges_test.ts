@@ -10,6 +10,7 @@ import { COMMAND_POWERS, commandOf } from "../src/host/privileges.ts";
 /** What each command must be unable to do (written out, not derived from the table under test). */
 const DENIED: Record<string, string[]> = {
   "schema": ["run", "ffi", "net"],
+  "completion bash": ["run", "ffi", "net"],
   "client list": ["run", "ffi", "net"],
   "backup list": ["run", "ffi", "net"],
   "server list": ["run", "net"],

@@ -21,6 +21,7 @@ export type Power = "run" | "ffi" | "net";
  */
 export const COMMAND_POWERS: Record<string, { keep: Power[]; why: string }> = {
   schema: { keep: [], why: "prints a document" },
+  completion: { keep: [], why: "prints a shell script" },
   client: { keep: [], why: "reads client files only" },
   backup: { keep: [], why: "copies files of ours" },
   server: { keep: ["ffi"], why: "`server show` checks referenced secrets exist in the keychain" },
