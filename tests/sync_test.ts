@@ -420,27 +420,31 @@ Deno.test("a client file that is not valid UTF-8 is left byte-for-byte untouched
     assert.match(await read(sb, ".codex/config.toml"), /\[mcp_servers\.plain\]/, "other clients still sync");
   }));
 
-Deno.test("a third-party client plugin from settings.plugins is listed and synced; unknown --client ids are refused", () =>
+Deno.test("a third-party client plugin (plugin add) is listed and synced; unknown --client ids are refused", () =>
   withSandbox(async (sb) => {
     await setup(sb);
-    const plugin = `
-export default {
-  id: "my-client",
-  name: "My Client",
-  format: "json",
-  paths: (ctx) => [ctx.home + "/.my-client/servers.json"],
-  serversPath: ["servers"],
-  transports: ["stdio"],
-  render: (_name, s) => ({ cmd: [s.command, ...s.args], env: s.env }),
-  parse: (_name, e) => e && Array.isArray(e.cmd) ? { transport: "stdio", command: e.cmd[0], args: e.cmd.slice(1), env: e.env ?? {} } : null,
-  detect: (ctx) => ctx.exists(ctx.home + "/.my-client"),
-};
-`;
-    await Deno.writeTextFile(join(sb.nexusHome, "my-client.plugin.js"), plugin);
-    const regPath = join(sb.nexusHome, "registry.json");
-    const reg = JSON.parse(await Deno.readTextFile(regPath));
-    reg.settings = { plugins: ["./my-client.plugin.js"] };
-    await Deno.writeTextFile(regPath, JSON.stringify(reg));
+    const dir = join(sb.home, "my-client-plugin");
+    await Deno.mkdir(dir);
+    await Deno.writeTextFile(
+      join(dir, "plugin.json"),
+      JSON.stringify({
+        id: "my-client",
+        name: "My Client",
+        format: "json",
+        paths: ["~/.my-client/servers.json"],
+        servers: { path: ["servers"] },
+        transports: ["stdio"],
+        detect: { paths: ["~/.my-client"] },
+        hooks: "./hooks.js",
+      }),
+    );
+    await Deno.writeTextFile(
+      join(dir, "hooks.js"),
+      `export const render = (_name, s) => ({ cmd: [s.command, ...s.args], env: s.env });
+export const parse = (_name, e) => e && Array.isArray(e.cmd) ? { transport: "stdio", command: e.cmd[0], args: e.cmd.slice(1), env: e.env ?? {} } : null;
+`,
+    );
+    expectCode(await sb.run(["plugin", "add", dir], { env: ENV }), 0);
 
     const list = await sb.json<{ clients: { id: string; detected: boolean }[] }>(["client", "list"], {
       env: ENV,

@@ -1,25 +1,75 @@
 /**
- * The client adapters a command works with: the built-ins plus the third-party plugins named in the
- * registry's `settings.plugins` (paths relative to the registry file), loaded once per process.
+ * The client adapters a command works with: the built-ins plus the trusted third-party plugins
+ * (`mcp-nexus plugin add`), loaded once per process. A plugin that cannot be loaded (changed since it
+ * was added, invalid, hostile) is one warning on stderr; every other client still works.
+ *
+ * `settings.plugins` in the registry (the old way: modules imported into this process with every
+ * permission) is no longer loaded: each entry is reported with the command that replaces it.
  */
 import { dirname, isAbsolute, resolve } from "node:path";
 import type { ClientAdapter } from "../core/clients.ts";
+import type { NexusError } from "../core/errors.ts";
 import type { RegistryData } from "../core/registry.ts";
 
 let loaded: Promise<typeof import("../plugins/clients/mod.ts")> | undefined;
+const problems: NexusError[] = [];
 
-export function clients(registry?: RegistryData): Promise<typeof import("../plugins/clients/mod.ts")> {
+/** Why plugins were not loaded in this process (after `clients()`). */
+export function pluginProblems(): NexusError[] {
+  return [...problems];
+}
+
+export function clients(
+  registry?: RegistryData,
+  opts: { quiet?: boolean } = {},
+): Promise<typeof import("../plugins/clients/mod.ts")> {
   return loaded ??= (async () => {
     const mod = await import("../plugins/clients/mod.ts");
-    const { loadRegistry } = await import("../core/registry.ts");
-    const { registryPath } = await import("../core/paths.ts");
-    const reg = registry ?? await loadRegistry();
-    for (const spec of reg.settings.plugins ?? []) {
-      const isUrl = /^[a-z][a-z0-9+.-]*:/i.test(spec) && !/^[a-z]:[\\/]/i.test(spec);
-      await mod.loadClientPlugin(isUrl || isAbsolute(spec) ? spec : resolve(dirname(registryPath()), spec));
+    const [{ readTrust }, { writeErr }] = await Promise.all([
+      import("../core/plugin_trust.ts"),
+      import("../core/output.ts"),
+    ]);
+    const trusted = await readTrust().catch((err) => (problems.push(err), []));
+    if (trusted.length) {
+      const { loadTrustedClients } = await import("../host/plugins.ts");
+      const result = await loadTrustedClients(mod.builtInClientIds());
+      for (const p of result.plugins) {
+        if (p.adapter) mod.registerClient(p.adapter, { replaceBuiltIn: p.trust.replaces === p.adapter.id });
+      }
+      problems.push(...result.problems);
+    }
+    problems.push(...await legacyPlugins(registry));
+    if (!opts.quiet) {
+      for (const p of problems) writeErr(`warning: ${p.message}${p.hint ? `\n  fix: ${p.hint}` : ""}\n`);
     }
     return mod;
   })();
+}
+
+/** `settings.plugins` entries: never imported any more; each one is a problem naming the fix. */
+async function legacyPlugins(registry?: RegistryData): Promise<NexusError[]> {
+  const [{ loadRegistry }, { registryPath }, { NexusError }] = await Promise.all([
+    import("../core/registry.ts"),
+    import("../core/paths.ts"),
+    import("../core/errors.ts"),
+  ]);
+  const reg = registry ?? await loadRegistry().catch(() => null);
+  return (reg?.settings.plugins ?? []).map((spec) => {
+    const isUrl = /^[a-z][a-z0-9+.-]*:/i.test(spec) && !/^[a-z]:[\\/]/i.test(spec);
+    const path = isUrl || isAbsolute(spec) ? spec : resolve(dirname(registryPath()), spec);
+    const isManifest = /\.jsonc?$/i.test(spec);
+    return new NexusError(
+      "E_PLUGIN_LEGACY",
+      `settings.plugins entry '${spec}' was not loaded: plugins are now added explicitly and run sandboxed.`,
+      {
+        hint: isManifest
+          ? `mcp-nexus plugin add ${path}, then remove the entry from settings.plugins in ${registryPath()}`
+          : `Rewrite it as a client manifest (README: "Writing a plugin"), then: mcp-nexus plugin add <manifest.json>; ` +
+            `and remove the entry from settings.plugins in ${registryPath()}`,
+        details: { plugin: spec },
+      },
+    );
+  });
 }
 
 /** Checks `--client` ids against the known clients (built-in and plugins); returns the adapters. */

@@ -1,7 +1,7 @@
 /** `mcp-nexus doctor`: health and safety checks, each finding with its fix. */
 import type { Command } from "@commander-js/extra-typings";
 import { action } from "./context.ts";
-import { ExitCode, toNexusError } from "../core/errors.ts";
+import { ExitCode } from "../core/errors.ts";
 import type { Finding } from "../core/doctor.ts";
 
 export function registerDoctor(program: Command): void {
@@ -34,24 +34,22 @@ export function registerDoctor(program: Command): void {
       } catch (err) {
         backendError = err;
       }
-      // every plugin on its own: a broken one is a finding, and the other checks still run
-      const pluginFindings: Finding[] = [];
-      if (registry) {
-        const { dirname, isAbsolute, resolve } = await import("node:path");
-        const { registryPath } = await import("../core/paths.ts");
-        for (const spec of registry.settings.plugins ?? []) {
-          const isUrl = /^[a-z][a-z0-9+.-]*:/i.test(spec) && !/^[a-z]:[\\/]/i.test(spec);
-          try {
-            const a = await clientsMod.loadClientPlugin(
-              isUrl || isAbsolute(spec) ? spec : resolve(dirname(registryPath()), spec),
-            );
-            pluginFindings.push({ level: "ok", check: "plugin", message: `client plugin ${spec}: ${a.id}` });
-          } catch (err) {
-            const e = toNexusError(err);
-            pluginFindings.push({ level: "error", check: "plugin", message: e.message, fix: e.hint });
-          }
-        }
-      }
+      // every plugin on its own: a broken one is a finding, and the other checks still run. Only
+      // trusted plugins load (sandboxed); settings.plugins entries are reported, never imported.
+      const { clients, pluginProblems } = await import("./clients.ts");
+      await clients(registry ?? undefined, { quiet: true });
+      const { readTrust } = await import("../core/plugin_trust.ts");
+      const broken = pluginProblems();
+      const pluginFindings: Finding[] = [
+        ...(await readTrust().catch(() => []))
+          .filter((t) => !broken.some((e) => (e.details as { plugin?: string } | undefined)?.plugin === t.id))
+          .map((t): Finding => ({
+            level: "ok",
+            check: "plugin",
+            message: `${t.kind} plugin ${t.id} (sha256 verified)`,
+          })),
+        ...broken.map((e): Finding => ({ level: "error", check: "plugin", message: e.message, fix: e.hint })),
+      ];
       const { listClients } = clientsMod;
       const pathCtx = makePathContext();
       // the user files of detected clients, and the project files of the registry's projects that exist

@@ -14,6 +14,7 @@ import { registerImport } from "./import.ts";
 import { registerDoctor } from "./doctor.ts";
 import { registerSchedule } from "./schedule.ts";
 import { registerVersion } from "./version.ts";
+import { registerPlugin } from "./plugin.ts";
 
 const EXIT_CODES = `
 Exit codes:
@@ -54,7 +55,7 @@ export function buildProgram(json = false, noColor = false): Command {
     .option("--json", "machine-readable output: one JSON document on stdout")
     .option(
       "--backend <id>",
-      "secret backend: auto, libsecret, macos-keychain, windows-credential-manager, env",
+      "secret backend: auto, libsecret, macos-keychain, windows-credential-manager, env, age-file",
     )
     .option("--no-color", "no colour (NO_COLOR is respected too)")
     .showSuggestionAfterError()
@@ -81,6 +82,7 @@ ${EXIT_CODES}`,
   registerDoctor(program);
   registerSchedule(program);
   registerVersion(program);
+  registerPlugin(program);
   const inherit = (c: Command) => {
     for (const sub of c.commands as Command[]) {
       sub.exitOverride();
@@ -95,6 +97,7 @@ ${EXIT_CODES}`,
 /** Runs the program; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const json = argv.includes("--json");
+  await leastPrivilege(argv);
   const program = buildProgram(json, argv.includes("--no-color"));
   try {
     await program.parseAsync(argv, { from: "user" });
@@ -119,5 +122,24 @@ export async function main(argv: string[]): Promise<number> {
       return ExitCode.USAGE;
     }
     return makeCtx({ json }).out.error(err).exitCode;
+  }
+}
+
+/** Drops the powers this command does not need (src/host/privileges.ts), before anything untrusted loads. */
+async function leastPrivilege(argv: string[]): Promise<void> {
+  const [{ dropPrivileges, probePowers, registryFacts }, { registryPath }] = await Promise.all([
+    import("../host/privileges.ts"),
+    import("../core/paths.ts"),
+  ]);
+  let facts: ReturnType<typeof registryFacts> = { remoteUrls: [] };
+  try {
+    facts = registryFacts(registryPath());
+  } catch {
+    // no HOME: the command reports that itself
+  }
+  const dropped = await dropPrivileges(argv, facts);
+  const probe = Deno.env.get("MCP_NEXUS_DEBUG_PERMISSIONS");
+  if (probe) {
+    writeErr(`permissions: ${JSON.stringify({ dropped, probe: await probePowers(Number(probe)) })}\n`);
   }
 }

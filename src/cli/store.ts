@@ -5,9 +5,8 @@
 import type { SecretStore } from "../core/secrets.ts";
 
 export async function openSecretStore(backendFlag?: string): Promise<SecretStore> {
-  const [{ selectBackend }, { SecretStore }, { loadRegistry }] = await Promise.all([
-    import("../plugins/backends/mod.ts"),
-    import("../core/secrets.ts"),
+  const [{ secretServices }, { loadRegistry }] = await Promise.all([
+    import("../host/services.ts"),
     import("../core/registry.ts"),
   ]);
   let setting: string | undefined;
@@ -15,5 +14,5 @@ export async function openSecretStore(backendFlag?: string): Promise<SecretStore
     // a registry that does not load must not keep anyone from managing secrets: the OS default then
     setting = await loadRegistry().then((r) => r.settings.secretBackend, () => undefined);
   }
-  return new SecretStore(selectBackend(backendFlag, setting));
+  return await secretServices({ backendFlag, setting }).store();
 }

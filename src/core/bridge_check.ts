@@ -5,12 +5,35 @@
  */
 import { ExitCode, NexusError } from "./errors.ts";
 
-/** True if this program may connect to the server's URL (the bridge would work). */
-export function bridgeable(url: string): boolean {
+/** The host the bridge would connect to, or null for a URL it cannot bridge. */
+export function bridgeHost(url: string): string | null {
   try {
     const u = new URL(url.replace(/\$\{keychain:[^}]*\}/g, "x"));
-    if (u.protocol !== "http:" && u.protocol !== "https:") return false;
-    return Deno.permissions.querySync({ name: "net", host: u.host }).state === "granted";
+    return u.protocol === "http:" || u.protocol === "https:" ? u.host : null;
+  } catch {
+    return null;
+  }
+}
+
+let remembered: Map<string, boolean> | undefined;
+
+/**
+ * Called before this process drops `net` (src/host/privileges.ts): the answers for these hosts are
+ * kept, because the question is what the launcher (`run`, which keeps `net`) may reach.
+ */
+export function rememberNetAnswers(hosts: string[]): void {
+  remembered = new Map(
+    hosts.map((h) => [h, Deno.permissions.querySync({ name: "net", host: h }).state === "granted"]),
+  );
+}
+
+/** True if this program may connect to the server's URL (the bridge would work). */
+export function bridgeable(url: string): boolean {
+  const host = bridgeHost(url);
+  if (host === null) return false;
+  if (remembered) return remembered.get(host) ?? false;
+  try {
+    return Deno.permissions.querySync({ name: "net", host }).state === "granted";
   } catch {
     return false;
   }

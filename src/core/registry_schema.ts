@@ -89,11 +89,11 @@ export const Registry = z.object({
   version: z.literal(1).describe("The file format version."),
   settings: z.object({
     secretBackend: z.string().optional().describe(
-      "auto, libsecret, macos-keychain, windows-credential-manager or env.",
+      "auto, libsecret, macos-keychain, windows-credential-manager, env or age-file.",
     ),
     plugins: z.array(z.string().min(1)).optional().describe(
-      "Third-party client adapter modules: paths (relative to this file) or file:/https: URLs, each with a " +
-        "default export implementing ClientAdapter.",
+      "No longer loaded (they ran unsandboxed): add plugins with `mcp-nexus plugin add PATH`. Each entry " +
+        "here is reported with that command.",
     ),
   }).strict().default({}),
   servers: z.record(

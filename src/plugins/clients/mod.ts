@@ -1,7 +1,9 @@
 /**
  * The client adapters: the built-ins, registered through `registerClient` exactly as a third-party
- * plugin is, and `loadClientPlugin` for a plugin module given by path or URL. A later registration
- * with the same id replaces the earlier one (so a plugin may override a built-in).
+ * plugin is, and `loadClientPlugin` for a trusted local module (tests, embedding). A later
+ * registration with the same id replaces the earlier one, except a built-in: replacing one must be
+ * asked for (`{ replaceBuiltIn: true }`). Third-party plugins reach users through `mcp-nexus plugin
+ * add` (manifests, sandboxed hooks: src/host/plugins.ts), never through an import here.
  */
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -138,12 +140,31 @@ function materialize(plugin: ClientPlugin, source: string): ClientAdapter {
   return adapter as ClientAdapter;
 }
 
-/** Registers a client adapter (built-in or third-party), or a factory for one. Returns the adapter. */
-export function registerClient(plugin: ClientPlugin): ClientAdapter {
-  const adapter = materialize(
-    plugin,
-    typeof plugin === "function" ? "client plugin" : `client '${plugin?.id}'`,
-  );
+const builtIns = new Set<string>();
+
+/** The ids of the built-in clients. */
+export function builtInClientIds(): string[] {
+  return [...builtIns];
+}
+
+function refuseBuiltIn(adapter: ClientAdapter, source: string, opts: { replaceBuiltIn?: boolean }): void {
+  if (builtIns.has(adapter.id) && !opts.replaceBuiltIn) {
+    throw usageError("E_PLUGIN_BUILTIN_ID", `${source} has the id of the built-in client '${adapter.id}'.`, {
+      hint:
+        "Give the plugin its own id (replacing a built-in must be asked for: plugin add --replace-builtin).",
+      details: { plugin: source, client: adapter.id },
+    });
+  }
+}
+
+/**
+ * Registers a client adapter (built-in or third-party), or a factory for one. Returns the adapter.
+ * A built-in id is replaced only with `{ replaceBuiltIn: true }`.
+ */
+export function registerClient(plugin: ClientPlugin, opts: { replaceBuiltIn?: boolean } = {}): ClientAdapter {
+  const source = typeof plugin === "function" ? "client plugin" : `client '${plugin?.id}'`;
+  const adapter = materialize(plugin, source);
+  refuseBuiltIn(adapter, source, opts);
   adapters.set(adapter.id, adapter);
   return adapter;
 }
@@ -173,7 +194,7 @@ for (
     crush,
     windsurfJetbrains,
   ]
-) registerClient(builtIn);
+) builtIns.add(registerClient(builtIn).id);
 
 /** Every registered adapter, in registration order (built-ins first). */
 export function listClients(): ClientAdapter[] {
@@ -192,9 +213,22 @@ export function getClient(id: string): ClientAdapter {
   return adapter;
 }
 
-/** A module specifier for `import()`: URLs as they are, file paths (relative to the cwd) as file URLs. */
+/**
+ * A module specifier for `import()`: local files only (paths relative to the cwd, or `file:` URLs).
+ * `https:`, `npm:`, `jsr:` and `data:` are refused: nothing is fetched, deno.lock is never touched.
+ */
 function toSpecifier(specifier: string): string {
-  if (/^[a-z][a-z0-9+.-]+:/i.test(specifier)) return specifier; // file:, https:, jsr:, npm: (not `C:\`)
+  if (/^file:/i.test(specifier)) return specifier;
+  if (/^[a-z][a-z0-9+.-]+:/i.test(specifier) && !/^[a-z]:[\\/]/i.test(specifier)) {
+    throw usageError(
+      "E_PLUGIN_REMOTE",
+      `Refusing plugin '${specifier}': only local files can be plugins (no https:, npm:, jsr: or data:).`,
+      {
+        hint: "Download and read it first, then: mcp-nexus plugin add ./plugin.json",
+        details: { plugin: specifier },
+      },
+    );
+  }
   return pathToFileURL(isAbsolute(specifier) ? specifier : resolve(specifier)).href;
 }
 
@@ -202,10 +236,14 @@ function toSpecifier(specifier: string): string {
  * Imports a third-party client plugin module (a file path or URL) and registers its default export
  * (a ClientAdapter, or a function returning one) after checking its shape.
  */
-export async function loadClientPlugin(specifier: string): Promise<ClientAdapter> {
+export async function loadClientPlugin(
+  specifier: string,
+  opts: { replaceBuiltIn?: boolean } = {},
+): Promise<ClientAdapter> {
+  const url = toSpecifier(specifier);
   let mod: Record<string, unknown>;
   try {
-    mod = await import(toSpecifier(specifier));
+    mod = await import(url);
   } catch (err) {
     throw new NexusError(
       "E_CLIENT_PLUGIN_LOAD",
@@ -223,6 +261,7 @@ export async function loadClientPlugin(specifier: string): Promise<ClientAdapter
     ]);
   }
   const adapter = materialize(mod.default as ClientPlugin, specifier);
+  refuseBuiltIn(adapter, specifier, opts);
   adapters.set(adapter.id, adapter);
   return adapter;
 }

@@ -1,0 +1,141 @@
+/**
+ * Benchmark: the start-up budgets (issue 8), all in one run, each as a ratio to the runtime's floor
+ * (`deno run` of an empty script with the same flags and permission set), with its verdict:
+ *
+ *   `run` of a stdio server ≤ 1.5× · `run` with one keychain secret ≤ 2× · no-op `sync` of 100 servers
+ *   × all clients ≤ 6× · `server list` ≤ 3×; and how sync grows at 10 / 100 / 1000 servers.
+ *
+ * The keychain case needs a Secret Service (run it inside `dbus-run-session` with an unlocked
+ * gnome-keyring, as scripts/test.sh does); without one it is reported as not measured.
+ *
+ *   deno run -A scripts/bench_budgets.ts [--runs 10]
+ */
+import { join } from "node:path";
+import { selfCommand } from "../src/core/launcher_command.ts";
+import { listClients } from "../src/plugins/clients/mod.ts";
+
+const runs = Number(Deno.args[Deno.args.indexOf("--runs") + 1]) || 10;
+const home = await Deno.makeTempDir({ prefix: "mcp-nexus-budget-" });
+const service = `mcp-nexus-bench-${crypto.randomUUID()}`;
+const env: Record<string, string> = {
+  HOME: home,
+  XDG_CONFIG_HOME: join(home, ".config"),
+  MCP_NEXUS_HOME: join(home, "nexus"),
+  MCP_NEXUS_KEYCHAIN_SERVICE: service,
+  PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+};
+for (const k of ["DENO_DIR", "DBUS_SESSION_BUS_ADDRESS"]) {
+  const v = Deno.env.get(k);
+  if (v) env[k] = v;
+}
+const self = selfCommand();
+const empty = join(home, "empty.ts");
+await Deno.writeTextFile(empty, "");
+const floorCmd = [...self.slice(0, -1), empty];
+
+async function sh(cmd: string[], extra: Record<string, string> = {}, stdin?: string): Promise<void> {
+  const child = new Deno.Command(cmd[0], {
+    args: cmd.slice(1),
+    env: { ...env, ...extra },
+    clearEnv: true,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  if (!out.success) {
+    throw new Error(`${cmd.slice(-4).join(" ")}: exit ${out.code}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+}
+
+async function median(cmd: string[], extra: Record<string, string> = {}, n = runs): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < n + 1; i++) {
+    const t = performance.now();
+    await sh(cmd, extra);
+    if (i >= 1) times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+function registry(n: number): string {
+  const servers: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) {
+    servers[`server-${i}`] = i % 3 === 0
+      ? {
+        transport: "stdio",
+        command: "npx",
+        args: ["-y", `pkg-${i}`],
+        env: { TOKEN: `\${keychain:tok-${i}}` },
+      }
+      : i % 3 === 1
+      ? { transport: "stdio", command: "uvx", args: [`pkg-${i}==1.0.${i}`], env: { LEVEL: "info" } }
+      : { transport: "http", url: `https://mcp.example.com/${i}`, headers: {} };
+  }
+  return JSON.stringify({ version: 1, settings: {}, servers });
+}
+
+const clientArgs = listClients().map((c) => c.id).flatMap((c) => ["--client", c]);
+const regFile = join(env.MCP_NEXUS_HOME, "registry.json");
+await Deno.mkdir(env.MCP_NEXUS_HOME, { recursive: true });
+
+const rows: Array<{ what: string; ms: number | null; budget?: number; note?: string }> = [];
+const floor = await median(floorCmd);
+rows.push({ what: "floor: deno run empty.ts", ms: floor });
+
+// run: a stdio server, and one with a keychain secret
+await Deno.writeTextFile(regFile, registry(0));
+await sh([...self, "server", "add", "trivial", "--", "true"]);
+await sh([...self, "server", "add", "withref", "--env", "TOKEN=${keychain:bench-token}", "--", "true"]);
+rows.push({ what: "run, stdio server (exec)", ms: await median([...self, "run", "trivial"]), budget: 1.5 });
+let keychain: number | null = null, note: string | undefined;
+try {
+  await sh([...self, "--backend", "libsecret", "secret", "set", "bench-token"], {}, "bench-value-123");
+  keychain = await median([...self, "run", "withref"], { MCP_NEXUS_BACKEND: "libsecret" });
+} catch (err) {
+  note = `not measured: ${(err as Error).message.split("\n")[0].slice(0, 80)}`;
+}
+rows.push({ what: "run, one keychain secret (libsecret)", ms: keychain, budget: 2, note });
+
+// sync and server list at 10 / 100 / 1000 servers
+for (const n of [10, 100, 1000]) {
+  await Deno.writeTextFile(regFile, registry(n));
+  await sh([...self, "sync", ...clientArgs, "--yes"], { MCP_NEXUS_BACKEND: "env" }); // write every file once
+  const syncRuns = n >= 1000 ? Math.max(3, Math.floor(runs / 3)) : runs;
+  rows.push({
+    what: `no-op sync, ${n} servers × ${clientArgs.length / 2} clients`,
+    ms: await median([...self, "sync", ...clientArgs, "--yes"], { MCP_NEXUS_BACKEND: "env" }, syncRuns),
+    budget: n === 100 ? 6 : undefined,
+  });
+  rows.push({
+    what: `server list, ${n} servers`,
+    ms: await median([...self, "server", "list"], {}, syncRuns),
+    budget: n === 100 ? 3 : undefined,
+  });
+}
+
+console.log(
+  `budgets, median of ${runs} runs (deno ${Deno.version.deno}, ${Deno.build.os}, ${navigator.hardwareConcurrency} cores)\n`,
+);
+console.log("| what | ms | × floor | budget | verdict |\n| --- | --- | --- | --- | --- |");
+for (const r of rows) {
+  const ratio = r.ms === null ? null : r.ms / floor;
+  const verdict = r.budget === undefined || ratio === null
+    ? (r.note ?? "")
+    : ratio <= r.budget
+    ? "within"
+    : "MISSES";
+  console.log(
+    `| ${r.what} | ${r.ms === null ? "–" : r.ms.toFixed(0)} | ${ratio === null ? "–" : ratio.toFixed(1)} | ${
+      r.budget === undefined ? "" : `≤ ${r.budget}×`
+    } | ${verdict} |`,
+  );
+}
+await sh([...self, "--backend", "libsecret", "secret", "rm", "bench-token"]).catch(() => {});
+await Deno.remove(home, { recursive: true });
