@@ -5,9 +5,9 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
-import { NexusError } from "../errors.ts";
 import { allowWritesUnder, readTextIfExists, removeFile, writeFileAtomic } from "../fs.ts";
 import { nexusHome } from "../paths.ts";
+import { readRecord } from "./record.ts";
 
 const Str = z.string().max(4096);
 
@@ -45,22 +45,12 @@ export const LOG_MAX_BYTES = 256 * 1024;
 export const LOG_KEEP = 3;
 
 export async function readLastRun(): Promise<LastRun | null> {
-  const text = await readTextIfExists(lastRunPath());
-  if (text === null) return null;
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    data = undefined;
-  }
-  const r = LastRunZ.safeParse(data);
-  if (!r.success) {
-    throw new NexusError("E_STATE_INVALID", `${lastRunPath()} is not a valid record of the last sync.`, {
-      hint: `Delete it; the next scheduled sync writes it again: rm '${lastRunPath()}'`,
-      details: { file: lastRunPath() },
-    });
-  }
-  return r.data;
+  return await readRecord(
+    lastRunPath(),
+    LastRunZ,
+    "the last sync",
+    `Delete it; the next scheduled sync writes it again: rm '${lastRunPath()}'`,
+  );
 }
 
 export async function writeLastRun(run: LastRun): Promise<void> {

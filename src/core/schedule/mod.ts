@@ -11,6 +11,7 @@ import { NexusError, usageError } from "../errors.ts";
 import { allowWritesUnder, readTextIfExists, removeFile, writeFileAtomic } from "../fs.ts";
 import { currentOS, env, homeDir, nexusHome, xdgConfigHome } from "../paths.ts";
 import { JOB, type JobSpec, type Schedule } from "./spec.ts";
+import { readRecord } from "./record.ts";
 import { readCronBlock, renderCronBlock, spliceCronBlock } from "./cron.ts";
 import { readSystemdExec, renderSystemdUnits } from "./systemd.ts";
 import { readLaunchdArgs, renderLaunchdPlist } from "./launchd.ts";
@@ -384,22 +385,12 @@ export function statePath(): string {
 
 /** The record of the installed job; null if none; an error naming the file if it is not ours. */
 export async function readState(): Promise<ScheduleState | null> {
-  const text = await readTextIfExists(statePath());
-  if (text === null) return null;
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    data = undefined;
-  }
-  const r = StateZ.safeParse(data);
-  if (!r.success) {
-    throw new NexusError("E_STATE_INVALID", `${statePath()} is not a valid record of a scheduled job.`, {
-      hint: "Run 'mcp-nexus schedule remove --backend <cron|systemd|launchd|schtasks>' and install again.",
-      details: { file: statePath() },
-    });
-  }
-  return r.data;
+  return await readRecord(
+    statePath(),
+    StateZ,
+    "a scheduled job",
+    "Run 'mcp-nexus schedule remove --backend <cron|systemd|launchd|schtasks>' and install again.",
+  );
 }
 
 export async function writeState(backend: SchedulerId, job: JobSpec): Promise<void> {
