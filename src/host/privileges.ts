@@ -129,6 +129,8 @@ export async function dropPrivileges(
  */
 export function registryFacts(registryFile: string): { backendSetting?: string; remoteUrls: string[] } {
   try {
+    // only a plain file is read here: a FIFO would block (the registry's own reader names the problem)
+    if (!Deno.statSync(registryFile).isFile) return { remoteUrls: [] };
     const data = JSON.parse(Deno.readTextFileSync(registryFile)) as {
       settings?: { secretBackend?: unknown };
       servers?: Record<string, { url?: unknown }>;
