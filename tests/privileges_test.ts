@@ -24,7 +24,7 @@ const DENIED: Record<string, string[]> = {
   "outdated": ["run", "ffi"],
   "update x": ["run"],
   "install x": [],
-  "check x": [],
+  "check x": ["net"],
   "plugin list": ["ffi"],
 };
 
