@@ -176,3 +176,23 @@ Deno.test({
       }
     }),
 });
+
+Deno.test("every http(s) URL is bridgeable, on any host; the Worker's grant is that host:port alone", async () => {
+  const { bridgeable, notBridgeable } = await import("../src/core/bridge_check.ts");
+  const { bridgeNetGrant } = await import("../src/core/bridge.ts");
+  for (const url of ["https://mcp.example.com/mcp", "http://127.0.0.2:8080/mcp", "http://[::1]:9/sse"]) {
+    assert.ok(bridgeable(url), url);
+  }
+  assert.ok(bridgeable("https://${keychain:host}/mcp"), "a host from a secret is decided after resolving");
+  for (const url of ["ftp://example.com/x", "not a url", "file:///etc/passwd"]) {
+    assert.ok(!bridgeable(url), url);
+  }
+  assert.equal(bridgeNetGrant("https://mcp.example.com/mcp"), "mcp.example.com:443");
+  assert.equal(bridgeNetGrant("http://mcp.example.com/mcp"), "mcp.example.com:80");
+  assert.equal(bridgeNetGrant("http://127.0.0.2:8080/mcp"), "127.0.0.2:8080");
+  assert.equal(bridgeNetGrant("http://[::1]:9/sse"), "[::1]:9");
+  assert.equal(bridgeNetGrant("ftp://example.com/x"), null);
+  const e = notBridgeable("far");
+  assert.equal(e.code, "E_INVALID_URL");
+  assert.match(e.message, /Server 'far': its url is not an http\(s\) URL/);
+});
