@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { LauncherTransport } from "../src/core/mcp_check.ts";
 import { expectCode, walkFiles, withSandbox } from "./helpers.ts";
-import { startGatedEverything } from "./fixtures/gated_everything.ts";
+import { EVERYTHING, startGatedEverything } from "./fixtures/gated_everything.ts";
 
 Deno.test({
   name:
@@ -167,6 +167,13 @@ Deno.test({
           env: "denied",
           run: "denied",
         });
+        const main = transport.stderr.split("\n").find((l) => l.startsWith("bridge main thread: "));
+        assert.ok(main, transport.stderr);
+        assert.deepEqual(
+          JSON.parse(main!.slice("bridge main thread: ".length)),
+          { net: "denied", run: "denied" },
+          "the main thread (stdio, keychain) dropped the network once the Worker existed",
+        );
         assert.equal(connections, 1, "the bridge never connected to the other port");
         assert.ok(remote.authorized > 0);
       } finally {
@@ -195,4 +202,56 @@ Deno.test("every http(s) URL is bridgeable, on any host; the Worker's grant is t
   const e = notBridgeable("far");
   assert.equal(e.code, "E_INVALID_URL");
   assert.match(e.message, /Server 'far': its url is not an http\(s\) URL/);
+});
+
+Deno.test({
+  name: "run bridges an SSE server too (the Worker's SSE transport)",
+  ignore: Deno.build.os === "windows",
+  fn: () =>
+    withSandbox(async (sb) => {
+      const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const port = (probe.addr as Deno.NetAddr).port;
+      probe.close();
+      const server = new Deno.Command(EVERYTHING, {
+        args: ["sse"],
+        env: { PORT: String(port) },
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      try {
+        const reader = server.stderr.pipeThrough(new TextDecoderStream()).getReader();
+        for (let log = ""; !/listening|running/i.test(log);) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error(`server-everything (sse) did not start: ${log}`);
+          log += value;
+        }
+        reader.releaseLock();
+        server.stderr.cancel().catch(() => {});
+        expectCode(
+          await sb.run([
+            "server",
+            "add",
+            "events",
+            "--transport",
+            "sse",
+            "--url",
+            `http://127.0.0.1:${port}/sse`,
+          ]),
+          0,
+        );
+        expectCode(await sb.run(["sync", "--client", "claude-desktop", "--yes"]), 0);
+        const entry = JSON.parse(
+          await Deno.readTextFile(join(sb.home, ".config/Claude/claude_desktop_config.json")),
+        ).mcpServers.events;
+        const transport = new LauncherTransport(entry.command, entry.args, sb.env);
+        const client = new Client({ name: "bridge-test", version: "1.0.0" });
+        await client.connect(transport);
+        assert.ok((await client.listTools()).tools.length > 0, transport.stderr);
+        await client.close();
+      } finally {
+        server.kill("SIGTERM");
+        await server.status;
+      }
+    }),
 });

@@ -94,6 +94,25 @@ export async function bridgeRemote(
     },
   });
   for (const power of ["net", "run", "ffi"] as const) await Deno.permissions.revoke({ name: power });
+  const probePort = Number(Deno.env.get("MCP_NEXUS_DEBUG_PERMISSIONS")) || undefined;
+  if (probePort) {
+    // the tests' proof that this thread gave up the network and programs
+    const attempt = async (f: () => Promise<unknown>) => {
+      try {
+        await f();
+        return "allowed";
+      } catch (err) {
+        return err instanceof Deno.errors.NotCapable ? "denied" : "allowed";
+      }
+    };
+    const result = {
+      net: await attempt(async () =>
+        (await Deno.connect({ hostname: "127.0.0.1", port: probePort })).close()
+      ),
+      run: await attempt(() => new Deno.Command(Deno.execPath(), { args: ["--version"] }).output()),
+    };
+    Deno.stderr.writeSync(new TextEncoder().encode(`bridge main thread: ${JSON.stringify(result)}\n`));
+  }
   const { StdioServerTransport } = await import("@modelcontextprotocol/sdk/server/stdio.js");
   const local = new StdioServerTransport();
 
@@ -156,7 +175,7 @@ export async function bridgeRemote(
     url: resolved.url,
     transport: server.transport === "sse" ? "sse" : "http",
     headers: resolved.headers,
-    probe: Number(Deno.env.get("MCP_NEXUS_DEBUG_PERMISSIONS")) || undefined,
+    probe: probePort,
   });
   await ready;
   if (!failed) await local.start();
