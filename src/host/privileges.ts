@@ -51,7 +51,7 @@ export const COMMAND_POWERS: Record<string, { keep: Power[]; why: string }> = {
   run: {
     keep: ["run", "ffi", "net"],
     why:
-      "the launcher: keychain and exec; for a remote server, a Worker with net for its host:port alone, then this thread drops net, run and ffi",
+      "the launcher (src/cli/run.ts drops for itself): a stdio server drops net before the keychain and the exec; a remote one gets a Worker with net for its host:port alone, then this thread drops net, run and ffi",
   },
 };
 
