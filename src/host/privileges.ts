@@ -132,7 +132,7 @@ export async function dropPrivileges(
 export function registryFacts(registryFile: string): { backendSetting?: string } {
   try {
     // only a plain file is read here: a FIFO would block (the registry's own reader names the problem)
-    if (!Deno.statSync(registryFile).isFile) return { remoteUrls: [] };
+    if (!Deno.statSync(registryFile).isFile) return {};
     const data = JSON.parse(Deno.readTextFileSync(registryFile)) as {
       settings?: { secretBackend?: unknown };
     };
