@@ -34,9 +34,10 @@ function npm(identifier: string, over: Partial<MarketPackage> = {}): MarketPacka
   };
 }
 
-Deno.test("the hosts the client may reach are exactly deno.json's network permission set", async () => {
+Deno.test("net is broad in deno.json (the bridge Worker's host comes from the registry); the marketplace keeps its list", async () => {
   const cfg = JSON.parse(await Deno.readTextFile(CONFIG));
-  assert.deepEqual([...ALLOWED_HOSTS].sort(), [...cfg.permissions.nexus.net].sort());
+  assert.equal(cfg.permissions.nexus.net, true);
+  assert.ok(ALLOWED_HOSTS.includes("registry.npmjs.org") && !ALLOWED_HOSTS.includes("example.com"));
 });
 
 Deno.test("merge: same package, remote or unique repo is one entry; a shared monorepo is not", () => {

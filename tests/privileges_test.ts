@@ -24,7 +24,7 @@ const DENIED: Record<string, string[]> = {
   "outdated": ["run", "ffi"],
   "update x": ["run"],
   "install x": [],
-  "check x": [],
+  "check x": ["net"],
   "plugin list": ["ffi"],
 };
 
@@ -105,4 +105,40 @@ Deno.test("host services: resolveSecrets reads through the selected backend and 
   } finally {
     Deno.env.delete("MCP_NEXUS_SECRET_SVC_TOKEN");
   }
+});
+
+Deno.test({
+  name: "run of a stdio server drops net before the keychain and the exec (a third-party backend keeps it)",
+  ignore: Deno.build.os === "windows",
+  fn: () =>
+    withSandbox(async (sb) => {
+      let connections = 0;
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const port = (listener.addr as Deno.NetAddr).port;
+      const accepting = (async () => {
+        for await (const conn of listener) {
+          connections++;
+          conn.close();
+        }
+      })();
+      try {
+        const add = await sb.run(["server", "add", "quiet", "--", Deno.execPath(), "--version"]);
+        assert.equal(add.code, 0, add.stderr);
+        const probe = async (backend: string) => {
+          const r = await sb.run(["--backend", backend, "run", "quiet"], {
+            env: { MCP_NEXUS_DEBUG_PERMISSIONS: String(port) },
+          });
+          const line = r.stderr.split("\n").find((l) => l.startsWith("run permissions: "));
+          assert.ok(line, r.stderr);
+          return JSON.parse(line!.slice("run permissions: ".length)).net;
+        };
+        assert.equal(await probe("env"), "denied");
+        assert.equal(connections, 0, "no connection from the launcher");
+        assert.equal(await probe("some-plugin"), "allowed", "the control: a third-party backend keeps net");
+        assert.equal(connections, 1);
+      } finally {
+        listener.close();
+        await accepting.catch(() => {});
+      }
+    }),
 });

@@ -62,7 +62,7 @@ Deno.test("sync --project --server without --yes off a terminal: nothing remembe
     });
   }));
 
-Deno.test("sync --project: a remote server it cannot bridge is skipped without suggesting the refused --secrets inline", () =>
+Deno.test("sync --project: a remote server with secrets on any host gets a launcher entry (the bridge), never a placeholder", () =>
   withSandbox(async (sb) => {
     await setup(sb);
     expectCode(
@@ -82,16 +82,28 @@ Deno.test("sync --project: a remote server it cannot bridge is skipped without s
       { env: ENV, cwd: sb.home },
     );
     assert.equal(r.code, 0, r.stderr);
-    const skip = r.data.files[0].skipped.find((s) => s.server === "linear");
-    assert.ok(skip, JSON.stringify(r.data));
-    assert.doesNotMatch(skip.reason, /--secrets inline/, "refused with --project: not a fix to offer");
-    assert.match(skip.reason, /project/);
-    // the user scope still offers it (it works there)
+    // the launcher's bridge reaches any host now: the project file gets a launcher entry, nothing skipped
+    assert.equal(
+      r.data.files[0].skipped.find((s) => s.server === "linear"),
+      undefined,
+      JSON.stringify(r.data),
+    );
+    expectCode(
+      await sb.run(["sync", "--project", "repo", "--server", "linear", "--client", "cursor", "--yes"], {
+        env: ENV,
+        cwd: sb.home,
+      }),
+      0,
+    );
+    const project = JSON.parse(await Deno.readTextFile(join(sb.home, "repo", ".cursor", "mcp.json")));
+    assert.deepEqual(project.mcpServers.linear.args.slice(-2), ["run", "linear"]);
+    assert.ok(!JSON.stringify(project).includes("MCP_NEXUS_SECRET"), "no env placeholder in a project file");
+    // and the user scope of a client without interpolation bridges it too
     const u = await sb.json<{ files: { skipped: { server: string; reason: string }[] }[] }>(
       ["sync", "--client", "zed", "--dry-run"],
       { env: ENV },
     );
-    assert.match(u.data.files[0].skipped.find((s) => s.server === "linear")!.reason, /--secrets inline/);
+    assert.equal(u.data.files[0].skipped.find((s) => s.server === "linear"), undefined);
   }));
 
 Deno.test("sync --project --secrets inline: refused with a hint that keeps --server, --client and --yes, and works as printed", () =>

@@ -318,7 +318,7 @@ Deno.test("cwd: kept where the client has it, else the launcher applies it", () 
     );
   }));
 
-Deno.test("remote secret headers: the client's own env interpolation, never the value; skipped where there is none", () =>
+Deno.test("remote secret headers: the client's own env interpolation, never the value; the bridge where there is none", () =>
   withSandbox(async (sb) => {
     await setup(sb);
     expectCode(
@@ -343,8 +343,13 @@ Deno.test("remote secret headers: the client's own env interpolation, never the 
     assert.equal(claude.headers.Authorization, "Bearer ${MCP_NEXUS_SECRET_GH_TOKEN}");
     assert.match(await read(sb, ".codex/config.toml"), /bearer_token_env_var = "MCP_NEXUS_SECRET_GH_TOKEN"/);
     const desktop = join(sb.home, ".config/Claude/claude_desktop_config.json");
-    assert.equal(JSON.parse(await Deno.readTextFile(desktop)).mcpServers.linear, undefined);
-    assert.match(r.stdout, /linear: Claude Desktop's config file cannot hold remote \(http\) servers/);
+    // a stdio-only client gets the launcher's bridge, whatever the host (its Worker may reach only that host)
+    const bridged = JSON.parse(await Deno.readTextFile(desktop)).mcpServers.linear;
+    assert.deepEqual(bridged.args.slice(-2), ["run", "linear"], JSON.stringify(bridged));
+    assert.match(
+      r.stdout,
+      /linear: Claude Desktop takes stdio servers only; it reaches https:\/\/mcp\.linear\.app\/mcp through mcp-nexus run/,
+    );
     for (const f of await walkFiles(sb.home)) {
       assert.ok(!(await Deno.readTextFile(f)).includes(ENV.MCP_NEXUS_SECRET_GH_TOKEN), `secret in ${f}`);
     }

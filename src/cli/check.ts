@@ -55,7 +55,8 @@ export function registerCheck(program: Command): void {
       "after",
       `
 Each stdio server is started through 'mcp-nexus run NAME', exactly as AI clients start it, and asked for
-initialize and tools/list; remote servers are reached at their URL with their headers. Exit 1 if any fails.
+initialize and tools/list; a remote server through the same launcher's bridge (its headers from the
+keychain, the network only to its own host:port). Exit 1 if any fails.
 
 Examples:
   mcp-nexus check

@@ -131,7 +131,7 @@ async function leastPrivilege(argv: string[]): Promise<void> {
     import("../host/privileges.ts"),
     import("../core/paths.ts"),
   ]);
-  let facts: ReturnType<typeof registryFacts> = { remoteUrls: [] };
+  let facts: ReturnType<typeof registryFacts> = {};
   try {
     facts = registryFacts(registryPath());
   } catch {

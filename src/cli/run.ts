@@ -27,6 +27,16 @@ registry or usage, 3 server or secret not found, 4 secret store unavailable or l
 
 const enc = new TextEncoder();
 
+/** The secret backends built in (a third-party one runs in a Worker that may be granted `net`). */
+const BUILT_IN_BACKENDS = [
+  "auto",
+  "libsecret",
+  "macos-keychain",
+  "windows-credential-manager",
+  "env",
+  "age-file",
+];
+
 interface RunArgs {
   server?: string;
   backend?: string;
@@ -118,6 +128,20 @@ export async function runCommand(argv: string[]): Promise<number> {
       });
     }
     const { def, setting } = loaded;
+    // a stdio server needs no network here (the permission set grants it broadly, for the bridge's
+    // Worker): drop it before the keychain and the exec. A third-party backend's Worker may need it.
+    const backend = args.backend ?? Deno.env.get("MCP_NEXUS_BACKEND") ?? setting ?? "auto";
+    if (BUILT_IN_BACKENDS.includes(backend)) await Deno.permissions.revoke({ name: "net" });
+    const probe = Deno.env.get("MCP_NEXUS_DEBUG_PERMISSIONS");
+    if (probe) {
+      let net = "allowed";
+      try {
+        (await Deno.connect({ hostname: "127.0.0.1", port: Number(probe) })).close();
+      } catch (err) {
+        if (err instanceof Deno.errors.NotCapable) net = "denied";
+      }
+      Deno.stderr.writeSync(enc.encode(`run permissions: ${JSON.stringify({ net })}\n`));
+    }
     const plan = await resolveLaunch(name, def, { backendFlag: args.backend, setting });
     return await launch(plan);
   } catch (err) {

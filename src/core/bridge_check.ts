@@ -1,6 +1,7 @@
 /**
- * Whether the launcher can bridge to a remote server: it may connect only to the hosts in the
- * permission set (deno.json `permissions.nexus.net`). Kept apart from bridge.ts so that sync can ask
+ * Whether the launcher can bridge to a remote server. The bridge's network part runs in a Worker
+ * granted `net` for the server's own host:port (src/core/bridge.ts), so every http(s) URL can be
+ * bridged; only a URL that is not http(s) cannot. Kept apart from bridge.ts so that sync can ask
  * without loading the MCP SDK.
  */
 import { ExitCode, NexusError } from "./errors.ts";
@@ -15,43 +16,20 @@ export function bridgeHost(url: string): string | null {
   }
 }
 
-let remembered: Map<string, boolean> | undefined;
-
-/**
- * Called before this process drops `net` (src/host/privileges.ts): the answers for these hosts are
- * kept, because the question is what the launcher (`run`, which keeps `net`) may reach.
- */
-export function rememberNetAnswers(hosts: string[]): void {
-  remembered = new Map(
-    hosts.map((h) => [h, Deno.permissions.querySync({ name: "net", host: h }).state === "granted"]),
-  );
-}
-
-/** True if this program may connect to the server's URL (the bridge would work). */
+/** True if the launcher can bridge stdio to this URL (an http(s) URL, on any host). */
 export function bridgeable(url: string): boolean {
-  const host = bridgeHost(url);
-  if (host === null) return false;
-  if (remembered) return remembered.get(host) ?? false;
-  try {
-    return Deno.permissions.querySync({ name: "net", host }).state === "granted";
-  } catch {
-    return false;
-  }
+  return bridgeHost(url) !== null;
 }
 
-export function notBridgeable(name: string, url: string): NexusError {
-  let host = url;
-  try {
-    host = new URL(url).host;
-  } catch { /* keep the raw value */ }
+export function notBridgeable(name: string): NexusError {
   return new NexusError(
-    "E_NET_NOT_ALLOWED",
-    `Server '${name}': mcp-nexus may not connect to ${host} (its permission set allows loopback and the hosts it needs itself).`,
+    "E_INVALID_URL",
+    `Server '${name}': its url is not an http(s) URL, so mcp-nexus cannot connect to it.`,
     {
       exitCode: ExitCode.USAGE,
       hint:
-        "Add the server in the client's own settings, or use --secrets inline for clients that take a URL.",
-      details: { server: name, host },
+        `Give it an http:// or https:// URL: mcp-nexus server add ${name} --replace --url https://HOST/PATH`,
+      details: { server: name },
     },
   );
 }

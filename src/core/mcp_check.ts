@@ -1,19 +1,18 @@
 /**
  * The work behind `mcp-nexus check`: a real MCP handshake (initialize + tools/list, with the SDK's
  * Client) with a server, the way an AI client reaches it: a stdio server through the launcher
- * (`selfCommand() run NAME`, exactly the entry written to clients), a remote one over streamable HTTP
- * or SSE with its headers resolved from the keychain. Loaded only by `check` (src/cli/check.ts): the
+ * (`selfCommand() run NAME`, exactly the entry written to clients), a remote one through the same
+ * launcher's bridge (its network part in a Worker granted that server's host:port alone). Loaded only by `check` (src/cli/check.ts): the
  * SDK's module graph is not something every command should pay for.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { deserializeMessage, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { NexusError, toNexusError } from "./errors.ts";
 import type { ServerDef } from "./registry.ts";
 import { selfCommand } from "./launcher_command.ts";
+import { bridgeHost } from "./bridge_check.ts";
 import { VERSION } from "../version.ts";
 
 type StdioDef = Extract<ServerDef, { transport: "stdio" }>;
@@ -195,26 +194,6 @@ function timeoutError(name: string, seconds: number): NexusError {
   });
 }
 
-function isNotCapable(err: unknown): boolean {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof Deno.errors.NotCapable) return true;
-    if (/Requires net access/i.test(String((e as Error).message ?? e))) return true;
-  }
-  return false;
-}
-
-function netNotAllowed(name: string, url: URL): NexusError {
-  return new NexusError(
-    "E_NET_NOT_ALLOWED",
-    `Server '${name}': mcp-nexus may not connect to ${url.host} (its permission set allows only the hosts it needs itself and loopback).`,
-    {
-      hint:
-        `Check it from your AI client, or from a source checkout: deno run -A main.ts check ${name}. Servers on 127.0.0.1 or localhost can be checked.`,
-      details: { server: name, host: url.host },
-    },
-  );
-}
-
 /** initialize + tools/list (all pages) over a connected transport; closes it. */
 async function handshake(
   // deno-lint-ignore no-explicit-any
@@ -255,7 +234,7 @@ async function withDeadline<T>(ms: number, fn: () => Promise<T>, onTimeout: () =
 async function checkStdio(
   backendFlag: string | undefined,
   name: string,
-  server: StdioDef,
+  server: StdioDef | RemoteDef,
   setting: string | undefined,
   timeoutMs: number,
 ): Promise<Omit<CheckResult, "name" | "transport" | "ms">> {
@@ -292,6 +271,11 @@ async function checkStdio(
   }
 }
 
+/**
+ * A remote server is checked through the launcher's bridge (`mcp-nexus run NAME`), exactly as a
+ * client reaches it: its network part runs in a Worker granted that server's host:port alone, so
+ * `check` itself needs no network at all.
+ */
 async function checkRemote(
   backendFlag: string | undefined,
   name: string,
@@ -299,51 +283,20 @@ async function checkRemote(
   setting: string | undefined,
   timeoutMs: number,
 ): Promise<Omit<CheckResult, "name" | "transport" | "ms">> {
-  try {
-    const resolved = await resolveForCheck(backendFlag, name, server, setting);
-    let url: URL;
-    try {
-      url = new URL(resolved.url);
-    } catch {
-      throw new NexusError("E_CHECK_FAILED", `Server '${name}': its url is not a valid URL.`, {
-        details: { server: name },
-      });
-    }
-    const perm = Deno.permissions.querySync({ name: "net", host: url.host });
-    if (perm.state !== "granted") throw netNotAllowed(name, url);
-    const requestInit = { headers: resolved.headers };
-    const transport = server.transport === "sse"
-      ? new SSEClientTransport(url, { requestInit })
-      : new StreamableHTTPClientTransport(url, { requestInit });
-    let r;
-    try {
-      r = await withDeadline(
-        timeoutMs,
-        () => handshake(transport, timeoutMs),
-        () => timeoutError(name, timeoutMs / 1000),
-      );
-    } catch (err) {
-      await transport.close().catch(() => {});
-      if (isNotCapable(err)) throw netNotAllowed(name, url);
-      throw err;
-    }
-    return { ok: true, tools: r.tools.length, toolNames: r.tools, serverInfo: r.serverInfo };
-  } catch (err) {
-    const e = toNexusError(err);
+  if (bridgeHost(server.url) === null) {
     return {
       ok: false,
       tools: null,
       toolNames: [],
       serverInfo: null,
       error: {
-        code: e.code === "E_INTERNAL" ? "E_CHECK_FAILED" : e.code,
-        message: e.code === "E_INTERNAL"
-          ? `Server '${name}' failed the MCP handshake: ${e.message}`
-          : e.message,
-        hint: e.hint,
+        code: "E_INVALID_URL",
+        message: `Server '${name}': its url is not an http(s) URL.`,
+        hint: `mcp-nexus server add ${name} --replace --url https://HOST/PATH`,
       },
     };
   }
+  return await checkStdio(backendFlag, name, server, setting, timeoutMs);
 }
 
 /** Checks one server. */

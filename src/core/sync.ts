@@ -239,11 +239,15 @@ async function desiredEntry(
           kind: "secret",
           // --secrets inline is refused for project files (usually committed): not a fix to offer there
           reason: project
-            ? `its ${fields} hold secrets, a project file gets only launcher entries, and the launcher can ` +
-              `bridge only to hosts in mcp-nexus's permission set; add it in ${adapter.name}'s user settings instead ` +
-              `(not in a file committed to git)`
-            : `its ${fields} hold secrets and ${adapter.name} cannot read them from ` +
-              `its environment; use --secrets inline to write the value (0600), or add it in the client's settings (mcp-nexus can bridge only to hosts in its permission set)`,
+            ? `its ${fields} hold secrets, a project file gets only launcher entries, and ` +
+              (adapter.transports.includes("stdio")
+                ? `the launcher bridges only http(s) URLs (fix its url: mcp-nexus server add ${name} --replace --url https://HOST/PATH)`
+                : `${adapter.name} cannot start the launcher (no stdio servers); add it in ${adapter.name}'s user settings instead ` +
+                  `(not in a file committed to git)`)
+            : `its ${fields} hold secrets and ${adapter.name} cannot read them from its environment` +
+              (adapter.transports.includes("stdio")
+                ? `, and the launcher bridges only http(s) URLs; fix its url (mcp-nexus server add ${name} --replace --url https://HOST/PATH), or use --secrets inline to write the value (0600)`
+                : `; use --secrets inline to write the value (0600), or add it in the client's settings`),
         },
       };
     }

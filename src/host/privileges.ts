@@ -11,7 +11,6 @@
  * passes `--no-prompt` too, but a source run cannot see that flag, so it keeps its powers on a terminal.
  */
 import { runningFromSource } from "../core/launcher_command.ts";
-import { bridgeHost, rememberNetAnswers } from "../core/bridge_check.ts";
 
 export type Power = "run" | "ffi" | "net";
 
@@ -33,7 +32,7 @@ export const COMMAND_POWERS: Record<string, { keep: Power[]; why: string }> = {
     keep: ["ffi"],
     why: "probes the keychain; finds runtimes by scanning PATH, without running them",
   },
-  search: { keep: ["net"], why: "the marketplace APIs (hosts in deno.json)" },
+  search: { keep: ["net"], why: "the marketplace APIs (only their hosts: src/core/marketplace/http.ts)" },
   show: { keep: ["net"], why: "the marketplace APIs" },
   outdated: { keep: ["net"], why: "npm and PyPI" },
   install: {
@@ -41,12 +40,19 @@ export const COMMAND_POWERS: Record<string, { keep: Power[]; why: string }> = {
     why: "marketplace, keychain, and an offered `sync` in a child process",
   },
   update: { keep: ["net", "ffi"], why: "marketplace and keychain" },
-  check: { keep: ["run", "ffi", "net"], why: "starts the server (or reaches a remote one) with its secrets" },
+  check: {
+    keep: ["run", "ffi"],
+    why: "starts the server through the launcher (a remote one through its bridge, which has the network)",
+  },
   plugin: {
     keep: ["run", "net"],
     why: "a backend plugin's Worker can be granted only what the program still has (run/net as declared)",
   },
-  run: { keep: ["run", "ffi", "net"], why: "the launcher: keychain, exec, and the bridge to remote servers" },
+  run: {
+    keep: ["run", "ffi", "net"],
+    why:
+      "the launcher (src/cli/run.ts drops for itself): a stdio server drops net before the keychain and the exec; a remote one gets a Worker with net for its host:port alone, then this thread drops net, run and ffi",
+  },
 };
 
 const GLOBAL_WITH_VALUE = new Set(["--backend"]);
@@ -95,7 +101,7 @@ const BUILT_IN_BACKENDS = [
  */
 export async function dropPrivileges(
   argv: readonly string[],
-  opts: { force?: boolean; backendSetting?: string; remoteUrls?: string[] } = {},
+  opts: { force?: boolean; backendSetting?: string } = {},
 ): Promise<Power[]> {
   const command = commandOf(argv);
   const entry = command === undefined ? undefined : COMMAND_POWERS[command];
@@ -116,33 +122,24 @@ export async function dropPrivileges(
   const dropped: Power[] = [];
   for (const name of ["run", "ffi", "net"] as const) {
     if (keep.has(name)) continue;
-    if (name === "net") rememberNetAnswers(opts.remoteUrls?.flatMap((u) => bridgeHost(u) ?? []) ?? []);
     await Deno.permissions.revoke({ name });
     dropped.push(name);
   }
   return dropped;
 }
 
-/**
- * What dropping needs from the registry file, read as untrusted text: `settings.secretBackend`, and
- * the remote servers' URLs (sync asks whether `run` could bridge to them after `net` is gone).
- */
-export function registryFacts(registryFile: string): { backendSetting?: string; remoteUrls: string[] } {
+/** What dropping needs from the registry file, read as untrusted text: `settings.secretBackend`. */
+export function registryFacts(registryFile: string): { backendSetting?: string } {
   try {
     // only a plain file is read here: a FIFO would block (the registry's own reader names the problem)
-    if (!Deno.statSync(registryFile).isFile) return { remoteUrls: [] };
+    if (!Deno.statSync(registryFile).isFile) return {};
     const data = JSON.parse(Deno.readTextFileSync(registryFile)) as {
       settings?: { secretBackend?: unknown };
-      servers?: Record<string, { url?: unknown }>;
     };
     const v = data?.settings?.secretBackend;
-    const servers = data?.servers && typeof data.servers === "object" ? Object.values(data.servers) : [];
-    return {
-      ...(typeof v === "string" ? { backendSetting: v } : {}),
-      remoteUrls: servers.flatMap((s) => (typeof s?.url === "string" ? [s.url] : [])),
-    };
+    return typeof v === "string" ? { backendSetting: v } : {};
   } catch {
-    return { remoteUrls: [] };
+    return {};
   }
 }
 

@@ -20,7 +20,7 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 /** @default 8 MiB; `MCP_NEXUS_HTTP_MAX_BYTES` overrides. A search page is ~100 KiB. */
 export const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
 
-/** The hosts deno.json's `permissions.nexus.net` allows (a test keeps the two lists equal). */
+/** The only hosts the marketplace client may reach (checked before each request and redirect). */
 export const ALLOWED_HOSTS = [
   "api.pulsemcp.com",
   "registry.modelcontextprotocol.io",
@@ -281,11 +281,24 @@ export async function getJson(ep: Endpoint, url: URL): Promise<unknown> {
     );
   };
   try {
-    const res = await fetch(url, {
-      headers: { "User-Agent": USER_AGENT, "Accept": "application/json" },
-      signal,
-      redirect: "follow",
-    });
+    // The permission set grants `net` broadly (the launcher's bridge Worker needs any host), so the
+    // marketplace hosts are enforced here: each hop, redirects included, before any connection.
+    let res: Response;
+    for (let at = url, hops = 0;; hops++) {
+      if (!ALLOWED_HOSTS.includes(at.hostname) || (at.protocol !== "https:" && at.protocol !== "http:")) {
+        throw new Deno.errors.NotCapable(`Requires net access to "${at.host}"`);
+      }
+      res = await fetch(at, {
+        headers: { "User-Agent": USER_AGENT, "Accept": "application/json" },
+        signal,
+        redirect: "manual",
+      });
+      const location = res.headers.get("location");
+      if (res.status < 300 || res.status > 399 || location === null) break;
+      await res.body?.cancel();
+      if (hops >= 10) throw new TypeError(`too many redirects from ${url.href}`);
+      at = new URL(location, at);
+    }
     const limit = maxBytes();
     if (!res.ok) {
       const bytes = await readCapped(res, 4096).catch(() => null);
