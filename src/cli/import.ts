@@ -270,7 +270,7 @@ export function registerImport(program: Command): void {
         }
         if (result.next && !opts.dryRun) {
           lines.push(
-            "Next: 'mcp-nexus sync --dry-run' then 'mcp-nexus sync' replaces plaintext secrets in the client files with the launcher.",
+            "Next: 'mcp-nexus sync --dry-run' then 'mcp-nexus sync' replaces plaintext secrets in the client files with the launcher (an entry a client cannot read safely is removed from it, and sync says how to get it back).",
           );
         }
         return lines.join("\n");

@@ -58,6 +58,8 @@ export interface Skipped {
   server: string;
   kind: "drift" | "conflict" | "unsupported" | "secret";
   reason: string;
+  /** Why the client cannot get a safe form (secret skips): one clause, no remedy. */
+  cause?: string;
 }
 
 export interface FilePlan {
@@ -152,6 +154,14 @@ export function containerShapeError(
   return null;
 }
 
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host || url;
+  } catch {
+    return "its URL";
+  }
+}
+
 /** What is written for a server in this client, or why it cannot be. */
 async function desiredEntry(
   name: string,
@@ -233,10 +243,24 @@ async function desiredEntry(
         return { entry: adapter.render(name, bridge()), inline: false };
       }
       const fields = refs.map((r) => r.field).join(", ");
+      const inUrl = refs.some((r) => r.field === "url");
+      const cause = project
+        ? "a project file gets only launcher entries, which cannot reach this host"
+        : !interpolate
+        ? `${adapter.name} cannot read secrets from its environment`
+        : inUrl
+        ? `the secret is in the URL, and mcp-nexus writes ${adapter.name}'s environment placeholders only in headers`
+        : `${adapter.name} reads an environment variable only as a whole header value, and a header mixes text ` +
+          `with a secret`;
       return {
         skip: {
           server: name,
           kind: "secret",
+          cause: `${cause}, and ${
+            adapter.transports.includes("stdio")
+              ? `the launcher cannot bridge to ${hostOf(server.url)}`
+              : `${adapter.name} takes no stdio entry through which the launcher could bridge it`
+          }`,
           // --secrets inline is refused for project files (usually committed): not a fix to offer there
           reason: project
             ? `its ${fields} hold secrets, a project file gets only launcher entries, and ` +
@@ -284,6 +308,40 @@ async function desiredEntry(
     }
   }
   return { entry, inline };
+}
+
+/**
+ * A server sync cannot write safely for this client (its secrets have no safe form there) while the
+ * entry in the file is still the one mcp-nexus owns (imported, adopted or written) and holds plaintext
+ * secrets that the registry keeps in the keychain: leaving it would leave the plaintext for good, so
+ * the entry is removed (the backup keeps the old file; the registry and keychain keep the server) and
+ * a note says why and how to get it back. True when that is the case.
+ */
+async function dropsPlaintext(
+  skip: Skipped,
+  entry: unknown,
+  rec: Ledger["files"][string]["entries"][string] | undefined,
+  adapter: ClientAdapter,
+  plan: FilePlan,
+  project: boolean,
+): Promise<boolean> {
+  if (skip.kind !== "secret" || entry === undefined || !rec || !ownsHash(rec, entryHash(entry))) return false;
+  const fields = (await import("./doctor.ts")).plaintextFields(entry);
+  if (!fields.length) return false;
+  plan.notes.push(
+    `${skip.server}: removed from ${adapter.name}: its ${
+      fields.join(", ")
+    } held plaintext secret(s), which ` +
+      `the registry now keeps in the keychain, and ${
+        skip.cause ?? "mcp-nexus cannot write a form without them here"
+      }. ` +
+      `The server stays in the registry, and the old file is in the backup. To have it in ${adapter.name} again: ` +
+      (!project
+        ? `mcp-nexus sync --client ${adapter.id} --secrets inline (writes the values into the file, mode 0600), ` +
+          `or add it in ${adapter.name}'s own settings.`
+        : `add it in ${adapter.name}'s user settings (not in a file committed to git).`),
+  );
+  return true;
 }
 
 /** Plans one client's file. Never throws for a bad file: the plan carries the error. */
@@ -345,6 +403,19 @@ export async function planClient(
       }
       keyOwner.set(key, server);
       const d = await desiredEntry(server, def, adapter, opts, plan.notes);
+      if (
+        "skip" in d &&
+        await dropsPlaintext(
+          d.skip,
+          current.get(key)?.entry,
+          owned[key],
+          adapter,
+          plan,
+          opts.scope === "project",
+        )
+      ) {
+        continue; // not desired and not skipped: the owned-entries pass below removes it
+      }
       if ("skip" in d) plan.skipped.push(d.skip);
       else {
         desired.set(key, d.entry);

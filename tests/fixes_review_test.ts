@@ -1,0 +1,66 @@
+/** Review findings (fixes branch): plaintext left in a client file, env-backend listing, skip reasons, argument order. */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { expectCode, type Sandbox, withSandbox } from "./helpers.ts";
+
+const URL_CANARY = "CANARYq1w2e3r4t5y6u7";
+const HDR_CANARY = "CANARYhdr0123456789ab";
+
+async function copilotWithPlaintext(sb: Sandbox): Promise<string> {
+  await Deno.mkdir(join(sb.home, ".copilot"), { recursive: true });
+  const f = join(sb.home, ".copilot", "mcp-config.json");
+  await Deno.writeTextFile(
+    f,
+    JSON.stringify({
+      mcpServers: {
+        cop: {
+          type: "http",
+          url: `https://api.example.com/mcp?api_key=${URL_CANARY}`,
+          headers: { "X-Api-Key": HDR_CANARY },
+        },
+      },
+    }),
+  );
+  return f;
+}
+
+Deno.test("import then sync: an owned entry whose secrets have no safe form in the client is removed, not left in plaintext", () =>
+  withSandbox(async (sb) => {
+    const f = await copilotWithPlaintext(sb);
+    expectCode(await sb.run(["import", "--client", "copilot-cli"]), 0);
+    const r = expectCode(await sb.run(["sync", "--client", "copilot-cli", "--yes"]), 0);
+    const after = await Deno.readTextFile(f);
+    assert.ok(!after.includes("CANARY"), `plaintext left in ${f}: ${after}`);
+    assert.ok(!r.stdout.includes("CANARY") && !r.stderr.includes("CANARY"), r.stdout + r.stderr);
+    assert.match(r.stdout, /cop: removed from GitHub Copilot CLI/);
+    assert.match(r.stdout, /mcp-nexus sync --client copilot-cli --secrets inline/);
+    assert.match(r.stdout, /mcp-nexus backup restore/);
+    // still in the registry, secrets in the keychain
+    const show = expectCode(await sb.run(["server", "show", "cop"]), 0);
+    assert.ok(!show.stdout.includes("CANARY"));
+    // the printed way back really works: the server returns (the values inline, 0600)
+    expectCode(await sb.run(["sync", "--client", "copilot-cli", "--secrets", "inline", "--yes"]), 0);
+    const back = JSON.parse(await Deno.readTextFile(f));
+    assert.equal(back.mcpServers.cop.headers["X-Api-Key"], HDR_CANARY);
+    assert.equal((await Deno.stat(f)).mode! & 0o777, 0o600);
+  }));
+
+Deno.test("doctor's fix for a plaintext entry already in the registry really removes the plaintext", () =>
+  withSandbox(async (sb) => {
+    const f = await copilotWithPlaintext(sb);
+    expectCode(await sb.run(["import", "--client", "copilot-cli"]), 0);
+    // the user edits the entry after the import: no longer ours, so sync leaves it and doctor warns
+    const edited = JSON.parse(await Deno.readTextFile(f));
+    edited.mcpServers.cop.headers["X-Other"] = "1";
+    await Deno.writeTextFile(f, JSON.stringify(edited));
+    expectCode(await sb.run(["sync", "--client", "copilot-cli", "--yes"]), 0);
+    assert.ok((await Deno.readTextFile(f)).includes("CANARY"));
+    const d = await sb.json<{ findings: Array<{ check: string; fix?: string }> }>(["doctor"]);
+    const fix = d.data.findings.find((x) => x.check === "plaintext")?.fix;
+    assert.ok(fix, JSON.stringify(d.data));
+    const m = fix.match(/^mcp-nexus (.+) && mcp-nexus (.+)$/);
+    assert.ok(m, fix);
+    expectCode(await sb.run(m[1].split(" ")), 0);
+    expectCode(await sb.run([...m[2].split(" "), "--yes"]), 0);
+    assert.ok(!(await Deno.readTextFile(f)).includes("CANARY"));
+  }));
