@@ -64,3 +64,20 @@ Deno.test("doctor's fix for a plaintext entry already in the registry really rem
     expectCode(await sb.run([...m[2].split(" "), "--yes"]), 0);
     assert.ok(!(await Deno.readTextFile(f)).includes("CANARY"));
   }));
+
+Deno.test("a secret in the URL: the skip reason says so (Crush reads \${VAR}, so not 'cannot read its environment'), with a full command", () =>
+  withSandbox(async (sb) => {
+    await copilotWithPlaintext(sb);
+    expectCode(await sb.run(["import", "--client", "copilot-cli"]), 0);
+    const r = await sb.json<
+      { files: Array<{ client: string; skipped: Array<{ server: string; reason: string }> }> }
+    >(
+      ["sync", "--client", "crush", "--dry-run"],
+    );
+    const reason = r.data.files.find((f) => f.client === "crush")?.skipped.find((s) => s.server === "cop")
+      ?.reason;
+    assert.ok(reason, JSON.stringify(r.data));
+    assert.doesNotMatch(reason, /cannot read them from its environment/);
+    assert.match(reason, /the secret is in the URL/);
+    assert.match(reason, /mcp-nexus sync --client crush --secrets inline/);
+  }));

@@ -154,14 +154,6 @@ export function containerShapeError(
   return null;
 }
 
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host || url;
-  } catch {
-    return "its URL";
-  }
-}
-
 /** What is written for a server in this client, or why it cannot be. */
 async function desiredEntry(
   name: string,
@@ -245,33 +237,35 @@ async function desiredEntry(
       const fields = refs.map((r) => r.field).join(", ");
       const inUrl = refs.some((r) => r.field === "url");
       const cause = project
-        ? "a project file gets only launcher entries, which cannot reach this host"
+        ? "a project file gets only launcher entries"
         : !interpolate
         ? `${adapter.name} cannot read secrets from its environment`
         : inUrl
         ? `the secret is in the URL, and mcp-nexus writes ${adapter.name}'s environment placeholders only in headers`
         : `${adapter.name} reads an environment variable only as a whole header value, and a header mixes text ` +
           `with a secret`;
+      const skipCause = `${cause}, and ${
+        adapter.transports.includes("stdio")
+          ? `the launcher bridges only http(s) URLs`
+          : `${adapter.name} takes no stdio entry through which the launcher could bridge it`
+      }`;
       return {
         skip: {
           server: name,
           kind: "secret",
-          cause: `${cause}, and ${
-            adapter.transports.includes("stdio")
-              ? `the launcher cannot bridge to ${hostOf(server.url)}`
-              : `${adapter.name} takes no stdio entry through which the launcher could bridge it`
-          }`,
+          cause: skipCause,
           // --secrets inline is refused for project files (usually committed): not a fix to offer there
-          reason: project
-            ? `its ${fields} hold secrets, a project file gets only launcher entries, and ` +
-              (adapter.transports.includes("stdio")
-                ? `the launcher bridges only http(s) URLs (fix its url: mcp-nexus server add ${name} --replace --url https://HOST/PATH)`
-                : `${adapter.name} cannot start the launcher (no stdio servers); add it in ${adapter.name}'s user settings instead ` +
-                  `(not in a file committed to git)`)
-            : `its ${fields} hold secrets and ${adapter.name} cannot read them from its environment` +
-              (adapter.transports.includes("stdio")
-                ? `, and the launcher bridges only http(s) URLs; fix its url (mcp-nexus server add ${name} --replace --url https://HOST/PATH), or use --secrets inline to write the value (0600)`
-                : `; use --secrets inline to write the value (0600), or add it in the client's settings`),
+          reason: `its ${fields} hold secrets, and ${skipCause}; ` +
+            (adapter.transports.includes("stdio")
+              ? `fix its url (mcp-nexus server add ${name} --replace --url https://HOST/PATH)` +
+                (project ? "" : ", or ")
+              : project
+              ? `add it in ${adapter.name}'s user settings instead (not in a file committed to git)`
+              : "") +
+            (project
+              ? ""
+              : `to write the values into the file (mode 0600): mcp-nexus sync --client ${adapter.id} ` +
+                `--secrets inline, or add it in ${adapter.name}'s own settings`),
         },
       };
     }
