@@ -81,3 +81,16 @@ Deno.test("a secret in the URL: the skip reason says so (Crush reads \${VAR}, so
     assert.match(reason, /the secret is in the URL/);
     assert.match(reason, /mcp-nexus sync --client crush --secrets inline/);
   }));
+
+Deno.test("env backend: secret list says it lists only known names, and how to check one", () =>
+  withSandbox(async (sb) => {
+    const env = { MCP_NEXUS_SECRET_GH_TOKEN: "x-not-a-real-value" };
+    const r = expectCode(await sb.run(["--backend", "env", "secret", "list"], { env }), 0);
+    assert.match(r.stdout, /lists only the secret names/);
+    assert.match(r.stdout, /mcp-nexus --backend env secret exists NAME/);
+    // the printed check works for the variable that is set
+    const e = expectCode(await sb.run(["--backend", "env", "secret", "exists", "gh-token"], { env }), 0);
+    assert.ok(!e.stdout.includes("x-not-a-real-value"));
+    const j = await sb.json<{ complete: boolean }>(["--backend", "env", "secret", "list"], { env });
+    assert.equal(j.data.complete, false);
+  }));

@@ -108,12 +108,18 @@ export function registerSecret(program: Command): void {
     .action(action(async (ctx) => {
       const s = await store(ctx);
       const items = await s.list(s.backend.usesKeysIndex ? [] : await referencedSecretNames());
-      ctx.out.result({ backend: s.backend.id, secrets: items }, () => {
+      const partial = !!s.backend.listsCandidatesOnly;
+      const only =
+        `The ${s.backend.id} backend lists only the secret names the registry refers to (it cannot ` +
+        `list the whole environment); check any other one (read from MCP_NEXUS_SECRET_<NAME>) with: ` +
+        `mcp-nexus --backend ${s.backend.id} secret exists NAME`;
+      ctx.out.result({ backend: s.backend.id, secrets: items, complete: !partial }, () => {
+        if (items.length === 0 && partial) return `No known secrets found. ${only}`;
         if (items.length === 0 && !s.backend.writable) {
-          // a read-only backend (env): `secret set` would fail; say which variable to set instead
+          // a read-only backend: `secret set` would fail; say which variable to set instead
           return `No secrets in ${s.backend.label}. Set one in the environment of the command that ` +
             `needs it, for example: MCP_NEXUS_SECRET_GITHUB_TOKEN="$TOKEN" mcp-nexus --backend ${s.backend.id} ` +
-            "secret list   (secret 'github-token' is read from MCP_NEXUS_SECRET_GITHUB_TOKEN)";
+            "secret exists github-token   (secret 'github-token' is read from MCP_NEXUS_SECRET_GITHUB_TOKEN)";
         }
         if (items.length === 0) {
           return `No secrets in ${s.backend.label}. Add one with: mcp-nexus secret set NAME`;
@@ -121,7 +127,8 @@ export function registerSecret(program: Command): void {
         const rows = items.map((
           i,
         ) => [i.name, i.stored ? "stored" : "missing (listed in the keys index only)"]);
-        return `${table(["NAME", "STATUS"], rows)}\n\n${items.length} secret(s) in ${s.backend.label}.`;
+        return `${table(["NAME", "STATUS"], rows)}\n\n${items.length} secret(s) in ${s.backend.label}.` +
+          (partial ? `\n${only}` : "");
       });
     }));
 

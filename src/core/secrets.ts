@@ -40,6 +40,11 @@ export interface SecretBackend {
    * registry's references); a backend that cannot enumerate reports which of those it holds.
    */
   list(candidates: string[]): Promise<string[]>;
+  /**
+   * True when `list` can only check the `candidates` (it cannot enumerate the store: the `env`
+   * backend may read only MCP_NEXUS_* variables, which Deno cannot list without full env access).
+   */
+  readonly listsCandidatesOnly?: boolean;
   probe(): Promise<BackendHealth>;
 }
 

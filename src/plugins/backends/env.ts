@@ -30,6 +30,8 @@ export function envStore(): SecretBackend {
     get: (name) => Promise.resolve(read(name)),
     set: (name) => Promise.reject(readOnly(name)),
     delete: (name) => Promise.reject(readOnly(name)),
+    // Deno.env.toObject() needs access to every variable; the permission set grants MCP_NEXUS_* only
+    listsCandidatesOnly: true,
     list: (candidates) => Promise.resolve(candidates.filter((n) => read(n) !== null)),
     probe: () =>
       Promise.resolve({
