@@ -94,3 +94,54 @@ Deno.test("env backend: secret list says it lists only known names, and how to c
     const j = await sb.json<{ complete: boolean }>(["--backend", "env", "secret", "list"], { env });
     assert.equal(j.data.complete, false);
   }));
+
+Deno.test("a plaintext value skipped from a project file: the reason gives full commands that work", () =>
+  withSandbox(async (sb) => {
+    const env = { MCP_NEXUS_BACKEND: "env" };
+    expectCode(await sb.run(["server", "add", "plain", "--", "npx", "-y", "pkg"], { env }), 0);
+    const path = join(sb.nexusHome, "registry.json");
+    const reg = JSON.parse(await Deno.readTextFile(path));
+    const token = "ghp_literalTokenInRegistry000000000000000";
+    reg.servers.leaky = {
+      transport: "stdio",
+      command: "npx",
+      args: ["-y", "leaky"],
+      env: { GITHUB_TOKEN: token, LOG: "debug info" },
+      enabled: true,
+    };
+    await Deno.writeTextFile(path, JSON.stringify(reg, null, 2));
+    await Deno.mkdir(join(sb.home, "repo", ".cursor"), { recursive: true });
+    const sync = () =>
+      sb.json<{ files: Array<{ skipped: Array<{ server: string; reason: string }> }> }>(
+        ["sync", "--project", "repo", "--client", "cursor", "--server", "leaky", "--dry-run"],
+        { env },
+      );
+    const r = await sync();
+    const reason = r.data.files[0].skipped.find((s) => s.server === "leaky")?.reason ?? "";
+    assert.ok(!reason.includes(token));
+    const cmds = reason.match(/move it to the keychain: (.*) \(each/)?.[1]?.split(" && ");
+    assert.deepEqual(cmds, [
+      "mcp-nexus secret set leaky.github-token",
+      "mcp-nexus server add leaky --replace --env 'GITHUB_TOKEN=${keychain:leaky.github-token}' " +
+      "--env 'LOG=debug info' -- npx -y leaky",
+    ]);
+    // the second command works (with a keychain backend the first stores the value from a prompt)
+    const argv = [
+      "server",
+      "add",
+      "leaky",
+      "--replace",
+      "--env",
+      "GITHUB_TOKEN=${keychain:leaky.github-token}",
+      "--env",
+      "LOG=debug info",
+      "--",
+      "npx",
+      "-y",
+      "leaky",
+    ];
+    expectCode(await sb.run(argv, { env: { ...env, MCP_NEXUS_SECRET_LEAKY_GITHUB_TOKEN: "x" } }), 0);
+    assert.ok(!(await Deno.readTextFile(path)).includes(token));
+    const again = await sync();
+    assert.ok(!again.data.files[0].skipped.some((s) => s.server === "leaky"), JSON.stringify(again.data));
+  }));

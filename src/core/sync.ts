@@ -296,7 +296,10 @@ async function desiredEntry(
           kind: "secret",
           reason:
             `its ${fields.join(", ")} look like a secret written as plain text, and project files are ` +
-            `usually committed to git; store it with 'mcp-nexus secret set' and refer to it as \${keychain:NAME}`,
+            `usually committed to git; move it to the keychain: ${
+              ((await import("./plaintext_fix.ts")).keychainFixCommands(name, server) ??
+                [`mcp-nexus secret set ${name}.secret`]).join(" && ")
+            } (each 'secret set' asks for its value), then sync again`,
         },
       };
     }
