@@ -145,3 +145,15 @@ Deno.test("a plaintext value skipped from a project file: the reason gives full 
     const again = await sync();
     assert.ok(!again.data.files[0].skipped.some((s) => s.server === "leaky"), JSON.stringify(again.data));
   }));
+
+Deno.test("install --remote abc with a name clash: the bad --remote is reported first, nothing fetched", () =>
+  withSandbox(async (sb) => {
+    expectCode(await sb.run(["server", "add", "brave", "--", "echo"]), 0);
+    const r = expectCode(
+      await sb.run(["install", "io.github.x/brave", "--as", "brave", "--remote", "abc"]),
+      2,
+    );
+    assert.match(r.stderr, /--remote "abc": expected a remote's number/);
+    assert.match(r.stderr, /mcp-nexus show io\.github\.x\/brave/);
+    assert.doesNotMatch(r.stderr, /already exists/);
+  }));

@@ -425,6 +425,24 @@ Examples:
           throw usageError("E_USAGE", `--client ${c}: client ids are lower-case, like 'claude-code'.`);
         }
       }
+      // a --remote that can never match (neither a number from 'show' nor a URL) is a usage error
+      // before anything else is checked or fetched
+      if (
+        opts.remote !== undefined && !/^[1-9][0-9]*$/.test(opts.remote) &&
+        !/^(https?|wss?):\/\/\S+$/i.test(opts.remote)
+      ) {
+        throw usageError(
+          "E_USAGE",
+          `--remote ${
+            JSON.stringify(opts.remote.slice(0, 80))
+          }: expected a remote's number (1, 2, …) or its URL.`,
+          {
+            hint: `See the numbered remotes with: mcp-nexus show ${
+              (await import("../core/arg_references.ts")).shellQuote(name)
+            }`,
+          },
+        );
+      }
       const refuseExisting = async (local: string) => {
         if (opts.replace) return;
         if ((await reg.loadRegistry()).servers[local]) {
@@ -460,8 +478,8 @@ Examples:
           (n) => Object.hasOwn(existing, n) ? (existing[n].source?.id ?? "(added by hand)") : null,
         ),
       );
-      if (!opts.as) await refuseExisting(local);
       const target = inst.chooseTarget(server, { use: opts.use, remote: opts.remote });
+      if (!opts.as) await refuseExisting(local);
 
       // pin what the metadata leaves open (PulseMCP lists no versions)
       let version: string | undefined;
