@@ -157,3 +157,38 @@ Deno.test("install --remote abc with a name clash: the bad --remote is reported 
     assert.match(r.stderr, /mcp-nexus show io\.github\.x\/brave/);
     assert.doesNotMatch(r.stderr, /already exists/);
   }));
+
+Deno.test("cline: launcher entries carry Cline's own timeout (seconds); plain entries do not; a re-sync is a no-op", () =>
+  withSandbox(async (sb) => {
+    const env = { MCP_NEXUS_BACKEND: "env" };
+    expectCode(await sb.run(["server", "add", "plain", "--", "my-server"], { env }), 0);
+    expectCode(
+      await sb.run([
+        "server",
+        "add",
+        "gh",
+        "--env",
+        "GITHUB_TOKEN=${keychain:gh-token}",
+        "--",
+        "npx",
+        "-y",
+        "gh",
+      ], {
+        env,
+      }),
+      0,
+    );
+    expectCode(await sb.run(["sync", "--client", "cline", "--yes"], { env }), 0);
+    const file = join(sb.home, ".cline", "data", "settings", "cline_mcp_settings.json");
+    const servers = JSON.parse(await Deno.readTextFile(file)).mcpServers;
+    assert.deepEqual(servers.gh.args.slice(-2), ["run", "gh"]);
+    assert.equal(servers.gh.timeout, 30);
+    assert.equal(servers.plain.timeout, undefined);
+    const again = await sb.json<{ files: Array<{ status: string }> }>(
+      ["sync", "--client", "cline", "--yes"],
+      { env },
+    );
+    assert.equal(again.data.files[0].status, "unchanged");
+    const d = await sb.json<{ findings: Array<{ check: string }> }>(["doctor"], { env });
+    assert.ok(!d.data.findings.some((f) => f.check === "drift"), JSON.stringify(d.data.findings));
+  }));

@@ -22,6 +22,25 @@ function settingsFile(ctx: PathContext): string {
   return join(data, "settings", "cline_mcp_settings.json");
 }
 
+/**
+ * Seconds Cline waits for a launcher entry to answer `initialize`. The Cline CLI 3.0.x gives a server
+ * 3 s unless its entry has `timeout` (its own message says "Increase the timeout field"); the launcher
+ * reads the keychain and then starts the server (a Node server, or `deno run` from source), which can
+ * take longer on a busy machine. Not more: a launcher entry that fails (a wrong secret) costs Cline
+ * this long, as it retries with another framing and waits out the timeout (measured: 60 s made the
+ * Cline e2e run 54 s longer).
+ */
+export const CLINE_LAUNCHER_TIMEOUT = 30;
+
+const shape = jsonEntryShape({
+  client: "Cline",
+  stdioType: "stdio",
+  remote: { http: "streamableHttp", sse: "sse" },
+  untypedRemote: "sse",
+  typeKeys: ["type", "transportType"],
+  cwd: true,
+});
+
 export const cline: ClientAdapter = {
   id: "cline",
   name: "Cline",
@@ -30,14 +49,11 @@ export const cline: ClientAdapter = {
   serversPath: ["mcpServers"],
   transports: ["stdio", "http", "sse"],
   supportsCwd: true,
-  ...jsonEntryShape({
-    client: "Cline",
-    stdioType: "stdio",
-    remote: { http: "streamableHttp", sse: "sse" },
-    untypedRemote: "sse",
-    typeKeys: ["type", "transportType"],
-    cwd: true,
-  }),
+  parse: shape.parse,
+  render: (name, server) =>
+    server.transport === "stdio" && server.launcher
+      ? { ...shape.render(name, server), timeout: CLINE_LAUNCHER_TIMEOUT }
+      : shape.render(name, server),
   // the extension expands `${env:VAR}`, but the Cline CLI 3.0.x sends it literally: bridge instead
   ...remoteSecrets("cline"),
   detect: (ctx) => installed(ctx, { paths: [settingsFile(ctx), clineDir(ctx)], commands: ["cline"] }),
@@ -49,7 +65,8 @@ export const cline: ClientAdapter = {
   },
   notes:
     'Remote entries without `type` are SSE; streamable HTTP is `type: "streamableHttp"`. Remote servers ' +
-    "with secrets go through the launcher bridge (the CLI does not expand ${env:VAR} in headers). The legacy " +
+    "with secrets go through the launcher bridge (the CLI does not expand ${env:VAR} in headers). Launcher " +
+    "entries get `timeout: 30` (the CLI's own default is 3 s, too short for a launcher start). The legacy " +
     "VS Code globalStorage file (saoudrizwan.claude-dev) is migrated by Cline and not written.",
 };
 export default cline;
