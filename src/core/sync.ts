@@ -241,7 +241,7 @@ async function desiredEntry(
         : !interpolate
         ? `${adapter.name} cannot read secrets from its environment`
         : inUrl
-        ? `the secret is in the URL, and mcp-nexus writes ${adapter.name}'s environment placeholders only in headers`
+        ? `the secret is in the URL (mcp-nexus writes ${adapter.name}'s environment placeholders only in headers)`
         : `${adapter.name} reads an environment variable only as a whole header value, and a header mixes text ` +
           `with a secret`;
       const skipCause = `${cause}, and ${
@@ -264,7 +264,8 @@ async function desiredEntry(
               : "") +
             (project
               ? ""
-              : `to write the values into the file (mode 0600): mcp-nexus sync --client ${adapter.id} ` +
+              : `to write the values into the file (mode 0600; every server's, not only this one's): ` +
+                `mcp-nexus sync --client ${adapter.id} ` +
                 `--secrets inline, or add it in ${adapter.name}'s own settings`),
         },
       };
@@ -334,7 +335,7 @@ async function dropsPlaintext(
       }. ` +
       `The server stays in the registry, and the old file is in the backup. To have it in ${adapter.name} again: ` +
       (!project
-        ? `mcp-nexus sync --client ${adapter.id} --secrets inline (writes the values into the file, mode 0600), ` +
+        ? `mcp-nexus sync --client ${adapter.id} --secrets inline (writes the secret values of every server it syncs there into the file, mode 0600), ` +
           `or add it in ${adapter.name}'s own settings.`
         : `add it in ${adapter.name}'s user settings (not in a file committed to git).`),
   );
