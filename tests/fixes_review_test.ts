@@ -192,3 +192,18 @@ Deno.test("cline: launcher entries carry Cline's own timeout (seconds); plain en
     const d = await sb.json<{ findings: Array<{ check: string }> }>(["doctor"], { env });
     assert.ok(!d.data.findings.some((f) => f.check === "drift"), JSON.stringify(d.data.findings));
   }));
+
+Deno.test("an entry written with --secrets inline is the user's choice: a later plain sync keeps it (skipped, with the reason)", () =>
+  withSandbox(async (sb) => {
+    const f = await copilotWithPlaintext(sb);
+    expectCode(await sb.run(["import", "--client", "copilot-cli"]), 0);
+    expectCode(await sb.run(["sync", "--client", "copilot-cli", "--secrets", "inline", "--yes"]), 0);
+    const r = expectCode(await sb.run(["sync", "--client", "copilot-cli", "--yes"]), 0);
+    assert.match(r.stdout, /! cop: its url, headers\.X-Api-Key hold secrets/);
+    assert.doesNotMatch(r.stdout, /removed from/);
+    const kept = JSON.parse(await Deno.readTextFile(f));
+    assert.equal(kept.mcpServers.cop.headers["X-Api-Key"], HDR_CANARY);
+    // doctor still warns about the plaintext (its fix, adopt && sync, removes it)
+    const d = await sb.json<{ findings: Array<{ check: string }> }>(["doctor"]);
+    assert.ok(d.data.findings.some((x) => x.check === "plaintext"));
+  }));

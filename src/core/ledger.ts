@@ -22,6 +22,11 @@ export interface LedgerEntry {
    * the next run call our own entry drift.
    */
   pending?: string;
+  /**
+   * Written by `sync --secrets inline` (the user asked for the values in the file): a later sync
+   * that cannot write a safe form leaves it, rather than removing it as it does imported plaintext.
+   */
+  inline?: boolean;
 }
 
 /** Whether an entry with this hash is the one mcp-nexus wrote (or was writing when it stopped). */
@@ -76,7 +81,12 @@ export async function loadLedger(path = ledgerPath()): Promise<Ledger> {
         client: z.string(),
         entries: z.record(
           z.string(),
-          z.object({ sha256: hash, writtenAt: z.string(), pending: hash.optional() }),
+          z.object({
+            sha256: hash,
+            writtenAt: z.string(),
+            pending: hash.optional(),
+            inline: z.boolean().optional(),
+          }),
         ),
       }),
     ),

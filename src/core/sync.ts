@@ -80,6 +80,8 @@ export interface FilePlan {
   ledger: Record<string, string | null>;
   /** The file will hold resolved secret values (inline mode): forced to 0600. */
   holdsSecrets: boolean;
+  /** Entries written with resolved values (inline mode), recorded as such in the ledger. */
+  inlineKeys?: string[];
 }
 
 function emptyText(adapter: ClientAdapter): string {
@@ -324,6 +326,7 @@ async function dropsPlaintext(
   project: boolean,
 ): Promise<boolean> {
   if (skip.kind !== "secret" || entry === undefined || !rec || !ownsHash(rec, entryHash(entry))) return false;
+  if (rec.inline) return false; // written with --secrets inline: the user asked for the values there
   const fields = (await import("./doctor.ts")).plaintextFields(entry);
   if (!fields.length) return false;
   plan.notes.push(
@@ -417,7 +420,10 @@ export async function planClient(
       if ("skip" in d) plan.skipped.push(d.skip);
       else {
         desired.set(key, d.entry);
-        if (d.inline) plan.holdsSecrets = true;
+        if (d.inline) {
+          plan.holdsSecrets = true;
+          (plan.inlineKeys ??= []).push(key);
+        }
       }
     }
 
@@ -434,7 +440,10 @@ export async function planClient(
       }
       const curHash = entryHash(cur.entry);
       if (curHash === wantHash) {
-        if (!Object.hasOwn(owned, name) || owned[name].sha256 !== wantHash || owned[name].pending) {
+        if (
+          !Object.hasOwn(owned, name) || owned[name].sha256 !== wantHash || owned[name].pending ||
+          !!owned[name].inline !== !!plan.inlineKeys?.includes(name)
+        ) {
           plan.ledger[name] = wantHash; // identical: ours now
         }
         continue;
@@ -637,15 +646,16 @@ export async function applySync(
     const written: string[] = [];
     const record = (plan: FilePlan, pending: boolean) => {
       const file = ledger.files[plan.path] ??= { client: plan.client, entries: {} };
+      const inline = (name: string) => plan.inlineKeys?.includes(name) ? { inline: true } : {};
       for (const [name, hash] of Object.entries(plan.ledger)) {
         const was = Object.hasOwn(file.entries, name) ? file.entries[name] : undefined;
         if (pending) {
           // before the rename: the new hash is ours too; a removal waits until it happened
           if (hash === null) continue;
           if (was) was.pending = hash;
-          else file.entries[name] = { sha256: hash, writtenAt: new Date().toISOString() };
+          else file.entries[name] = { sha256: hash, writtenAt: new Date().toISOString(), ...inline(name) };
         } else if (hash === null) delete file.entries[name];
-        else file.entries[name] = { sha256: hash, writtenAt: new Date().toISOString() };
+        else file.entries[name] = { sha256: hash, writtenAt: new Date().toISOString(), ...inline(name) };
       }
     };
     for (let i = 0; i < plans.length; i++) {
