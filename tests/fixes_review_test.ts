@@ -6,9 +6,31 @@ import { expectCode, type Sandbox, withSandbox } from "./helpers.ts";
 const URL_CANARY = "CANARYq1w2e3r4t5y6u7";
 const HDR_CANARY = "CANARYhdr0123456789ab";
 
-async function copilotWithPlaintext(sb: Sandbox): Promise<string> {
-  await Deno.mkdir(join(sb.home, ".copilot"), { recursive: true });
-  const f = join(sb.home, ".copilot", "mcp-config.json");
+/**
+ * A client with no safe form for a remote server's secrets: a plugin client that takes remote
+ * servers only (no stdio entry for the launcher bridge) and reads no environment variables. Its
+ * file holds a server with plaintext secrets in the URL and a header.
+ */
+async function remoteOnlyWithPlaintext(sb: Sandbox, extra: Record<string, unknown> = {}): Promise<string> {
+  const dir = join(sb.home, "plugin-src");
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(
+    join(dir, "plugin.json"),
+    JSON.stringify({
+      id: "remote-only",
+      name: "Remote Only",
+      format: "json",
+      paths: { default: ["~/.remote-only/mcp.json"] },
+      servers: { path: ["mcpServers"] },
+      transports: ["http"],
+      entry: { remote: { http: "http" } },
+      detect: { paths: ["~/.remote-only"] },
+      ...extra,
+    }),
+  );
+  expectCode(await sb.run(["plugin", "add", dir]), 0);
+  await Deno.mkdir(join(sb.home, ".remote-only"), { recursive: true });
+  const f = join(sb.home, ".remote-only", "mcp.json");
   await Deno.writeTextFile(
     f,
     JSON.stringify({
@@ -26,20 +48,20 @@ async function copilotWithPlaintext(sb: Sandbox): Promise<string> {
 
 Deno.test("import then sync: an owned entry whose secrets have no safe form in the client is removed, not left in plaintext", () =>
   withSandbox(async (sb) => {
-    const f = await copilotWithPlaintext(sb);
-    expectCode(await sb.run(["import", "--client", "copilot-cli"]), 0);
-    const r = expectCode(await sb.run(["sync", "--client", "copilot-cli", "--yes"]), 0);
+    const f = await remoteOnlyWithPlaintext(sb);
+    expectCode(await sb.run(["import", "--client", "remote-only"]), 0);
+    const r = expectCode(await sb.run(["sync", "--client", "remote-only", "--yes"]), 0);
     const after = await Deno.readTextFile(f);
     assert.ok(!after.includes("CANARY"), `plaintext left in ${f}: ${after}`);
     assert.ok(!r.stdout.includes("CANARY") && !r.stderr.includes("CANARY"), r.stdout + r.stderr);
-    assert.match(r.stdout, /cop: removed from GitHub Copilot CLI/);
-    assert.match(r.stdout, /mcp-nexus sync --client copilot-cli --secrets inline/);
+    assert.match(r.stdout, /cop: removed from Remote Only/);
+    assert.match(r.stdout, /mcp-nexus sync --client remote-only --secrets inline/);
     assert.match(r.stdout, /mcp-nexus backup restore/);
     // still in the registry, secrets in the keychain
     const show = expectCode(await sb.run(["server", "show", "cop"]), 0);
     assert.ok(!show.stdout.includes("CANARY"));
     // the printed way back really works: the server returns (the values inline, 0600)
-    expectCode(await sb.run(["sync", "--client", "copilot-cli", "--secrets", "inline", "--yes"]), 0);
+    expectCode(await sb.run(["sync", "--client", "remote-only", "--secrets", "inline", "--yes"]), 0);
     const back = JSON.parse(await Deno.readTextFile(f));
     assert.equal(back.mcpServers.cop.headers["X-Api-Key"], HDR_CANARY);
     assert.equal((await Deno.stat(f)).mode! & 0o777, 0o600);
@@ -47,13 +69,13 @@ Deno.test("import then sync: an owned entry whose secrets have no safe form in t
 
 Deno.test("doctor's fix for a plaintext entry already in the registry really removes the plaintext", () =>
   withSandbox(async (sb) => {
-    const f = await copilotWithPlaintext(sb);
-    expectCode(await sb.run(["import", "--client", "copilot-cli"]), 0);
+    const f = await remoteOnlyWithPlaintext(sb);
+    expectCode(await sb.run(["import", "--client", "remote-only"]), 0);
     // the user edits the entry after the import: no longer ours, so sync leaves it and doctor warns
     const edited = JSON.parse(await Deno.readTextFile(f));
     edited.mcpServers.cop.headers["X-Other"] = "1";
     await Deno.writeTextFile(f, JSON.stringify(edited));
-    expectCode(await sb.run(["sync", "--client", "copilot-cli", "--yes"]), 0);
+    expectCode(await sb.run(["sync", "--client", "remote-only", "--yes"]), 0);
     assert.ok((await Deno.readTextFile(f)).includes("CANARY"));
     const d = await sb.json<{ findings: Array<{ check: string; fix?: string }> }>(["doctor"]);
     const fix = d.data.findings.find((x) => x.check === "plaintext")?.fix;
@@ -65,21 +87,33 @@ Deno.test("doctor's fix for a plaintext entry already in the registry really rem
     assert.ok(!(await Deno.readTextFile(f)).includes("CANARY"));
   }));
 
-Deno.test("a secret in the URL: the skip reason says so (Crush reads \${VAR}, so not 'cannot read its environment'), with a full command", () =>
+Deno.test("a secret in the URL, for a client that reads \${VAR}: the skip reason says so (not 'cannot read its environment'), with a full command", () =>
   withSandbox(async (sb) => {
-    await copilotWithPlaintext(sb);
-    expectCode(await sb.run(["import", "--client", "copilot-cli"]), 0);
+    await remoteOnlyWithPlaintext(sb, { interpolation: { template: "${NAME}" } });
+    await Deno.writeTextFile(join(sb.home, ".remote-only", "mcp.json"), "{}\n");
+    expectCode(
+      await sb.run([
+        "server",
+        "add",
+        "cop",
+        "--url",
+        "https://api.example.com/mcp?api_key=${keychain:cop-key}",
+        "--header",
+        "X-Api-Key=${keychain:cop-key}",
+      ]),
+      0,
+    );
+    // the header alone would be written as \${MCP_NEXUS_SECRET_…}; the URL's secret cannot be
     const r = await sb.json<
       { files: Array<{ client: string; skipped: Array<{ server: string; reason: string }> }> }
     >(
-      ["sync", "--client", "crush", "--dry-run"],
+      ["sync", "--client", "remote-only", "--dry-run"],
     );
-    const reason = r.data.files.find((f) => f.client === "crush")?.skipped.find((s) => s.server === "cop")
-      ?.reason;
+    const reason = r.data.files[0]?.skipped.find((s) => s.server === "cop")?.reason;
     assert.ok(reason, JSON.stringify(r.data));
-    assert.doesNotMatch(reason, /cannot read them from its environment/);
+    assert.doesNotMatch(reason, /cannot read (them|secrets) from its environment/);
     assert.match(reason, /the secret is in the URL/);
-    assert.match(reason, /mcp-nexus sync --client crush --secrets inline/);
+    assert.match(reason, /mcp-nexus sync --client remote-only --secrets inline/);
   }));
 
 Deno.test("env backend: secret list says it lists only known names, and how to check one", () =>
@@ -195,10 +229,10 @@ Deno.test("cline: launcher entries carry Cline's own timeout (seconds); plain en
 
 Deno.test("an entry written with --secrets inline is the user's choice: a later plain sync keeps it (skipped, with the reason)", () =>
   withSandbox(async (sb) => {
-    const f = await copilotWithPlaintext(sb);
-    expectCode(await sb.run(["import", "--client", "copilot-cli"]), 0);
-    expectCode(await sb.run(["sync", "--client", "copilot-cli", "--secrets", "inline", "--yes"]), 0);
-    const r = expectCode(await sb.run(["sync", "--client", "copilot-cli", "--yes"]), 0);
+    const f = await remoteOnlyWithPlaintext(sb);
+    expectCode(await sb.run(["import", "--client", "remote-only"]), 0);
+    expectCode(await sb.run(["sync", "--client", "remote-only", "--secrets", "inline", "--yes"]), 0);
+    const r = expectCode(await sb.run(["sync", "--client", "remote-only", "--yes"]), 0);
     assert.match(r.stdout, /! cop: its url, headers\.X-Api-Key hold secrets/);
     assert.doesNotMatch(r.stdout, /removed from/);
     const kept = JSON.parse(await Deno.readTextFile(f));
