@@ -62,15 +62,9 @@ export async function bridgeRemote(
   const { resolveServer, collectReferences } = await import("./references.ts");
   let resolved = server;
   if (collectReferences(server, name).length > 0) {
-    const { selectBackend } = await import("../plugins/backends/mod.ts");
-    const { SecretStore } = await import("./secrets.ts");
-    const { registerSecret } = await import("./redact.ts");
-    const store = new SecretStore(selectBackend(opts.backendFlag, opts.setting));
-    resolved = await resolveServer(server, name, async (names) => {
-      const found = await store.getMany(names);
-      for (const v of found.values()) if (v) registerSecret(v);
-      return found;
-    });
+    const { secretServices } = await import("../host/services.ts");
+    const secrets = secretServices(opts);
+    resolved = await resolveServer(server, name, (names) => secrets.resolveSecrets(names));
   }
   const grant = bridgeNetGrant(resolved.url);
   if (grant === null) throw notBridgeable(name);

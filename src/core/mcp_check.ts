@@ -176,15 +176,9 @@ async function resolveForCheck<T extends ServerDef>(
 ): Promise<T> {
   const { collectReferences, resolveServer } = await import("./references.ts");
   if (collectReferences(server, name).length === 0) return server;
-  const { selectBackend } = await import("../plugins/backends/mod.ts");
-  const { SecretStore } = await import("./secrets.ts");
-  const { registerSecret } = await import("./redact.ts");
-  const store = new SecretStore(selectBackend(backendFlag, setting));
-  return await resolveServer(server, name, async (names) => {
-    const found = await store.getMany(names);
-    for (const v of found.values()) if (v) registerSecret(v);
-    return found;
-  });
+  const { secretServices } = await import("../host/services.ts");
+  const secrets = secretServices({ backendFlag, setting });
+  return await resolveServer(server, name, (names) => secrets.resolveSecrets(names));
 }
 
 function timeoutError(name: string, seconds: number): NexusError {

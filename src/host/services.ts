@@ -3,9 +3,9 @@
  * and clients, trusted third-party ones) and hands the rest of the program what it asks for.
  *
  * "Select the backend → open the store → resolve references → register the values for masking" is
- * written once here (`resolveSecrets`). Today launcher.ts, bridge.ts, mcp_check.ts and cli/store.ts
- * still do it themselves; moving them onto this is the next step (left for after the parallel work on
- * those files lands, to keep this change additive).
+ * written once here (`resolveSecrets`); bridge.ts, mcp_check.ts and cli/store.ts use it. launcher.ts
+ * still opens its own store: it names the backend in its errors and loads modules by computed
+ * specifier to keep `run`'s module graph small.
  */
 import type { SecretStore } from "../core/secrets.ts";
 
