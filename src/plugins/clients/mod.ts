@@ -97,12 +97,10 @@ export function adapterProblems(value: unknown): string[] {
         a.formats.every((f) => typeof f?.id === "string" && typeof f?.matches === "function")),
     "`formats` must be a list of {id, matches(data)} when present",
   );
-  for (const hook of ["unknownFormat"]) {
-    need(
-      a[hook] === undefined || typeof a[hook] === "function",
-      `\`${hook}\` must be a function when present`,
-    );
-  }
+  need(
+    a.unknownFormat === undefined || typeof a.unknownFormat === "function",
+    "`unknownFormat` must be a function when present",
+  );
   for (const text of ["docs", "emptyFile", "notes"]) {
     need(a[text] === undefined || typeof a[text] === "string", `\`${text}\` must be a string when present`);
   }
