@@ -29,6 +29,7 @@ import { onCalendar, readSystemdExec, renderSystemdUnits } from "../src/core/sch
 import { readLaunchdArgs, renderLaunchdPlist } from "../src/core/schedule/launchd.ts";
 import { readTaskCommand, renderTaskXml, utf16le, winQuote } from "../src/core/schedule/schtasks.ts";
 import { appendLog } from "../src/core/schedule/last_run.ts";
+import { onPath, osRunner } from "../src/core/schedule/mod.ts";
 
 const ODD = '/tmp/a dir/it\'s 100% "quoted" & <ok>$HOME';
 const JOB_SPEC: JobSpec = {
@@ -36,35 +37,6 @@ const JOB_SPEC: JobSpec = {
   env: { HOME: "/home/u", MCP_NEXUS_HOME: "/home/u/50% nexus" },
   schedule: { kind: "interval", minutes: 15 },
 };
-
-function which(cmd: string): string | null {
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    try {
-      if (Deno.statSync(join(dir, cmd)).isFile) return join(dir, cmd);
-    } catch { /* next */ }
-  }
-  return null;
-}
-
-async function sh(cmd: string, args: string[], stdin?: string) {
-  const child = new Deno.Command(cmd, {
-    args,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const o = await child.output();
-  return {
-    code: o.code,
-    stdout: new TextDecoder().decode(o.stdout),
-    stderr: new TextDecoder().decode(o.stderr),
-  };
-}
 
 Deno.test("schedule: --every and --at parse into even schedules; bad ones are usage errors", () => {
   assert.deepEqual(parseSchedule(), { kind: "interval", minutes: 60 });
@@ -128,7 +100,7 @@ Deno.test("schedule: the crontab block goes in once, is replaced in place, and c
   }));
 });
 
-const analyze = which("systemd-analyze");
+const analyze = onPath("systemd-analyze");
 Deno.test({
   name: `schedule: systemd units pass 'systemd-analyze verify'${
     analyze ? "" : " (ignored: systemd-analyze not installed)"
@@ -141,7 +113,7 @@ Deno.test({
         const u = renderSystemdUnits({ ...JOB_SPEC, schedule });
         await Deno.writeTextFile(join(dir, `${JOB.systemdUnit}.service`), u.service);
         await Deno.writeTextFile(join(dir, `${JOB.systemdUnit}.timer`), u.timer);
-        const r = await sh(analyze!, [
+        const r = await osRunner(analyze!, [
           "verify",
           "--man=no",
           join(dir, `${JOB.systemdUnit}.service`),
@@ -149,7 +121,7 @@ Deno.test({
         ]);
         assert.equal(r.code, 0, r.stderr);
         assert.equal(r.stderr.trim(), "", r.stderr);
-        const cal = await sh(analyze!, ["calendar", onCalendar(schedule)]);
+        const cal = await osRunner(analyze!, ["calendar", onCalendar(schedule)]);
         assert.equal(cal.code, 0, cal.stderr);
         assert.deepEqual(readSystemdExec(u.service), JOB_SPEC.argv);
       }
@@ -158,7 +130,7 @@ Deno.test({
         join(dir, `${JOB.systemdUnit}.timer`),
         "[Timer]\nOnCalendar=every now and then\n",
       );
-      const bad = await sh(analyze!, ["verify", "--man=no", join(dir, `${JOB.systemdUnit}.timer`)]);
+      const bad = await osRunner(analyze!, ["verify", "--man=no", join(dir, `${JOB.systemdUnit}.timer`)]);
       assert.notEqual(bad.code, 0);
     } finally {
       await Deno.remove(dir, { recursive: true });
@@ -283,7 +255,7 @@ Deno.test("schedule: the log rotates past its size limit and keeps the older log
 
 const CRON_USER = "mcpnexustest";
 const isRoot = Deno.uid() === 0;
-const crontab = which("crontab");
+const crontab = onPath("crontab");
 const cronReason = !crontab
   ? " (ignored: crontab not installed: apt install cron)"
   : !isRoot
@@ -291,9 +263,9 @@ const cronReason = !crontab
   : "";
 
 async function throwawayUser(): Promise<void> {
-  const id = await sh("id", [CRON_USER]);
+  const id = await osRunner("id", [CRON_USER]);
   if (id.code !== 0) {
-    const r = await sh("useradd", [
+    const r = await osRunner("useradd", [
       "--system",
       "--no-create-home",
       "--shell",
@@ -305,14 +277,14 @@ async function throwawayUser(): Promise<void> {
 }
 
 const tab = async (user?: string) => {
-  const r = await sh("crontab", [...(user ? ["-u", user] : []), "-l"]);
+  const r = await osRunner("crontab", [...(user ? ["-u", user] : []), "-l"]);
   return r.code === 0 ? r.stdout : `<none: ${r.stderr.trim()}>`;
 };
 
 /** The job's own command line from the crontab line, run the way cron runs it, with nothing else. */
 async function runJobLine(line: string) {
   const cmd = line.replace(/^(\S+\s+){5}/, "").replace(/\s*>\/dev\/null 2>&1$/, "").replaceAll("\\%", "%");
-  return await sh("env", ["-i", "/bin/sh", "-c", cmd]);
+  return await osRunner("env", ["-i", "/bin/sh", "-c", cmd]);
 }
 
 async function setupClient(sb: Sandbox) {
@@ -348,7 +320,7 @@ Deno.test({
     await throwawayUser();
     const rootBefore = await tab();
     const theirs = "# their jobs\nMAILTO=\"\"\n*/7 * * * * echo 'keep me' \\% 100\n0 4 * * * /usr/bin/true\n";
-    expectCode(await sh("crontab", ["-u", CRON_USER, "-"], theirs) as never, 0);
+    expectCode(await osRunner("crontab", ["-u", CRON_USER, "-"], theirs) as never, 0);
     try {
       await withSandbox(async (sb) => {
         await setupClient(sb);
@@ -425,7 +397,7 @@ Deno.test({
         // doctor notices a job whose command is gone
         const moved = once.replace(status.data.command[0], "/opt/gone/deno");
         assert.notEqual(moved, once);
-        expectCode(await sh("crontab", ["-u", CRON_USER, "-"], moved) as never, 0);
+        expectCode(await osRunner("crontab", ["-u", CRON_USER, "-"], moved) as never, 0);
         const doc = await sb.json<{ findings: Array<{ check: string; message: string }> }>(["doctor"]);
         assert.ok(
           doc.data.findings.some((f) => f.check === "schedule" && f.message.includes("/opt/gone/deno")),
@@ -443,7 +415,7 @@ Deno.test({
         expectCode(await sb.run(["schedule", "status"]), 3);
       }, { MCP_NEXUS_CRONTAB_USER: CRON_USER });
     } finally {
-      await sh("crontab", ["-u", CRON_USER, "-r"]);
+      await osRunner("crontab", ["-u", CRON_USER, "-r"]);
       assert.equal(await tab(), rootBefore, "the real user's crontab was never touched");
     }
   },
