@@ -28,7 +28,7 @@ function isExecutable(path: string, windows: boolean): boolean {
 }
 
 /** Finds a command on PATH (with PATHEXT on Windows), like `which`/`where`. */
-function findOnPath(command: string, os: OS): string | null {
+export function findOnPath(command: string, os: OS): string | null {
   const windows = os === "windows";
   const path = windows ? win32 : posix;
   const exts = windows

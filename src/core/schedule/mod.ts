@@ -10,6 +10,7 @@ import { z } from "zod";
 import { NexusError, usageError } from "../errors.ts";
 import { allowWritesUnder, readTextIfExists, removeFile, writeFileAtomic } from "../fs.ts";
 import { currentOS, env, homeDir, nexusHome, xdgConfigHome } from "../paths.ts";
+import { findOnPath } from "../client_context.ts";
 import { JOB, type JobSpec, type Schedule } from "./spec.ts";
 import { readRecord } from "./record.ts";
 import { readCronBlock, renderCronBlock, spliceCronBlock } from "./cron.ts";
@@ -85,20 +86,9 @@ function toolError(tool: string, r: RunOutput, what: string): NexusError {
   );
 }
 
-/** Finds a program on PATH (no shell). */
+/** Finds a program on PATH (no shell), the way client detection does. */
 export function onPath(cmd: string): string | null {
-  const path = env("PATH");
-  if (!path) return null;
-  const sep = currentOS() === "windows" ? ";" : ":";
-  const exts = currentOS() === "windows" ? ["", ".exe", ".cmd"] : [""];
-  for (const dir of path.split(sep)) {
-    for (const ext of exts) {
-      try {
-        if (Deno.statSync(join(dir, cmd + ext)).isFile) return join(dir, cmd + ext);
-      } catch { /* next */ }
-    }
-  }
-  return null;
+  return findOnPath(cmd, currentOS());
 }
 
 // --- cron -----------------------------------------------------------------------------------
