@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
-import { allowWritesUnder, readTextIfExists, removeFile, writeFileAtomic } from "../fs.ts";
+import { allowWritesUnder, readTextIfExists, writeFileAtomic } from "../fs.ts";
 import { nexusHome } from "../paths.ts";
 import { readRecord } from "./record.ts";
 
@@ -78,9 +78,4 @@ export async function appendLog(lines: string[], path = logPath(), maxBytes = LO
     mode: 0o600,
     privateDir: true,
   });
-}
-
-export async function removeLastRun(): Promise<void> {
-  allowWritesUnder(nexusHome());
-  await removeFile(lastRunPath());
 }

@@ -29,8 +29,6 @@ export const JOB = {
   taskName: "mcp-nexus sync",
 } as const;
 
-export const DEFAULT_EVERY = "1h";
-
 /**
  * Parses `--every` and `--at`. `--every` takes minutes (5m … 30m, dividing an hour), hours (1h …
  * 12h, dividing a day) or 1d; `--at HH:MM` makes it daily at that time (`--every 1d` alone: 03:00).
