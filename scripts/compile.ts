@@ -5,6 +5,7 @@
  * once into its cache; where it cannot, this stops with one line naming the cache folder.
  */
 import { join } from "node:path";
+import { sha256File } from "./release/sums.ts";
 
 export const TARGETS = [
   "x86_64-unknown-linux-gnu",
@@ -47,11 +48,6 @@ async function denoDir(): Promise<string> {
   } catch {
     return "$DENO_DIR";
   }
-}
-
-async function sha256(path: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 if (import.meta.main) {
@@ -99,7 +95,7 @@ if (import.meta.main) {
       Deno.exit(1);
     }
     const file = join(root, out, binaryName(target));
-    const sum = await sha256(file);
+    const sum = await sha256File(file);
     await Deno.writeTextFile(`${file}.sha256`, `${sum}  ${binaryName(target)}\n`);
     console.log(`${file}  sha256 ${sum}`);
   }

@@ -8,6 +8,12 @@ export function parseSums(text: string): Map<string, string> {
   return out;
 }
 
+/** The lower-case hex SHA-256 of a file, as `sha256sum` prints it. */
+export async function sha256File(path: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 export function need(sums: Map<string, string>, file: string): string {
   const s = sums.get(file);
   if (!s) throw new Error(`SHA256SUMS has no line for ${file}`);
