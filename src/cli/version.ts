@@ -10,16 +10,20 @@ export function registerVersion(program: Command): void {
     .description("Version, build target, secret backends and schedulers available here, permissions in force")
     .addHelpText("after", "\nExamples:\n  mcp-nexus version\n  mcp-nexus version --json")
     .action(action(async (ctx) => {
-      const [{ VERSION }, { runningFromSource, selfCommand }, backends, sched, { keychainService }] =
-        await Promise
-          .all([
-            import("../version.ts"),
-            import("../core/launcher_command.ts"),
-            import("../plugins/backends/mod.ts"),
-            import("../core/schedule/mod.ts"),
-            import("../core/paths.ts"),
-          ]);
-      const { currentOS } = await import("../core/paths.ts");
+      const [
+        { VERSION },
+        { runningFromSource, selfCommand },
+        backends,
+        sched,
+        { currentOS, keychainService },
+      ] = await Promise
+        .all([
+          import("../version.ts"),
+          import("../core/launcher_command.ts"),
+          import("../plugins/backends/mod.ts"),
+          import("../core/schedule/mod.ts"),
+          import("../core/paths.ts"),
+        ]);
       // the set declared in deno.json (embedded in a compiled binary), and what is in force
       const config = (await import("../../deno.json", { with: { type: "json" } })).default as {
         permissions: { nexus: Record<string, boolean | string[]> };
