@@ -198,7 +198,7 @@ function spansAt(key: string, value: string, offset: number, depth: number): Sec
   for (const m of value.matchAll(/[a-z][a-z0-9+.-]*:\/\/\S+/gi)) {
     urls.push(...urlSpans(m[0], offset + m.index!));
   }
-  if (urls.length) return merge([...urls, ...tokenSpans(value, offset)]);
+  if (urls.length) return [...urls, ...tokenSpans(value, offset)]; // findSecrets merges
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return tokenSpans(value, offset);
   if (wholeIsSecret(key, value)) return [{ start: offset, end: offset + value.length, key, kind: "value" }];
   return tokenSpans(value, offset);
