@@ -123,10 +123,6 @@ function suggestName(command: string[]): string {
   return base || "my-server";
 }
 
-function shellQuote(a: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
-}
-
 function validUrl(u: string): boolean {
   try {
     const url = new URL(u);
@@ -217,6 +213,7 @@ Examples:
     .action(action(async (ctx, name: string, command: string[], opts, cmd) => {
       if (nameCameAfterDoubleDash(cmd)) {
         const all = [name, ...command];
+        const { shellQuote } = await import("../core/arg_references.ts");
         throw usageError(
           "E_USAGE",
           `'mcp-nexus server add' needs a server name before --; without one, '${

@@ -6,10 +6,10 @@
  */
 import { findSecrets, findSecretsInArgs, type SecretSpan, spliceSpans } from "./secret_detect.ts";
 import type { ServerDef } from "./registry.ts";
+import { shellQuote as quote } from "./arg_references.ts";
 
 const slug = (x: string) =>
   x.toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60);
-const quote = (a: string) => /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 
 /** Null when the server holds no plaintext secret the detector sees. */
 export function keychainFixCommands(name: string, def: ServerDef): string[] | null {
