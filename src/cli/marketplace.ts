@@ -538,9 +538,8 @@ Examples:
         }
       }
       if (!opts.allowPlaintext) {
-        const { isPlaintextSecret } = await mod("detect");
         for (const [k, v] of envFlags) {
-          if (isPlaintextSecret(k, v)) {
+          if (looksSecret(k, v)) {
             throw usageError(
               "E_PLAINTEXT_SECRET",
               `--env ${k}: the value looks like a secret; nothing was installed.`,

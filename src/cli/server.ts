@@ -29,7 +29,7 @@ async function refusePlaintext(
   name: string,
   def: { env: Record<string, string>; headers: Record<string, string>; args: string[]; url?: string },
 ): Promise<void> {
-  const { findSecrets, findSecretsInArgs } = await import("../core/secret_detect.ts");
+  const { findSecrets, findSecretsInArgs, spliceSpans } = await import("../core/secret_detect.ts");
   type Span = ReturnType<typeof findSecrets>[number];
   const found: Array<{ flag: string; field: string; key: string; value: string; spans: Span[] }> = [];
   for (const [k, v] of Object.entries(def.env)) {
@@ -61,13 +61,7 @@ async function refusePlaintext(
     ? slug(f.key)
     : `${slug(name)}.${slug(f.spans[0].key || f.key) || "secret"}`;
   // the same value with each secret replaced by a reference: shows where the reference goes, never the secret
-  let rewritten = "";
-  let at = 0;
-  f.spans.forEach((sp, n) => {
-    rewritten += f.value.slice(at, sp.start) + `\${keychain:${secret}${n ? `-${n + 1}` : ""}}`;
-    at = sp.end;
-  });
-  rewritten += f.value.slice(at);
+  const rewritten = spliceSpans(f.value, f.spans, (_, n) => `\${keychain:${secret}${n ? `-${n + 1}` : ""}}`);
   const whole = f.spans.length === 1 && f.spans[0].start === 0 && f.spans[0].end === f.value.length;
   const shown = f.field.startsWith("env.") || f.field.startsWith("headers.")
     ? `${f.flag.split(" ")[0]} ${f.key}='${rewritten}'`
@@ -127,10 +121,6 @@ function suggestName(command: string[]): string {
   const base = (last.split(/[\\/]/).pop() ?? "").replace(/@[^@]*$/, "").replace(/[^A-Za-z0-9_-]+/g, "-")
     .replace(/^-+|-+$/g, "").slice(0, 64);
   return base || "my-server";
-}
-
-function shellQuote(a: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
 
 function validUrl(u: string): boolean {
@@ -223,6 +213,7 @@ Examples:
     .action(action(async (ctx, name: string, command: string[], opts, cmd) => {
       if (nameCameAfterDoubleDash(cmd)) {
         const all = [name, ...command];
+        const { shellQuote } = await import("../core/arg_references.ts");
         throw usageError(
           "E_USAGE",
           `'mcp-nexus server add' needs a server name before --; without one, '${

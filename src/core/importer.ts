@@ -3,7 +3,7 @@
  * and replaced by `${keychain:NAME}` references. Used by `import` and `adopt`.
  */
 import type { ClientServer } from "./clients.ts";
-import { findSecretsInArgs, replaceSecrets } from "./secret_detect.ts";
+import { findSecretsInArgs, replaceSecrets, type SecretSpan } from "./secret_detect.ts";
 
 /** Stores a value under a name like the suggested one; returns the name used. */
 export type SecretSink = (suggested: string, value: string) => Promise<string>;
@@ -26,18 +26,18 @@ export async function convertClientServer(
 ): Promise<ConvertedServer> {
   const moved: ConvertedServer["moved"] = [];
   // every secret (whole or embedded) becomes a reference; the rest of the string stays as it was
-  const take = (field: string, key: string, value: string) =>
+  const take = (field: string, key: string, value: string, spans?: readonly SecretSpan[]) =>
     replaceSecrets(key, value, async (secret, span) => {
       const name = await sink(`${slug(server)}.${slug(span.key || key)}`, secret);
       moved.push({ field, secret: name });
       return `\${keychain:${name}}`;
-    });
+    }, spans);
   if (cs.transport === "stdio") {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(cs.env)) env[k] = await take(`env.${k}`, k, v);
     const args = [...cs.args];
-    for (const { index, key } of findSecretsInArgs(cs.args)) {
-      args[index] = await take(`args[${index}]`, key || `arg${index}`, cs.args[index]);
+    for (const { index, key, spans } of findSecretsInArgs(cs.args)) {
+      args[index] = await take(`args[${index}]`, key || `arg${index}`, cs.args[index], spans);
     }
     return {
       def: {

@@ -4,29 +4,24 @@
  * argv), then the `server add NAME --replace …` that puts `${keychain:NAME}` where each value was.
  * The secret values are never part of the commands.
  */
-import { findSecrets, findSecretsInArgs, type SecretSpan } from "./secret_detect.ts";
+import { findSecrets, findSecretsInArgs, type SecretSpan, spliceSpans } from "./secret_detect.ts";
 import type { ServerDef } from "./registry.ts";
+import { shellQuote as quote } from "./arg_references.ts";
 
 const slug = (x: string) =>
   x.toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60);
-const quote = (a: string) => /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 
 /** Null when the server holds no plaintext secret the detector sees. */
 export function keychainFixCommands(name: string, def: ServerDef): string[] | null {
   const names: string[] = [];
-  const rewrite = (value: string, key: string, spans: SecretSpan[]): string => {
-    let out = "";
-    let at = 0;
-    for (const sp of spans) {
+  const rewrite = (value: string, key: string, spans: SecretSpan[]): string =>
+    spliceSpans(value, spans, (sp) => {
       const base = `${slug(name)}.${slug(sp.key || key) || "secret"}`;
       let secret = base;
       for (let n = 2; names.includes(secret); n++) secret = `${base}-${n}`;
       names.push(secret);
-      out += value.slice(at, sp.start) + `\${keychain:${secret}}`;
-      at = sp.end;
-    }
-    return out + value.slice(at);
-  };
+      return `\${keychain:${secret}}`;
+    });
   const parts: string[] = [];
   if (def.transport === "stdio") {
     for (const [k, v] of Object.entries(def.env)) {

@@ -198,7 +198,7 @@ function spansAt(key: string, value: string, offset: number, depth: number): Sec
   for (const m of value.matchAll(/[a-z][a-z0-9+.-]*:\/\/\S+/gi)) {
     urls.push(...urlSpans(m[0], offset + m.index!));
   }
-  if (urls.length) return merge([...urls, ...tokenSpans(value, offset)]);
+  if (urls.length) return [...urls, ...tokenSpans(value, offset)]; // findSecrets merges
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return tokenSpans(value, offset);
   if (wholeIsSecret(key, value)) return [{ start: offset, end: offset + value.length, key, kind: "value" }];
   return tokenSpans(value, offset);
@@ -254,33 +254,40 @@ export function containsSecret(key: string, value: string): boolean {
   return findSecrets(key, value).length > 0;
 }
 
-/** The value with every secret span replaced by `mask`. */
-export function maskSecrets(key: string, value: string, mask: string): string {
+/** `value` with each span (sorted, non-overlapping, as `findSecrets` returns them) replaced by `by`. */
+export function spliceSpans(
+  value: string,
+  spans: readonly SecretSpan[],
+  by: (span: SecretSpan, index: number) => string,
+): string {
   let out = "";
   let i = 0;
-  for (const s of findSecrets(key, value)) {
-    out += value.slice(i, s.start) + mask;
+  spans.forEach((s, n) => {
+    out += value.slice(i, s.start) + by(s, n);
     i = s.end;
-  }
+  });
   return out + value.slice(i);
+}
+
+/** The value with every secret span replaced by `mask`. */
+export function maskSecrets(key: string, value: string, mask: string): string {
+  return spliceSpans(value, findSecrets(key, value), () => mask);
 }
 
 /**
  * Replaces every secret span of `value` with what `replace` returns (e.g. `${keychain:NAME}` after
- * storing the secret). Returns the new value; unchanged if nothing was found.
+ * storing the secret). Returns the new value; unchanged if nothing was found. `spans` are the value's
+ * `findSecrets` result when the caller already has them.
  */
 export async function replaceSecrets(
   key: string,
   value: string,
   replace: (secret: string, span: SecretSpan) => Promise<string>,
+  spans: readonly SecretSpan[] = findSecrets(key, value),
 ): Promise<string> {
-  let out = "";
-  let i = 0;
-  for (const s of findSecrets(key, value)) {
-    out += value.slice(i, s.start) + await replace(value.slice(s.start, s.end), s);
-    i = s.end;
-  }
-  return out + value.slice(i);
+  const subs: string[] = [];
+  for (const s of spans) subs.push(await replace(value.slice(s.start, s.end), s));
+  return spliceSpans(value, spans, (_, n) => subs[n]);
 }
 
 /**
