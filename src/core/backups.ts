@@ -5,7 +5,16 @@
  */
 import { basename, isAbsolute, join } from "node:path";
 import { NexusError } from "./errors.ts";
-import { copyFilePrivate, readBytesIfExists, readTextIfExists, removeTree, writeFileAtomic } from "./fs.ts";
+import {
+  allowWritesUnder,
+  copyFilePrivate,
+  readBytesIfExists,
+  readTextIfExists,
+  removeFile,
+  removeTree,
+  withLock,
+  writeFileAtomic,
+} from "./fs.ts";
 import { nexusHome } from "./paths.ts";
 import type { LedgerEntry } from "./ledger.ts";
 
@@ -81,6 +90,9 @@ export class BackupRun {
 /** A backup run's id: its time stamp and a random suffix (also its directory's name). */
 export const BACKUP_ID = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z-[0-9a-f]{6}$/;
 
+/** A copy's name inside its run directory: `<index>-<basename>`, never a path. */
+const COPY_NAME = /^\d+-[^/\\\0]+$/;
+
 /**
  * A manifest is untrusted input (anyone who can write the tool's home can edit it): fully
  * validated, its id must be its own directory's name, and a copy's name can only name a file
@@ -96,7 +108,7 @@ async function parseManifest(dirName: string, text: string): Promise<BackupManif
     files: z.array(z.object({
       path: z.string().min(1).refine((p) => isAbsolute(p) && !p.includes("\0"), "not an absolute path"),
       client: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/).optional(),
-      copy: z.string().regex(/^\d+-[^/\\\0]+$/).nullable(),
+      copy: z.string().regex(COPY_NAME).nullable(),
       ledger: z.record(
         z.string(),
         z.object({
@@ -186,7 +198,7 @@ export async function getBackup(id: string): Promise<BackupManifest> {
 
 /** The bytes of a backed-up file. */
 export async function readBackupCopy(b: BackupManifest, f: BackupFile): Promise<Uint8Array | null> {
-  if (!BACKUP_ID.test(b.id) || (f.copy !== null && !/^\d+-[^/\\\0]+$/.test(f.copy))) {
+  if (!BACKUP_ID.test(b.id) || (f.copy !== null && !COPY_NAME.test(f.copy))) {
     throw new NexusError("E_BACKUP_INVALID", `Backup ${b.id} names a copy outside its directory.`);
   }
   if (f.copy === null) return null;
@@ -214,7 +226,6 @@ export async function readBackupCopy(b: BackupManifest, f: BackupFile): Promise<
  * does not call them drift. Returns the paths restored.
  */
 export async function restoreFiles(b: BackupManifest, files: BackupFile[]): Promise<string[]> {
-  const { allowWritesUnder, removeFile, withLock } = await import("./fs.ts");
   const { loadLedger, saveLedger } = await import("./ledger.ts");
   const restored: string[] = [];
   await withLock(join(nexusHome(), ".sync.lock"), async () => {
