@@ -333,21 +333,14 @@ function swapFn(): SwapFn | null {
   const cstr = (s: string) => new TextEncoder().encode(s + "\0");
   try {
     if (Deno.build.os === "linux") {
+      const symbols = {
+        renameat2: { parameters: ["i32", "buffer", "i32", "buffer", "u32"], result: "i32" },
+      } as const;
       let lib;
       try {
-        lib = Deno.dlopen(
-          "libc.so.6",
-          {
-            renameat2: { parameters: ["i32", "buffer", "i32", "buffer", "u32"], result: "i32" },
-          } as const,
-        );
+        lib = Deno.dlopen("libc.so.6", symbols);
       } catch {
-        lib = Deno.dlopen(
-          "libc.so",
-          {
-            renameat2: { parameters: ["i32", "buffer", "i32", "buffer", "u32"], result: "i32" },
-          } as const,
-        );
+        lib = Deno.dlopen("libc.so", symbols);
       }
       const AT_FDCWD = -100;
       const RENAME_EXCHANGE = 2;
