@@ -578,14 +578,15 @@ async function oneClientPerFile(plans: FilePlan[]): Promise<void> {
   }
 }
 
-/** Plans every selected client. */
+/** Plans every selected client (against `ledger`: applySync passes the one it then updates). */
 export async function planSync(
   adapters: ClientAdapter[],
   ctx: PathContext,
   registry: RegistryData,
   opts: SyncOptions,
+  ledger?: Ledger,
 ): Promise<FilePlan[]> {
-  const ledger = await loadLedger();
+  ledger ??= await loadLedger();
   const plans: FilePlan[] = [];
   for (const a of adapters) plans.push(await planClient(a, ctx, registry, ledger, opts));
   await oneClientPerFile(plans);
@@ -634,9 +635,7 @@ export async function applySync(
 ): Promise<ApplyResult> {
   return await withLock(join(nexusHome(), ".sync.lock"), async () => {
     const ledger = await loadLedger();
-    const plans: FilePlan[] = [];
-    for (const a of adapters) plans.push(await planClient(a, ctx, registry, ledger, opts));
-    await oneClientPerFile(plans);
+    const plans = await planSync(adapters, ctx, registry, opts, ledger);
     const anyLedger = plans.some((p) => Object.keys(p.ledger).length > 0 && p.status !== "error");
     if (!plans.some((p) => p.status === "changed") && !anyLedger) return { plans, backup: null, written: [] };
     if (plans.some((p) => p.status === "changed") && !(await approve(plans))) {
