@@ -42,13 +42,14 @@ export async function runUnattended(ctx: Ctx, opts: UnattendedOptions): Promise<
     if (opts.secrets !== "launcher" && opts.secrets !== "inline") {
       throw usageError("E_USAGE", `--secrets ${opts.secrets}: expected launcher or inline.`);
     }
-    const [{ clients }, { makePathContext }, reg, sync, { collectReferences }] = await Promise.all([
-      import("./clients.ts"),
-      import("../core/client_context.ts"),
-      import("../core/registry.ts"),
-      import("../core/sync.ts"),
-      import("../core/references.ts"),
-    ]);
+    const [{ clients }, { makePathContext }, reg, sync, { collectReferences, resolveServer }] = await Promise
+      .all([
+        import("./clients.ts"),
+        import("../core/client_context.ts"),
+        import("../core/registry.ts"),
+        import("../core/sync.ts"),
+        import("../core/references.ts"),
+      ]);
     reg.allowNexusHome();
     const registry = await reg.loadRegistry();
     let resolve;
@@ -70,7 +71,7 @@ export async function runUnattended(ctx: Ctx, opts: UnattendedOptions): Promise<
       const { SecretStore } = await import("../core/secrets.ts");
       const store = new SecretStore(backend);
       resolve = <T extends import("../core/registry.ts").ServerDef>(name: string, server: T) =>
-        import("../core/references.ts").then((m) => m.resolveServer(server, name, (n) => store.getMany(n)));
+        resolveServer(server, name, (n) => store.getMany(n));
     } else {
       // launcher mode writes references only; check them against the names index, not the keychain
       const { readKeysIndex } = await import("../core/secrets.ts");
