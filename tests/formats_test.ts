@@ -1198,3 +1198,12 @@ Deno.test("yaml: an edit that an alias would echo elsewhere is refused, never wr
   ok.set(["extensions", "c"], { cmd: "z" });
   assert.equal(ok.toString(), text + "  c:\n    cmd: z\n");
 });
+
+Deno.test("yaml: a multi-line string that starts with a space reads back as written (found by the property test)", async () => {
+  const doc = await parse("yaml", "# c\nextensions:\n  a:\n    cmd: x\n");
+  const entry = { command: "", args: [], env: { "": " \n", k: "  two\n lines\n" } };
+  doc.set(["extensions", "a"], entry);
+  const text = doc.toString();
+  assert.deepEqual(parseYamlStrict(text).extensions.a, entry);
+  assert.ok(text.startsWith("# c\n"), "the comment is kept");
+});

@@ -219,11 +219,24 @@ function escapeChar(c: string): string {
     : `\\u${code.toString(16).padStart(4, "0")}`;
 }
 
-/** Strings holding such characters are printed double-quoted (the one style that can escape them). */
+/**
+ * A multi-line string that starts with white space: the yaml library prints `" \n"` as a block scalar
+ * (`|+`) whose first line is read back as indentation, so the value comes back as `"\n"` (yaml 2.9.1).
+ */
+const LEADING_SPACE_MULTILINE = /^[ \t][^]*\n/;
+
+/**
+ * Strings holding such characters are printed double-quoted (the one style that can escape them), and
+ * so are strings a block scalar would not give back as they are.
+ */
 function quoteUnsafe(doc: Document): void {
+  const unsafe = new RegExp(UNSAFE_FOR_LIBYAML.source);
   visit(doc, {
     Scalar(_key, node) {
-      if (typeof node.value === "string" && new RegExp(UNSAFE_FOR_LIBYAML.source).test(node.value)) {
+      if (
+        typeof node.value === "string" &&
+        (unsafe.test(node.value) || LEADING_SPACE_MULTILINE.test(node.value))
+      ) {
         node.type = Scalar.QUOTE_DOUBLE;
       }
     },
