@@ -175,20 +175,19 @@ export async function resolveLaunch(
   const values = [...def.args, ...Object.values(def.env)];
   if (!values.some((v) => v.includes("keychain:"))) return plan;
 
+  // the launch store loads the backend registry and secrets.ts only when its fast path cannot answer
   const [
     { collectReferences, resolveServer },
-    { selectBackend },
-    { SecretStore, envVarFor },
+    { openLaunchStore },
     { registerSecret },
   ] = await Promise.all([
     lazy<typeof import("./references.ts")>("./references.ts"),
-    lazy<typeof import("../plugins/backends/mod.ts")>("../plugins/backends/mod.ts"),
-    lazy<typeof import("./secrets.ts")>("./secrets.ts"),
+    lazy<typeof import("../plugins/backends/launch_store.ts")>("../plugins/backends/launch_store.ts"),
     lazy<typeof import("./redact.ts")>("./redact.ts"),
   ]);
   const sites = collectReferences({ args: def.args, env: def.env }, name); // malformed → exit 2
   if (sites.length === 0) return plan;
-  const store = new SecretStore(selectBackend(opts.backendFlag, opts.setting));
+  const store = await openLaunchStore(opts.backendFlag, opts.setting);
   const fetched = new Map<string, string | null>();
   const fetchMany = async (names: string[]) => {
     try {
@@ -214,6 +213,7 @@ export async function resolveLaunch(
   } catch (err) {
     if (err instanceof NexusError && err.code === "E_REFERENCE_MISSING" && store.backend.id === "env") {
       const missing = (err.details?.missing as Array<{ secret: string }> | undefined) ?? [];
+      const { envVarFor } = await lazy<typeof import("./secrets.ts")>("./secrets.ts");
       throw new NexusError(err.code, err.message, {
         exitCode: err.exitCode,
         details: err.details,
