@@ -1,0 +1,246 @@
+/**
+ * The launcher's fast Secret Service read (src/plugins/backends/secret_service_fast.ts), against the
+ * suite's real GNOME Keyring: it finds what `secret set` stored (the attributes keyring-rs writes),
+ * says "missing" and "locked" only when sure, and leaves everything else to the normal path.
+ *
+ * To tell which path answered, a run may break the normal one: NAPI_RS_NATIVE_LIBRARY_PATH pointing
+ * nowhere makes @napi-rs/keyring fail to load, so a server that still gets its secret got it from
+ * the fast path. The locking tests lock a keyring of their own: a private dbus-run-session with its
+ * own HOME and XDG_RUNTIME_DIR (never the suite's shared keyring).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { cliCommand, expectCode, HAS_SECRET_SERVICE, type Sandbox, withSandbox } from "./helpers.ts";
+import { busSockets, itemAttributes, readSecretsFast } from "../src/plugins/backends/secret_service_fast.ts";
+import { keychainService } from "../src/core/paths.ts";
+
+const linux = { ignore: Deno.build.os !== "linux" };
+const dec = new TextDecoder();
+const NO_NAPI = { NAPI_RS_NATIVE_LIBRARY_PATH: "/nonexistent/keyring.node" };
+
+async function sha256(text: string): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+const canary = () => `canary-${crypto.randomUUID()}`;
+
+function assertNoSecret(text: string, secret: string) {
+  assert.ok(!text.includes(secret), "the secret value appeared in output");
+}
+
+/** A server that prints the SHA-256 of the secret it got in $TOKEN. */
+async function addProbe(sb: Sandbox, name: string, secret: string) {
+  expectCode(
+    await sb.run([
+      "server",
+      "add",
+      name,
+      "--env",
+      `TOKEN=\${keychain:${secret}}`,
+      "--",
+      "sh",
+      "-c",
+      'printf %s "$TOKEN" | sha256sum',
+    ]),
+    0,
+  );
+}
+
+Deno.test("busSockets reads unix path and abstract addresses, unescaped, and skips the rest", () => {
+  assert.deepEqual(busSockets("unix:path=/run/user/1000/bus"), [{
+    path: "/run/user/1000/bus",
+    abstract: false,
+  }]);
+  assert.deepEqual(busSockets("unix:abstract=/tmp/dbus-x,guid=abc"), [{
+    path: "/tmp/dbus-x",
+    abstract: true,
+  }]);
+  assert.deepEqual(busSockets("tcp:host=localhost,port=1;unix:path=/tmp/a%20b"), [
+    { path: "/tmp/a b", abstract: false },
+  ]);
+  assert.deepEqual(busSockets("autolaunch:"), []);
+  assert.deepEqual(busSockets("unix:tmpdir=/tmp"), []);
+});
+
+Deno.test({
+  name:
+    "fast read: finds what `secret set` stored (same attributes as keyring-rs), says missing for the rest",
+  ...linux,
+  fn: () =>
+    withSandbox(async (sb) => {
+      assert.ok(HAS_SECRET_SERVICE, "run with `deno task test` (a private Secret Service)");
+      const a = canary(), b = `${canary()} ünïcode`;
+      expectCode(await sb.run(["secret", "set", "fast-a"], { stdin: a }), 0);
+      expectCode(await sb.run(["secret", "set", "fast-b"], { stdin: b }), 0);
+      // the item our normal backend wrote carries exactly the attributes the fast path searches by
+      const tool = await new Deno.Command("secret-tool", {
+        args: ["search", "--all", "service", sb.service, "username", "fast-a"],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const attrs = Object.fromEntries(
+        [...(dec.decode(tool.stdout) + dec.decode(tool.stderr)).matchAll(/^attribute\.(\S+) = (.*)$/gm)].map((
+          m,
+        ) => [m[1], m[2]]),
+      );
+      assert.deepEqual(attrs, itemAttributes(sb.service, "fast-a"));
+
+      const got = readSecretsFast(sb.service, ["fast-a", "fast-b", "fast-missing"]);
+      assert.deepEqual(got.get("fast-a"), { kind: "found", value: a });
+      assert.deepEqual(got.get("fast-b"), { kind: "found", value: b });
+      assert.deepEqual(got.get("fast-missing"), { kind: "missing" });
+      // two items match (another program stored one with an extra attribute): not sure which, so the
+      // normal path decides (keyring-rs reports the ambiguity)
+      const other = new Deno.Command("secret-tool", {
+        args: ["store", "--label", "other", "service", sb.service, "username", "fast-b", "extra", "1"],
+        stdin: "piped",
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      const w = other.stdin.getWriter();
+      await w.write(new TextEncoder().encode("other-value"));
+      await w.close();
+      assert.ok((await other.output()).success);
+      assert.equal(readSecretsFast(sb.service, ["fast-b"]).get("fast-b")?.kind, "fallback");
+      // another service's items are not ours
+      assert.deepEqual(readSecretsFast(`${sb.service}-other`, ["fast-a"]).get("fast-a"), { kind: "missing" });
+    }),
+});
+
+Deno.test({
+  name: "fast read: no bus is 'unavailable'; a bus address it does not handle falls back",
+  ...linux,
+  fn: () => {
+    const saved = Deno.env.get("DBUS_SESSION_BUS_ADDRESS");
+    try {
+      Deno.env.set("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+      assert.equal(readSecretsFast("svc", ["x"]).get("x")?.kind, "unavailable");
+      Deno.env.set("DBUS_SESSION_BUS_ADDRESS", "tcp:host=127.0.0.1,port=1");
+      assert.equal(readSecretsFast("svc", ["x"]).get("x")?.kind, "fallback");
+      Deno.env.delete("DBUS_SESSION_BUS_ADDRESS");
+      assert.equal(readSecretsFast("svc", ["x"]).get("x")?.kind, "unavailable");
+    } finally {
+      if (saved === undefined) Deno.env.delete("DBUS_SESSION_BUS_ADDRESS");
+      else Deno.env.set("DBUS_SESSION_BUS_ADDRESS", saved);
+    }
+  },
+});
+
+Deno.test("the launcher's keychain service name is paths.ts's", () => {
+  // launch_store.ts reads MCP_NEXUS_KEYCHAIN_SERVICE itself (paths.ts would load node:path)
+  const src = Deno.readTextFileSync(new URL("../src/plugins/backends/launch_store.ts", import.meta.url));
+  const saved = Deno.env.get("MCP_NEXUS_KEYCHAIN_SERVICE");
+  try {
+    Deno.env.delete("MCP_NEXUS_KEYCHAIN_SERVICE");
+    assert.ok(src.includes(`?? ${JSON.stringify(keychainService())}`), "default service name differs");
+  } finally {
+    if (saved !== undefined) Deno.env.set("MCP_NEXUS_KEYCHAIN_SERVICE", saved);
+  }
+});
+
+Deno.test({
+  name:
+    "run: the fast path feeds the server without @napi-rs/keyring; without it (no libc) the normal path does",
+  ...linux,
+  fn: () =>
+    withSandbox(async (sb) => {
+      assert.ok(HAS_SECRET_SERVICE, "run with `deno task test` (a private Secret Service)");
+      const secret = canary();
+      expectCode(await sb.run(["secret", "set", "fast-token"], { stdin: secret }), 0);
+      await addProbe(sb, "probe", "fast-token");
+      const want = `${await sha256(secret)}  -\n`;
+
+      // the normal path cannot load: the fast path alone answers
+      const fast = await sb.run(["run", "probe"], { env: NO_NAPI });
+      assert.equal(fast.code, 0, fast.stderr);
+      assert.equal(fast.stdout, want);
+      assertNoSecret(fast.stdout + fast.stderr, secret);
+
+      // the fast path's C library is missing (test switch): the normal path answers, same result
+      const lib = "/nonexistent/libc.so.6";
+      await Deno.writeTextFile(join(sb.home, ".mcp-nexus-test-fast-libc"), lib);
+      const normal = await sb.run(["run", "probe"], { env: { MCP_NEXUS_TEST_FAST_LIBC: lib } });
+      assert.equal(normal.code, 0, normal.stderr);
+      assert.equal(normal.stdout, want);
+      assertNoSecret(normal.stdout + normal.stderr, secret);
+      // …and it really was the normal path: with both gone, the server cannot start
+      const neither = await sb.run(["run", "probe"], { env: { MCP_NEXUS_TEST_FAST_LIBC: lib, ...NO_NAPI } });
+      assert.notEqual(neither.code, 0);
+      assert.equal(neither.stdout, "");
+      assertNoSecret(neither.stdout + neither.stderr, secret);
+    }),
+});
+
+Deno.test({
+  name: "run: a secret that is not stored is exit 3 from the fast path, naming the secret",
+  ...linux,
+  fn: () =>
+    withSandbox(async (sb) => {
+      assert.ok(HAS_SECRET_SERVICE, "run with `deno task test` (a private Secret Service)");
+      await addProbe(sb, "probe", "never-stored");
+      const r = await sb.run(["run", "probe"], { env: NO_NAPI });
+      assert.equal(r.code, 3, r.stderr);
+      assert.equal(r.stdout, "");
+      assert.match(r.stderr, /env\.TOKEN → never-stored/);
+      assert.match(r.stderr, /mcp-nexus secret set never-stored/);
+    }),
+});
+
+Deno.test({
+  name: "run: a locked keyring is 'locked' from the fast path (stored or not), never 'not stored'",
+  ...linux,
+  fn: async () => {
+    assert.ok(HAS_SECRET_SERVICE, "run with `deno task test` (a private Secret Service)");
+    const home = await Deno.makeTempDir({ prefix: "mcp-nexus-test-lock-" });
+    const runtime = await Deno.makeTempDir({ prefix: "mcp-nexus-test-lock-rt-" });
+    try {
+      const cli = cliCommand().map((a) => `'${a}'`).join(" ");
+      const secret = canary();
+      const env: Record<string, string> = {
+        HOME: home,
+        XDG_RUNTIME_DIR: runtime,
+        XDG_CONFIG_HOME: join(home, ".config"),
+        MCP_NEXUS_HOME: join(home, "nexus"),
+        MCP_NEXUS_KEYCHAIN_SERVICE: `mcp-nexus-test-${crypto.randomUUID()}`,
+        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+        NO_COLOR: "1",
+        CANARY: secret,
+      };
+      const denoDir = Deno.env.get("DENO_DIR");
+      if (denoDir) env.DENO_DIR = denoDir;
+      const out = await new Deno.Command("dbus-run-session", {
+        args: [
+          "--",
+          "bash",
+          "-c",
+          `eval "$(printf pw | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
+           printf %s "$CANARY" | ${cli} secret set lock-token >/dev/null; echo "set=$?"
+           ${cli} server add stored --env 'T=\${keychain:lock-token}' -- sh -c 'echo started' >/dev/null
+           ${cli} server add absent --env 'T=\${keychain:no-token}' -- sh -c 'echo started' >/dev/null 2>&1
+           fast="env NAPI_RS_NATIVE_LIBRARY_PATH=${NO_NAPI.NAPI_RS_NATIVE_LIBRARY_PATH}"
+           $fast ${cli} run stored 2>&1; echo "unlocked=$?"
+           dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets \\
+             org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login >/dev/null
+           $fast ${cli} run stored 2>&1; echo "stored=$?"
+           $fast ${cli} run absent 2>&1; echo "absent=$?"`,
+        ],
+        env,
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const text = dec.decode(out.stdout);
+      assert.match(text, /set=0/, text + dec.decode(out.stderr));
+      assert.match(text, /started\nunlocked=0/);
+      assert.match(text, /stored=4/);
+      assert.match(text, /absent=4/);
+      assert.equal(text.match(/keyring is locked/g)?.length, 2, text);
+      assert.match(text, /gnome-keyring-daemon --unlock/);
+      assert.doesNotMatch(text, /not stored|started\nstored/);
+      assertNoSecret(text + dec.decode(out.stderr), secret);
+    } finally {
+      await Deno.remove(home, { recursive: true }).catch(() => {});
+      await Deno.remove(runtime, { recursive: true }).catch(() => {});
+    }
+  },
+});
