@@ -388,9 +388,18 @@ class Reader {
   }
 }
 
-/** A connection to the bus: EXTERNAL authentication, Hello, then method calls one at a time. */
+/**
+ * A connection to the bus: EXTERNAL authentication, Hello, then method calls. Calls are pipelined:
+ * `send` queues a call, `reply` sends what is queued and reads until that call's reply (replies to
+ * other calls are kept), so a batch costs one round trip to the bus. The authentication lines, BEGIN
+ * and Hello go out together with the first batch, as sd-bus sends them.
+ */
 class Bus {
   private serial = 0;
+  private queued: Uint8Array[] = [];
+  private authenticated = false;
+  private replies = new Map<number, { error?: BusError; sig: string; values: Value[] }>();
+  private hello: number;
   constructor(private sock: Socket) {
     let uid: number;
     try {
@@ -399,47 +408,90 @@ class Bus {
       throw new Unsure("cannot tell our uid");
     }
     if (uid < 0) throw new Unsure("cannot tell our uid");
-    const hex = [...new TextEncoder().encode(String(uid))].map((b) => b.toString(16).padStart(2, "0")).join(
-      "",
+    const hex = [...new TextEncoder().encode(String(uid))].map((b) => b.toString(16).padStart(2, "0"))
+      .join("");
+    this.queued.push(new TextEncoder().encode(`\0AUTH EXTERNAL ${hex}\r\nBEGIN\r\n`));
+    this.hello = this.send(
+      "org.freedesktop.DBus",
+      "/org/freedesktop/DBus",
+      "org.freedesktop.DBus",
+      "Hello",
+      [],
     );
-    sock.write(new TextEncoder().encode(`\0AUTH EXTERNAL ${hex}\r\n`));
-    const ok = sock.line();
-    if (!ok.startsWith("OK ")) throw new Unsure(`the bus refused us: ${ok.slice(0, 60)}`);
-    sock.write(new TextEncoder().encode("BEGIN\r\n"));
-    this.call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello", [], "s");
   }
 
-  /** Calls a method and returns its reply's values; an error reply throws BusError. */
-  call(dest: string, path: string, iface: string, member: string, args: Arg[], replySig: string): Value[] {
+  /** Queues a method call; returns its serial. */
+  send(dest: string, path: string, iface: string, member: string, args: Arg[]): number {
     const serial = ++this.serial;
-    this.sock.write(methodCall(serial, dest, path, iface, member, args));
+    this.queued.push(methodCall(serial, dest, path, iface, member, args));
+    return serial;
+  }
+
+  private flush(): void {
+    if (this.queued.length === 0) return;
+    const all = new Uint8Array(this.queued.reduce((n, q) => n + q.length, 0));
+    let off = 0;
+    for (const q of this.queued) {
+      all.set(q, off);
+      off += q.length;
+    }
+    this.queued = [];
+    this.sock.write(all);
+    if (!this.authenticated) {
+      const ok = this.sock.line();
+      if (!ok.startsWith("OK ")) throw new Unsure(`the bus refused us: ${ok.slice(0, 60)}`);
+      this.authenticated = true;
+      this.reply(this.hello, "Hello", "s");
+    }
+  }
+
+  /** The values of call `serial`'s reply (of type `replySig`); an error reply throws BusError. */
+  reply(serial: number, member: string, replySig: string): Value[] {
+    this.flush();
     for (;;) {
-      const head = this.sock.fill(16);
-      const le = head[0] === 0x6c;
-      if (!le && head[0] !== 0x42) throw new Unsure("odd message");
-      const hv = new DataView(head.buffer, head.byteOffset, 16);
-      const bodyLen = hv.getUint32(4, le), fieldsLen = hv.getUint32(12, le);
-      const headerEnd = 16 + fieldsLen + ((8 - (fieldsLen % 8)) % 8);
-      const total = headerEnd + bodyLen;
-      if (fieldsLen > 1 << 16 || bodyLen > 1 << 26) throw new Unsure("message too large");
-      const msg = this.sock.take(total);
+      const got = this.replies.get(serial);
+      if (got) {
+        this.replies.delete(serial);
+        if (got.error) throw got.error;
+        if (got.sig !== replySig) {
+          throw new Unsure(`${member} replied with type '${got.sig}', not '${replySig}'`);
+        }
+        return got.values;
+      }
+      this.readMessage();
+    }
+  }
+
+  /** Reads one message; keeps it if it is a reply (or error) to one of our calls. */
+  private readMessage(): void {
+    const head = this.sock.fill(16);
+    const le = head[0] === 0x6c;
+    if (!le && head[0] !== 0x42) throw new Unsure("odd message");
+    const hv = new DataView(head.buffer, head.byteOffset, 16);
+    const bodyLen = hv.getUint32(4, le), fieldsLen = hv.getUint32(12, le);
+    if (fieldsLen > 1 << 16 || bodyLen > 1 << 26) throw new Unsure("message too large");
+    const headerEnd = 16 + fieldsLen + ((8 - (fieldsLen % 8)) % 8);
+    const total = headerEnd + bodyLen;
+    const msg = this.sock.take(total);
+    try {
       const view = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
       const type = msg[1];
       const r = new Reader(view, msg.subarray(0, 16 + fieldsLen), le);
       r.pos = 12;
       const fields = r.value("a(yv)") as Array<[number, { sig: string; value: Value }]>;
       const field = (code: number) => fields.find((f) => f[0] === code)?.[1].value;
-      if ((type !== 2 && type !== 3) || field(5) !== serial) continue; // a signal, or not our reply
+      const replyTo = field(5);
+      if ((type !== 2 && type !== 3) || typeof replyTo !== "number") return; // a signal
       const sig = (field(8) as string | undefined) ?? "";
       const body = new Reader(view, msg.subarray(0, total), le, headerEnd);
       body.pos = headerEnd;
       const values = splitSignature(sig).map((t) => body.value(t));
+      const error = type === 3
+        ? new BusError(String(field(4) ?? "error"), typeof values[0] === "string" ? values[0] : "")
+        : undefined;
+      this.replies.set(replyTo, { error, sig, values });
+    } finally {
       msg.fill(0);
-      if (type === 3) {
-        throw new BusError(String(field(4) ?? "error"), typeof values[0] === "string" ? values[0] : "");
-      }
-      if (sig !== replySig) throw new Unsure(`${member} replied with type '${sig}', not '${replySig}'`);
-      return values;
     }
   }
 }
@@ -487,30 +539,73 @@ export function readSecretsFast(service: string, names: string[]): Map<string, F
     }
     if (!sock) throw lastError;
     const bus = new Bus(sock);
-    const secrets = (path: string, iface: string, member: string, args: Arg[], replySig: string) =>
-      bus.call(SERVICE, path, iface, member, args, replySig);
+    const secrets = (path: string, iface: string, member: string, args: Arg[]) =>
+      bus.send(SERVICE, path, iface, member, args);
 
+    // round trip 1: every search, and a session for reading (with the authentication and Hello)
+    const searches = names.map((name) =>
+      [
+        name,
+        secrets(SERVICE_PATH, "org.freedesktop.Secret.Service", "SearchItems", [
+          { sig: "a{ss}", value: itemAttributes(service, name) },
+        ]),
+      ] as const
+    );
+    const opening = secrets(SERVICE_PATH, "org.freedesktop.Secret.Service", "OpenSession", [
+      { sig: "s", value: "plain" },
+      { sig: "v", inner: "s", value: "" },
+    ]);
     const toRead = new Map<string, string>(); // name → item path
     const unmatched: string[] = [];
-    for (const name of names) {
-      const [unlocked, locked] = secrets(SERVICE_PATH, "org.freedesktop.Secret.Service", "SearchItems", [
-        { sig: "a{ss}", value: itemAttributes(service, name) },
-      ], "aoao") as [string[], string[]];
+    for (const [name, serial] of searches) {
+      const [unlocked, locked] = bus.reply(serial, "SearchItems", "aoao") as [string[], string[]];
       if (unlocked.length + locked.length > 1) {
         answers.set(name, { kind: "fallback", reason: "several items match" });
       } else if (unlocked.length === 1) toRead.set(name, unlocked[0]);
       else if (locked.length === 1) answers.set(name, { kind: "locked" });
       else unmatched.push(name);
     }
-    if (unmatched.length > 0) {
-      // "absent" from a locked or missing store is not "absent": the default collection's Locked
-      // property, as secretServiceState (libsecret.ts) reads it.
+    const [, session] = bus.reply(opening, "OpenSession", "vo") as [unknown, string];
+
+    // round trip 2: the secrets, and whether "absent" can be trusted
+    const reads = [...toRead].map(([name, item]) =>
+      [
+        name,
+        secrets(item, "org.freedesktop.Secret.Item", "GetSecret", [{ sig: "o", value: session }]),
+      ] as const
+    );
+    // "absent" from a locked or missing store is not "absent": the default collection's Locked
+    // property, as secretServiceState (libsecret.ts) reads it.
+    const lockedQuery = unmatched.length === 0 ? undefined : secrets(
+      DEFAULT_COLLECTION,
+      "org.freedesktop.DBus.Properties",
+      "Get",
+      [{ sig: "s", value: "org.freedesktop.Secret.Collection" }, { sig: "s", value: "Locked" }],
+    );
+    for (const [name, serial] of reads) {
+      let secret: [string, Uint8Array, Uint8Array, string];
+      try {
+        [secret] = bus.reply(serial, "GetSecret", "(oayays)") as [[string, Uint8Array, Uint8Array, string]];
+      } catch (err) {
+        if (!(err instanceof BusError)) throw err;
+        answers.set(
+          name,
+          /IsLocked/.test(err.dbusName) ? { kind: "locked" } : { kind: "fallback", reason: err.message },
+        );
+        continue;
+      }
+      const bytes = secret[2];
+      if (bytes.length === 0) {
+        answers.set(name, { kind: "fallback", reason: "empty secret" });
+        continue;
+      }
+      answers.set(name, { kind: "found", value: new TextDecoder().decode(bytes) });
+      bytes.fill(0);
+    }
+    if (lockedQuery !== undefined) {
       let answer: FastRead;
       try {
-        const [v] = secrets(DEFAULT_COLLECTION, "org.freedesktop.DBus.Properties", "Get", [
-          { sig: "s", value: "org.freedesktop.Secret.Collection" },
-          { sig: "s", value: "Locked" },
-        ], "v") as [{ sig: string; value: Value }];
+        const [v] = bus.reply(lockedQuery, "Get", "v") as [{ sig: string; value: Value }];
         answer = v.sig !== "b"
           ? { kind: "fallback", reason: "odd Locked property" }
           : v.value === true
@@ -521,34 +616,6 @@ export function readSecretsFast(service: string, names: string[]): Map<string, F
         answer = { kind: "fallback", reason: err.message }; // e.g. no default collection
       }
       for (const n of unmatched) answers.set(n, answer);
-    }
-    if (toRead.size > 0) {
-      const [, session] = secrets(SERVICE_PATH, "org.freedesktop.Secret.Service", "OpenSession", [
-        { sig: "s", value: "plain" },
-        { sig: "v", inner: "s", value: "" },
-      ], "vo") as [unknown, string];
-      for (const [name, item] of toRead) {
-        let secret: [string, Uint8Array, Uint8Array, string];
-        try {
-          [secret] = secrets(item, "org.freedesktop.Secret.Item", "GetSecret", [
-            { sig: "o", value: session },
-          ], "(oayays)") as [[string, Uint8Array, Uint8Array, string]];
-        } catch (err) {
-          if (!(err instanceof BusError)) throw err;
-          answers.set(
-            name,
-            /IsLocked/.test(err.dbusName) ? { kind: "locked" } : { kind: "fallback", reason: err.message },
-          );
-          continue;
-        }
-        const bytes = secret[2];
-        if (bytes.length === 0) {
-          answers.set(name, { kind: "fallback", reason: "empty secret" });
-          continue;
-        }
-        answers.set(name, { kind: "found", value: new TextDecoder().decode(bytes) });
-        bytes.fill(0);
-      }
     }
     return answers;
   } catch (err) {
