@@ -8,13 +8,17 @@
  * The keychain case needs a Secret Service (run it inside `dbus-run-session` with an unlocked
  * gnome-keyring, as scripts/test.sh does); without one it is reported as not measured.
  *
- *   deno run -A scripts/bench_budgets.ts [--runs 10]
+ *   deno run -A scripts/bench_budgets.ts [--runs 10] [--only run]
+ *
+ * `--only run` measures the floor and the two `run` rows only (seconds instead of minutes).
  */
 import { join } from "node:path";
 import { selfCommand } from "../src/core/launcher_command.ts";
 import { listClients } from "../src/plugins/clients/mod.ts";
 
 const runs = Number(Deno.args[Deno.args.indexOf("--runs") + 1]) || 10;
+const only = Deno.args.includes("--only") ? Deno.args[Deno.args.indexOf("--only") + 1] : undefined;
+if (only !== undefined && only !== "run") throw new Error(`--only takes 'run', not '${only}'`);
 const home = await Deno.makeTempDir({ prefix: "mcp-nexus-budget-" });
 const service = `mcp-nexus-bench-${crypto.randomUUID()}`;
 const env: Record<string, string> = {
@@ -104,7 +108,7 @@ try {
 rows.push({ what: "run, one keychain secret (libsecret)", ms: keychain, budget: 2, note });
 
 // sync and server list at 10 / 100 / 1000 servers
-for (const n of [10, 100, 1000]) {
+for (const n of only === "run" ? [] : [10, 100, 1000]) {
   await Deno.writeTextFile(regFile, registry(n));
   await sh([...self, "sync", ...clientArgs, "--yes"], { MCP_NEXUS_BACKEND: "env" }); // write every file once
   const syncRuns = n >= 1000 ? Math.max(3, Math.floor(runs / 3)) : runs;

@@ -157,7 +157,7 @@ Deno.test({
       assertNoSecret(fast.stdout + fast.stderr, secret);
 
       // the fast path's C library is missing (test switch): the normal path answers, same result
-      const lib = "/nonexistent/libc.so.6";
+      const lib = "missing";
       await Deno.writeTextFile(join(sb.home, ".mcp-nexus-test-fast-libc"), lib);
       const normal = await sb.run(["run", "probe"], { env: { MCP_NEXUS_TEST_FAST_LIBC: lib } });
       assert.equal(normal.code, 0, normal.stderr);

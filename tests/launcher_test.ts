@@ -409,7 +409,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "run: loads neither commander nor zod (nor the keyring without keychain references)",
+  name: "run: loads neither commander nor zod, nor any package for a keychain read (Linux fast path)",
   ...linux,
   fn: () =>
     withSandbox(async (sb) => {
@@ -436,8 +436,17 @@ Deno.test({
         env: { MCP_NEXUS_BACKEND: "env", MCP_NEXUS_SECRET_T: "value-1234" },
       }).done;
       assert.equal(env.stdout, "started\n", env.stderr);
-      // the poison works: a keychain reference loads the keyring module, an invalid registry zod
-      const keyring = await spawnLauncher(sb, "ref", { config: poisoned }).done;
+      // a keychain reference is read by the fast Secret Service path (no package either): 't' is not stored
+      const fast = await spawnLauncher(sb, "ref", { config: poisoned }).done;
+      assert.equal(fast.code, 3, fast.stderr);
+      assert.doesNotMatch(fast.stderr, /POISONED/);
+      // the poison works: the normal keychain path (fast path off: test switch) loads the keyring module,
+      // an invalid registry zod
+      await Deno.writeTextFile(join(sb.home, ".mcp-nexus-test-fast-libc"), "missing");
+      const keyring = await spawnLauncher(sb, "ref", {
+        config: poisoned,
+        env: { MCP_NEXUS_TEST_FAST_LIBC: "missing" },
+      }).done;
       assert.match(keyring.stderr, /POISONED/);
       await Deno.writeTextFile(
         join(sb.nexusHome, "registry.json"),

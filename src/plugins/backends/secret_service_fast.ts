@@ -49,24 +49,28 @@ const LIBC_SYMBOLS = {
 } as const;
 type Libc = Deno.DynamicLibrary<typeof LIBC_SYMBOLS>["symbols"];
 
+const LIBC = "libc.so.6";
+/** A library name that does not exist, loaded instead of libc under the test switch below. */
+const MISSING_LIBC = "libc.so.6-mcp-nexus-test-missing";
+
 /**
- * The C library to load. Tests may name one that does not exist (to prove the fallback) with
- * MCP_NEXUS_TEST_FAST_LIBC, honoured only as the fault switch of fs.ts is: HOME is under /tmp and
- * holds a file `.mcp-nexus-test-fast-libc` whose content is exactly the variable's value.
+ * The C library to load. Tests prove the fallback with MCP_NEXUS_TEST_FAST_LIBC=missing, which
+ * loads a library that does not exist (never a path the variable names). Honoured only as the fault
+ * switch of fs.ts is: HOME is under /tmp and holds a file `.mcp-nexus-test-fast-libc` whose content
+ * is exactly the variable's value.
  */
 function libraryName(): string {
-  const standard = "libc.so.6";
   try {
     const value = Deno.env.get("MCP_NEXUS_TEST_FAST_LIBC");
     const home = Deno.env.get("HOME");
-    if (!value || !home) return standard;
+    if (value !== "missing" || !home) return LIBC;
     const real = Deno.realPathSync(home);
-    if (!real.startsWith("/tmp/")) return standard;
+    if (!real.startsWith("/tmp/")) return LIBC;
     const marker = `${real}/.mcp-nexus-test-fast-libc`;
-    if (!Deno.lstatSync(marker).isFile || Deno.readTextFileSync(marker) !== value) return standard;
-    return value;
+    if (!Deno.lstatSync(marker).isFile || Deno.readTextFileSync(marker) !== value) return LIBC;
+    return MISSING_LIBC;
   } catch {
-    return standard;
+    return LIBC;
   }
 }
 
@@ -160,13 +164,16 @@ class Socket {
       joined.set(this.pending);
       joined.set(buf.subarray(0, got), this.pending.length);
       buf.fill(0);
+      this.pending.fill(0);
       this.pending = joined;
     }
     return this.pending;
   }
   take(n: number): Uint8Array {
     const out = this.fill(n).slice(0, n);
-    this.pending = this.pending.slice(n);
+    const old = this.pending;
+    this.pending = old.slice(n);
+    old.fill(0); // it held secret bytes
     return out;
   }
   /** One line of the authentication conversation (without CRLF). */
