@@ -244,3 +244,24 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "secret get: the libsecret backend reads through the fast path too (no @napi-rs/keyring); 'missing' is exit 3",
+  ...linux,
+  fn: () =>
+    withSandbox(async (sb) => {
+      assert.ok(HAS_SECRET_SERVICE, "run with `deno task test` (a private Secret Service)");
+      const secret = canary();
+      expectCode(await sb.run(["secret", "set", "get-token"], { stdin: secret }), 0);
+      const shown = await sb.run(["secret", "get", "get-token"], { env: NO_NAPI });
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.match(shown.stdout, /is stored in Secret Service/);
+      assertNoSecret(shown.stdout + shown.stderr, secret);
+      const revealed = await sb.run(["secret", "get", "get-token", "--reveal"], { env: NO_NAPI });
+      assert.equal(revealed.code, 0, revealed.stderr);
+      assert.equal(revealed.stdout.trimEnd(), secret);
+      const missing = await sb.run(["secret", "get", "no-such-token"], { env: NO_NAPI });
+      assert.equal(missing.code, 3, missing.stderr);
+    }),
+});

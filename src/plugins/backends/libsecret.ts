@@ -3,6 +3,7 @@
  * libsecret's protocol. Never the kernel keyutils store: that forgets everything at reboot.
  */
 import type { BackendHealth, BackendPlugin } from "../../core/secrets.ts";
+import { backendError } from "../../core/secrets.ts";
 import { keyringBackend } from "./keyring_store.ts";
 import { ensureSessionBusAddress } from "./session_bus.ts";
 import { classifyLinux } from "./secret_service_errors.ts";
@@ -55,7 +56,7 @@ export const libsecret: BackendPlugin = {
   create: (ctx) => {
     // Clients that scrub the environment drop DBUS_SESSION_BUS_ADDRESS: find the bus where the OS puts it.
     const looked = ensureSessionBusAddress();
-    return keyringBackend({
+    const keyring = keyringBackend({
       id: "libsecret",
       label: "Secret Service (libsecret)",
       linuxStore: "secret-service",
@@ -70,6 +71,30 @@ export const libsecret: BackendPlugin = {
         };
       },
     }, ctx);
+    return {
+      ...keyring,
+      // reads take the fast Secret Service path when it is sure (no npm package loaded), else keyring-rs
+      async get(name) {
+        const fast = await fastGet(ctx.service, name);
+        return fast === undefined ? await keyring.get(name) : fast;
+      },
+    };
   },
 };
 export default libsecret;
+
+/**
+ * A read through secret_service_fast.ts: the value, null when it is surely not stored, a "locked"
+ * error; undefined when the fast path is not sure (then keyring-rs answers, and explains).
+ */
+async function fastGet(service: string, name: string): Promise<string | null | undefined> {
+  const { readSecretsFast } = await import("./secret_service_fast.ts");
+  const r = readSecretsFast(service, [name]).get(name);
+  if (r?.kind === "found") return r.value;
+  if (r?.kind === "missing") return null;
+  if (r?.kind === "locked") {
+    const h = classifyLinux("the collection is locked");
+    throw backendError(h.status, h.message, h.hint, "libsecret");
+  }
+  return undefined;
+}
