@@ -1,12 +1,13 @@
 /**
- * Linux: a read-only fast path to the Secret Service, for the launcher (`mcp-nexus run`).
+ * Linux: a read-only fast path to the Secret Service, for the launcher (`mcp-nexus run`, through
+ * launch_store.ts) and the libsecret backend's `get`.
  *
  * The normal path (@napi-rs/keyring, keyring_store.ts) costs ~40 ms of start-up before its first
  * D-Bus call: a CommonJS npm package with a native addon. Every AI-client start of a server that
  * refers to a secret pays it. Here the same lookup is made in a few hundred bytes of D-Bus wire
  * protocol over the session bus's unix socket (libc's socket/connect/read/write over FFI: Deno's
- * own unix sockets need the `net` permission, which `run` drops; a D-Bus library over FFI costs
- * ~10 ms to load and bind), with the calls keyring-rs makes: `SearchItems` with the attributes it
+ * own unix sockets need the `net` permission, which `run` drops; libgio or libsecret over FFI cost
+ * 8–20 ms to load and bind, and libsecret's encrypted session more), with the calls keyring-rs makes: `SearchItems` with the attributes it
  * stores (`service` = our keychain service, `username` = the secret name), a `plain` session (the
  * bus is a local socket; keyring-rs's default too) and `Item.GetSecret`.
  *
@@ -22,6 +23,7 @@
  *   refuses us, several items match, an odd reply, a timeout, any other error.
  * The caller takes the normal path for the last two, so a surprise here costs time, never a wrong
  * answer. Nothing here writes to the keychain, prompts, or starts a bus (`autolaunch:` is refused).
+ * A musl system (no libc.so.6) takes the normal path; macOS and Windows never come here.
  */
 
 export type FastRead =
