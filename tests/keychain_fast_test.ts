@@ -265,3 +265,77 @@ Deno.test({
       assert.equal(missing.code, 3, missing.stderr);
     }),
 });
+
+Deno.test({
+  name:
+    "fast read over an abstract-socket bus: no Secret Service is 'unavailable' (the normal path explains), then found",
+  ...linux,
+  fn: async () => {
+    assert.ok(HAS_SECRET_SERVICE, "run with `deno task test` (a private Secret Service)");
+    const home = await Deno.makeTempDir({ prefix: "mcp-nexus-test-abstract-" });
+    const runtime = await Deno.makeTempDir({ prefix: "mcp-nexus-test-abstract-rt-" });
+    try {
+      // a bus of our own with no service files (so nothing is activated) on an abstract socket
+      const config = join(home, "bus.conf");
+      await Deno.writeTextFile(
+        config,
+        `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>session</type><listen>unix:abstract=${home}/bus</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy>
+</busconfig>`,
+      );
+      const probe = join(home, "probe.ts");
+      const mod = new URL("../src/plugins/backends/secret_service_fast.ts", import.meta.url).href;
+      await Deno.writeTextFile(
+        probe,
+        `const { readSecretsFast } = await import(${JSON.stringify(mod)});
+console.log("kind=" + readSecretsFast(Deno.env.get("MCP_NEXUS_KEYCHAIN_SERVICE"), ["tok"]).get("tok").kind);`,
+      );
+      const cli = cliCommand().map((a) => `'${a}'`).join(" ");
+      const secret = canary();
+      const env: Record<string, string> = {
+        HOME: home,
+        XDG_RUNTIME_DIR: runtime,
+        XDG_CONFIG_HOME: join(home, ".config"),
+        MCP_NEXUS_HOME: join(home, "nexus"),
+        MCP_NEXUS_KEYCHAIN_SERVICE: `mcp-nexus-test-${crypto.randomUUID()}`,
+        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+        NO_COLOR: "1",
+        CANARY: secret,
+      };
+      const denoDir = Deno.env.get("DENO_DIR");
+      if (denoDir) env.DENO_DIR = denoDir;
+      const out = await new Deno.Command("dbus-run-session", {
+        args: [
+          `--config-file=${config}`,
+          "--",
+          "bash",
+          "-c",
+          `echo "address=$DBUS_SESSION_BUS_ADDRESS"
+           ${cli} server add p --env 'T=\${keychain:tok}' -- sh -c 'printf %s "$T" | sha256sum' >/dev/null 2>&1
+           '${Deno.execPath()}' run -q -A '${probe}'
+           ${cli} run p 2>&1; echo "nosvc=$?"
+           eval "$(printf pw | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
+           printf %s "$CANARY" | ${cli} secret set tok >/dev/null; echo "set=$?"
+           '${Deno.execPath()}' run -q -A '${probe}'
+           NAPI_RS_NATIVE_LIBRARY_PATH=/nonexistent/keyring.node ${cli} run p 2>&1; echo "found=$?"`,
+        ],
+        env,
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const text = dec.decode(out.stdout);
+      const all = text + dec.decode(out.stderr);
+      assert.match(text, /address=unix:abstract=/, all);
+      assert.match(text, /kind=unavailable\n[^]*No Secret Service is running[^]*nosvc=4/, all);
+      assert.match(text, /set=0\nkind=found\n/, all);
+      assert.ok(text.includes(`${await sha256(secret)}  -\nfound=0`), all.replaceAll(secret, "<canary>"));
+      assertNoSecret(all, secret);
+    } finally {
+      await Deno.remove(home, { recursive: true }).catch(() => {});
+      await Deno.remove(runtime, { recursive: true }).catch(() => {});
+    }
+  },
+});
