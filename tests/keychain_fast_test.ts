@@ -85,7 +85,7 @@ Deno.test({
       );
       assert.deepEqual(attrs, itemAttributes(sb.service, "fast-a"));
 
-      const got = readSecretsFast(sb.service, ["fast-a", "fast-b", "fast-missing"]);
+      const got = await readSecretsFast(sb.service, ["fast-a", "fast-b", "fast-missing"]);
       assert.deepEqual(got.get("fast-a"), { kind: "found", value: a });
       assert.deepEqual(got.get("fast-b"), { kind: "found", value: b });
       assert.deepEqual(got.get("fast-missing"), { kind: "missing" });
@@ -101,24 +101,26 @@ Deno.test({
       await w.write(new TextEncoder().encode("other-value"));
       await w.close();
       assert.ok((await other.output()).success);
-      assert.equal(readSecretsFast(sb.service, ["fast-b"]).get("fast-b")?.kind, "fallback");
+      assert.equal((await readSecretsFast(sb.service, ["fast-b"])).get("fast-b")?.kind, "fallback");
       // another service's items are not ours
-      assert.deepEqual(readSecretsFast(`${sb.service}-other`, ["fast-a"]).get("fast-a"), { kind: "missing" });
+      assert.deepEqual((await readSecretsFast(`${sb.service}-other`, ["fast-a"])).get("fast-a"), {
+        kind: "missing",
+      });
     }),
 });
 
 Deno.test({
   name: "fast read: no bus is 'unavailable'; a bus address it does not handle falls back",
   ...linux,
-  fn: () => {
+  fn: async () => {
     const saved = Deno.env.get("DBUS_SESSION_BUS_ADDRESS");
     try {
       Deno.env.set("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
-      assert.equal(readSecretsFast("svc", ["x"]).get("x")?.kind, "unavailable");
+      assert.equal((await readSecretsFast("svc", ["x"])).get("x")?.kind, "unavailable");
       Deno.env.set("DBUS_SESSION_BUS_ADDRESS", "tcp:host=127.0.0.1,port=1");
-      assert.equal(readSecretsFast("svc", ["x"]).get("x")?.kind, "fallback");
+      assert.equal((await readSecretsFast("svc", ["x"])).get("x")?.kind, "fallback");
       Deno.env.delete("DBUS_SESSION_BUS_ADDRESS");
-      assert.equal(readSecretsFast("svc", ["x"]).get("x")?.kind, "unavailable");
+      assert.equal((await readSecretsFast("svc", ["x"])).get("x")?.kind, "unavailable");
     } finally {
       if (saved === undefined) Deno.env.delete("DBUS_SESSION_BUS_ADDRESS");
       else Deno.env.set("DBUS_SESSION_BUS_ADDRESS", saved);
@@ -290,7 +292,7 @@ Deno.test({
       await Deno.writeTextFile(
         probe,
         `const { readSecretsFast } = await import(${JSON.stringify(mod)});
-console.log("kind=" + readSecretsFast(Deno.env.get("MCP_NEXUS_KEYCHAIN_SERVICE"), ["tok"]).get("tok").kind);`,
+console.log("kind=" + (await readSecretsFast(Deno.env.get("MCP_NEXUS_KEYCHAIN_SERVICE"), ["tok"])).get("tok").kind);`,
       );
       const cli = cliCommand().map((a) => `'${a}'`).join(" ");
       const secret = canary();

@@ -60,7 +60,7 @@ export async function openLaunchStore(backendFlag?: string, setting?: string): P
       const { readSecretsFast } = await lazy<typeof import("./secret_service_fast.ts")>(
         "./secret_service_fast.ts",
       );
-      const answers = readSecretsFast(
+      const answers = await readSecretsFast(
         envVar("MCP_NEXUS_KEYCHAIN_SERVICE") ?? "com.mcp-manager.credentials",
         names,
       );

@@ -89,7 +89,7 @@ export default libsecret;
  */
 async function fastGet(service: string, name: string): Promise<string | null | undefined> {
   const { readSecretsFast } = await import("./secret_service_fast.ts");
-  const r = readSecretsFast(service, [name]).get(name);
+  const r = (await readSecretsFast(service, [name])).get(name);
   if (r?.kind === "found") return r.value;
   if (r?.kind === "missing") return null;
   if (r?.kind === "locked") {

@@ -8,8 +8,8 @@
  * protocol over the session bus's unix socket (libc's socket/connect/read/write over FFI: Deno's
  * own unix sockets need the `net` permission, which `run` drops; libgio or libsecret over FFI cost
  * 8–20 ms to load and bind, and libsecret's encrypted session more), with the calls keyring-rs makes: `SearchItems` with the attributes it
- * stores (`service` = our keychain service, `username` = the secret name), a `plain` session (the
- * bus is a local socket; keyring-rs's default too) and `Item.GetSecret`.
+ * stores (`service` = our keychain service, `username` = the secret name), the encrypted session
+ * keyring-rs opens (`dh-ietf1024-sha256-aes128-cbc-pkcs7`, with WebCrypto) and `Item.GetSecret`.
  *
  * It answers only what it is sure of, and says so in `kind`:
  * - `found`: exactly one matching item, unlocked, read.
@@ -227,10 +227,10 @@ class Writer {
   }
 }
 
-type Arg = { sig: "s" | "o"; value: string } | { sig: "v"; inner: "s"; value: string } | {
-  sig: "a{ss}";
-  value: Record<string, string>;
-};
+type Arg =
+  | { sig: "s" | "o"; value: string }
+  | { sig: "v"; inner: "ay"; value: Uint8Array }
+  | { sig: "a{ss}"; value: Record<string, string> };
 
 /** A METHOD_CALL message. */
 function methodCall(
@@ -245,7 +245,8 @@ function methodCall(
   for (const a of args) {
     if (a.sig === "v") {
       body.sig(a.inner);
-      body.str(a.value);
+      body.u32(a.value.length);
+      for (const x of a.value) body.bytes.push(x);
     } else if (a.sig === "a{ss}") {
       body.u32(0);
       const lenAt = body.bytes.length - 4;
@@ -506,6 +507,63 @@ class Bus {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The encrypted session, as libsecret and keyring-rs open it: "dh-ietf1024-sha256-aes128-cbc-pkcs7"
+// (Diffie-Hellman in the 1024-bit MODP group of RFC 2409, HKDF-SHA256 of the shared secret without
+// salt or info to an AES-128 key, AES-CBC with PKCS#7 padding; the IV comes with each secret).
+
+const DH_ALGORITHM = "dh-ietf1024-sha256-aes128-cbc-pkcs7";
+const DH_PRIME = BigInt(
+  "0xFFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD" +
+    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED" +
+    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF",
+);
+
+function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
+  let r = 1n;
+  base %= mod;
+  while (exp > 0n) {
+    if (exp & 1n) r = (r * base) % mod;
+    base = (base * base) % mod;
+    exp >>= 1n;
+  }
+  return r;
+}
+const toBigInt = (b: Uint8Array) =>
+  b.length === 0 ? 0n : BigInt("0x" + [...b].map((x) => x.toString(16).padStart(2, "0")).join(""));
+/** Big-endian, left-padded to the prime's 128 bytes. */
+function toBytes(n: bigint): Uint8Array<ArrayBuffer> {
+  const hex = n.toString(16).padStart(256, "0");
+  const out = new Uint8Array(128);
+  for (let i = 0; i < 128; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** A private exponent of 256 random bits, and 2^x mod p. */
+function dhKeyPair(): { privateKey: bigint; publicKey: Uint8Array } {
+  const privateKey = toBigInt(crypto.getRandomValues(new Uint8Array(32))) | (1n << 255n);
+  return { privateKey, publicKey: toBytes(modPow(2n, privateKey, DH_PRIME)) };
+}
+
+/** The AES-128-CBC key of the session, from the service's public key. */
+async function sessionKey(privateKey: bigint, servicePublic: Uint8Array): Promise<CryptoKey> {
+  const y = toBigInt(servicePublic);
+  if (servicePublic.length > 128 || y <= 1n || y >= DH_PRIME - 1n) throw new Unsure("odd public key");
+  const shared = toBytes(modPow(y, privateKey, DH_PRIME));
+  const ikm = await crypto.subtle.importKey("raw", shared, "HKDF", false, ["deriveBits"]);
+  shared.fill(0);
+  const bits = new Uint8Array(
+    await crypto.subtle.deriveBits(
+      { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: new Uint8Array(0) },
+      ikm,
+      128,
+    ),
+  );
+  const key = await crypto.subtle.importKey("raw", bits, "AES-CBC", false, ["decrypt"]);
+  bits.fill(0);
+  return key;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The Secret Service calls.
 
 const SERVICE = "org.freedesktop.secrets";
@@ -516,7 +574,7 @@ const DEFAULT_COLLECTION = "/org/freedesktop/secrets/aliases/default";
  * Reads `names` of keychain service `service` from the Secret Service on the session bus at
  * DBUS_SESSION_BUS_ADDRESS. One answer per name (see the module comment).
  */
-export function readSecretsFast(service: string, names: string[]): Map<string, FastRead> {
+export async function readSecretsFast(service: string, names: string[]): Promise<Map<string, FastRead>> {
   const answers = new Map<string, FastRead>();
   const rest = (r: FastRead) => {
     for (const n of names) if (!answers.has(n)) answers.set(n, r);
@@ -560,9 +618,10 @@ export function readSecretsFast(service: string, names: string[]): Map<string, F
         ]),
       ] as const
     );
+    const dh = dhKeyPair();
     const opening = secrets(SERVICE_PATH, "org.freedesktop.Secret.Service", "OpenSession", [
-      { sig: "s", value: "plain" },
-      { sig: "v", inner: "s", value: "" },
+      { sig: "s", value: DH_ALGORITHM },
+      { sig: "v", inner: "ay", value: dh.publicKey },
     ]);
     const toRead = new Map<string, string>(); // name → item path
     const unmatched: string[] = [];
@@ -574,7 +633,12 @@ export function readSecretsFast(service: string, names: string[]): Map<string, F
       else if (locked.length === 1) answers.set(name, { kind: "locked" });
       else unmatched.push(name);
     }
-    const [, session] = bus.reply(opening, "OpenSession", "vo") as [unknown, string];
+    const [output, session] = bus.reply(opening, "OpenSession", "vo") as [
+      { sig: string; value: Value },
+      string,
+    ];
+    if (output.sig !== "ay") throw new Unsure("OpenSession returned no public key");
+    const aesKey = await sessionKey(dh.privateKey, output.value as Uint8Array);
 
     // round trip 2: the secrets, and whether "absent" can be trusted
     const reads = [...toRead].map(([name, item]) =>
@@ -592,9 +656,11 @@ export function readSecretsFast(service: string, names: string[]): Map<string, F
       [{ sig: "s", value: "org.freedesktop.Secret.Collection" }, { sig: "s", value: "Locked" }],
     );
     for (const [name, serial] of reads) {
-      let secret: [string, Uint8Array, Uint8Array, string];
+      let secret: [string, Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>, string];
       try {
-        [secret] = bus.reply(serial, "GetSecret", "(oayays)") as [[string, Uint8Array, Uint8Array, string]];
+        [secret] = bus.reply(serial, "GetSecret", "(oayays)") as [
+          [string, Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>, string],
+        ];
       } catch (err) {
         if (!(err instanceof BusError)) throw err;
         answers.set(
@@ -603,13 +669,28 @@ export function readSecretsFast(service: string, names: string[]): Map<string, F
         );
         continue;
       }
-      const bytes = secret[2];
-      if (bytes.length === 0) {
-        answers.set(name, { kind: "fallback", reason: "empty secret" });
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(
+          await crypto.subtle.decrypt({ name: "AES-CBC", iv: secret[1] }, aesKey, secret[2]),
+        );
+      } catch {
+        answers.set(name, { kind: "fallback", reason: "the secret could not be decrypted" });
         continue;
       }
-      answers.set(name, { kind: "found", value: new TextDecoder().decode(bytes) });
+      secret[2].fill(0);
+      let value: string;
+      try {
+        // what `secret set` stores is UTF-8; anything else (another program's bytes) is the normal path's
+        value = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      } catch {
+        value = "";
+      }
       bytes.fill(0);
+      answers.set(
+        name,
+        value === "" ? { kind: "fallback", reason: "not a UTF-8 secret" } : { kind: "found", value },
+      );
     }
     if (lockedQuery !== undefined) {
       let answer: FastRead;
