@@ -320,8 +320,12 @@ console.log("kind=" + (await readSecretsFast(Deno.env.get("MCP_NEXUS_KEYCHAIN_SE
            ${cli} run p 2>&1; echo "nosvc=$?"
            eval "$(printf pw | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
            printf %s "$CANARY" | ${cli} secret set tok >/dev/null; echo "set=$?"
+           dbus-monitor --session "member='OpenSession'" > "$HOME/monitor.txt" 2>&1 & monitor=$!
+           for i in $(seq 50); do grep -q NameAcquired "$HOME/monitor.txt" && break; sleep 0.1; done
            '${Deno.execPath()}' run -q -A '${probe}'
-           NAPI_RS_NATIVE_LIBRARY_PATH=/nonexistent/keyring.node ${cli} run p 2>&1; echo "found=$?"`,
+           NAPI_RS_NATIVE_LIBRARY_PATH=/nonexistent/keyring.node ${cli} run p 2>&1; echo "found=$?"
+           kill $monitor
+           echo "sessions=$(grep -A1 'member=OpenSession' "$HOME/monitor.txt" | grep -o 'string "[^"]*"' | sort | uniq -c | tr -s ' ')"`,
         ],
         env,
         clearEnv: true,
@@ -334,6 +338,8 @@ console.log("kind=" + (await readSecretsFast(Deno.env.get("MCP_NEXUS_KEYCHAIN_SE
       assert.match(text, /kind=unavailable\n[^]*No Secret Service is running[^]*nosvc=4/, all);
       assert.match(text, /set=0\nkind=found\n/, all);
       assert.ok(text.includes(`${await sha256(secret)}  -\nfound=0`), all.replaceAll(secret, "<canary>"));
+      // both fast reads opened the encrypted session, as keyring-rs does: the secret never crossed the bus in clear
+      assert.match(text, /sessions= 2 string "dh-ietf1024-sha256-aes128-cbc-pkcs7"\n/, all);
       assertNoSecret(all, secret);
     } finally {
       await Deno.remove(home, { recursive: true }).catch(() => {});
