@@ -8,6 +8,7 @@ import { NexusError } from "./errors.ts";
 import { allowWritesUnder, readTextIfExists, withLock, writeFileAtomic } from "./fs.ts";
 import { nexusHome, registryPath } from "./paths.ts";
 import type { RegistryData, ServerDef } from "./registry_schema.ts";
+import { fastRegistry } from "./registry_fast.ts";
 
 export type { RegistryData, ServerDef };
 
@@ -46,6 +47,9 @@ export async function loadRegistry(path = registryPath()): Promise<RegistryData>
   const text = await readTextIfExists(path);
   if (text === null || text.trim() === "") return emptyRegistry();
   const raw = parseJsonWithPosition(text, path);
+  // a valid registry is read without zod (start-up time); anything else gets zod's verdict and messages
+  const fast = fastRegistry(raw);
+  if (fast) return fast;
   const { Registry, formatIssues } = await import("./registry_schema.ts");
   const result = Registry.safeParse(raw);
   if (!result.success) {
