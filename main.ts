@@ -35,6 +35,10 @@ if (
   const { runCommand } = await load<typeof import("./src/cli/run.ts")>("./src/cli/run.ts");
   Deno.exit(await runCommand(args));
 } else {
+  // `server list` and the usual forms of `sync` without commander (src/cli/fast.ts); the rest through it
+  const { fastMain } = await load<typeof import("./src/cli/fast.ts")>("./src/cli/fast.ts");
+  const code = await fastMain(args);
+  if (code !== undefined) Deno.exit(code);
   const { main } = await load<typeof import("./src/cli/mod.ts")>("./src/cli/mod.ts");
   Deno.exit(await main(args));
 }

@@ -15,6 +15,7 @@ import { registerDoctor } from "./doctor.ts";
 import { registerSchedule } from "./schedule.ts";
 import { registerVersion } from "./version.ts";
 import { registerPlugin } from "./plugin.ts";
+import { leastPrivilege } from "./least_privilege.ts";
 
 const EXIT_CODES = `
 Exit codes:
@@ -122,24 +123,5 @@ export async function main(argv: string[]): Promise<number> {
       return ExitCode.USAGE;
     }
     return makeCtx({ json }).out.error(err).exitCode;
-  }
-}
-
-/** Drops the powers this command does not need (src/host/privileges.ts), before anything untrusted loads. */
-async function leastPrivilege(argv: string[]): Promise<void> {
-  const [{ dropPrivileges, probePowers, registryFacts }, { registryPath }] = await Promise.all([
-    import("../host/privileges.ts"),
-    import("../core/paths.ts"),
-  ]);
-  let facts: ReturnType<typeof registryFacts> = {};
-  try {
-    facts = registryFacts(registryPath());
-  } catch {
-    // no HOME: the command reports that itself
-  }
-  const dropped = await dropPrivileges(argv, facts);
-  const probe = Deno.env.get("MCP_NEXUS_DEBUG_PERMISSIONS");
-  if (probe) {
-    writeErr(`permissions: ${JSON.stringify({ dropped, probe: await probePowers(Number(probe)) })}\n`);
   }
 }

@@ -1,10 +1,10 @@
 /** `mcp-nexus server …`: the central list of MCP servers (the registry). */
 import type { Command } from "@commander-js/extra-typings";
 import { action, collect, type Ctx } from "./context.ts";
-import { table } from "../core/output.ts";
 import { usageError } from "../core/errors.ts";
 import { ENV_KEY_RE, HEADER_NAME_RE, validateServerName } from "../core/names.ts";
 import type { RegistryData, ServerDef } from "../core/registry.ts";
+import { clientsOf, listServers } from "./server_list.ts";
 
 function parsePairs(pairs: string[], kind: "env" | "header"): Record<string, string> {
   const out: Record<string, string> = {};
@@ -130,15 +130,6 @@ function validUrl(u: string): boolean {
   } catch {
     return false;
   }
-}
-
-function target(s: ServerDef): string {
-  return s.transport === "stdio" ? [s.command, ...s.args].join(" ") : s.url;
-}
-
-function clientsOf(s: ServerDef): string {
-  const base = s.clients ? s.clients.join(",") : "all";
-  return s.disabledClients?.length ? `${base} (not ${s.disabledClients.join(",")})` : base;
 }
 
 function describeServer(name: string, s: ServerDef): string {
@@ -308,20 +299,7 @@ Examples:
     }));
 
   server.command("list").alias("ls").description("List the servers")
-    .action(action(async (ctx) => {
-      const data = await (await reg()).loadRegistry();
-      const names = Object.keys(data.servers).sort();
-      ctx.out.result({ servers: names.map((n) => ({ name: n, ...data.servers[n] })) }, () => {
-        if (!names.length) return "No servers yet. Add one with: mcp-nexus server add NAME -- COMMAND ARGS…";
-        return table(
-          ["NAME", "TRANSPORT", "ENABLED", "CLIENTS", "TARGET"],
-          names.map((n) => {
-            const s = data.servers[n];
-            return [n, s.transport, s.enabled ? "yes" : "no", clientsOf(s), target(s)];
-          }),
-        );
-      });
-    }));
+    .action(action((ctx) => listServers(ctx)));
 
   server.command("show").argument("<name>").description("Show one server")
     .action(action(async (ctx, name: string) => {

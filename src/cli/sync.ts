@@ -125,6 +125,150 @@ async function secretResolver(ctx: Ctx) {
     resolveServer(server, name, (names) => store.getMany(names), hint);
 }
 
+/** `sync`'s options, as commander gives them (and the lean dispatch, src/cli/fast.ts, for the usual forms). */
+export interface SyncCliOptions {
+  client: string[];
+  server: string[];
+  secrets: string;
+  dryRun?: true;
+  yes?: true;
+  force?: true;
+  project?: string;
+  unattended?: true;
+}
+
+/** The action of `sync`; returns the exit code. */
+export async function runSync(ctx: Ctx, opts: SyncCliOptions): Promise<number> {
+  if (opts.unattended) return (await import("./sync_unattended.ts")).runUnattended(ctx, opts);
+  if (opts.secrets !== "launcher" && opts.secrets !== "inline") {
+    throw usageError("E_USAGE", `--secrets ${opts.secrets}: expected launcher or inline.`);
+  }
+  if (opts.server.length && !opts.project) {
+    throw usageError("E_USAGE", "--server is for --project (the project's servers).", {
+      hint: "mcp-nexus sync --project . --server NAME",
+    });
+  }
+  if (opts.project && opts.secrets === "inline") {
+    // the same sync without --secrets inline: the project, its servers and clients, --yes or --dry-run
+    const { shellQuote } = await import("../core/arg_references.ts");
+    const again = [
+      `mcp-nexus sync --project ${shellQuote(opts.project)}`,
+      ...opts.server.map((s) => `--server ${s}`),
+      ...opts.client.map((c) => `--client ${c}`),
+      ...(opts.force ? ["--force"] : []),
+      ...(opts.dryRun ? ["--dry-run"] : opts.yes ? ["--yes"] : []),
+    ].join(" ");
+    throw usageError(
+      "E_USAGE",
+      "--secrets inline is refused with --project: project files are usually committed to git.",
+      { hint: `${again} (launcher entries; secrets stay in the keychain)` },
+    );
+  }
+  let { adapters, pathCtx, registry } = await engine(opts.client);
+  let remember = () => Promise.resolve();
+  if (opts.project) {
+    const { projectScope } = await import("./project.ts");
+    ({ adapters, registry, remember } = await projectScope(
+      opts.project,
+      opts.server,
+      opts.client,
+      adapters,
+      pathCtx,
+      registry,
+    ));
+  }
+  const sync = await import("../core/sync.ts");
+  const { maskEntry } = await import("../core/mask.ts");
+  const syncOpts = {
+    clients: opts.client.length ? opts.client : undefined,
+    secrets: opts.secrets as "launcher" | "inline",
+    force: !!opts.force,
+    resolve: opts.secrets === "inline" ? await secretResolver(ctx) : undefined,
+    scope: (opts.project ? "project" : "user") as "project" | "user",
+    planCache: undefined as import("../core/plan_cache.ts").PlanCache | undefined,
+  };
+  if (syncOpts.secrets === "launcher") {
+    // a no-op sync reads each file but does not parse it again (src/core/plan_cache.ts)
+    const [{ PlanCache }, { isBuiltInAdapter }] = await Promise.all([
+      import("../core/plan_cache.ts"),
+      import("../plugins/clients/mod.ts"),
+    ]);
+    syncOpts.planCache = await PlanCache.open(registry, syncOpts, isBuiltInAdapter);
+  }
+  if (opts.secrets === "inline") {
+    ctx.out.warn(
+      "--secrets inline writes secret values into client files (made 0600). Prefer the launcher.",
+    );
+  }
+  if (opts.dryRun) {
+    const plans = await sync.planSync(adapters, pathCtx, registry, syncOpts);
+    await syncOpts.planCache?.save();
+    ctx.out.result(
+      { dryRun: true, applied: false, files: plans.map((p) => planJson(p, maskEntry)) },
+      () => "",
+    );
+    if (!ctx.out.json) {
+      const { writeOut } = await import("../core/output.ts");
+      const text = await renderPlans(ctx, plans);
+      writeOut((text || "No clients detected.") + "\n" + summary(plans, true) + "\n");
+    }
+    return exitFor(plans);
+  }
+  let shown = false;
+  // hints repeat what was asked for: the same clients, backend and secrets mode
+  const self = `mcp-nexus${ctx.backendFlag ? ` --backend ${ctx.backendFlag}` : ""}`;
+  const { shellQuote } = await import("../core/arg_references.ts");
+  const scope = [
+    ...(opts.project ? [` --project ${shellQuote(opts.project)}`] : []),
+    ...opts.server.map((s) => ` --server ${s}`),
+    ...opts.client.map((c) => ` --client ${c}`),
+    ...(opts.secrets !== "launcher" ? [` --secrets ${opts.secrets}`] : []),
+  ].join("");
+  const result = await sync.applySync(adapters, pathCtx, registry, syncOpts, async (plans) => {
+    if (opts.yes) return true;
+    if (!Deno.stdin.isTerminal()) {
+      throw usageError(
+        "E_CONFIRM",
+        "sync would change client files; not on a terminal, so nothing was changed.",
+        {
+          hint: `Review with '${self} sync${scope} --dry-run', then run '${self} sync${scope} --yes'.`,
+        },
+      );
+    }
+    if (!ctx.out.json) {
+      const { writeErr } = await import("../core/output.ts");
+      writeErr((await renderPlans(ctx, plans, false, "stderr")) + "\n");
+      shown = true;
+    }
+    return await confirm("Apply these changes?");
+  });
+  await syncOpts.planCache?.save();
+  // applied (or nothing to change): now the project's --server names are remembered
+  await remember();
+  ctx.out.result(
+    {
+      dryRun: false,
+      applied: result.written.length > 0,
+      backup: result.backup,
+      written: result.written,
+      files: result.plans.map((p) => planJson(p, maskEntry)),
+    },
+    () => "",
+  );
+  if (!ctx.out.json) {
+    const { writeOut } = await import("../core/output.ts");
+    const text = shown ? "" : await renderPlans(ctx, result.plans);
+    writeOut(
+      (text ? text + "\n" : "") + summary(result.plans, false) +
+        (result.backup
+          ? `\nBackup of the previous files: ${result.backup} (mcp-nexus backup restore ${result.backup})`
+          : "") +
+        "\n",
+    );
+  }
+  return exitFor(result.plans);
+}
+
 export function registerSync(program: Command): void {
   program.command("sync")
     .description("Write the registry's servers into every detected client: plan → masked diff → apply")
@@ -157,125 +301,7 @@ Examples:
   mcp-nexus sync --client cursor --client vscode
   mcp-nexus sync --project . --server github --yes   # the repo's .mcp.json, .cursor/mcp.json, …`,
     )
-    .action(action(async (ctx, opts) => {
-      if (opts.unattended) return (await import("./sync_unattended.ts")).runUnattended(ctx, opts);
-      if (opts.secrets !== "launcher" && opts.secrets !== "inline") {
-        throw usageError("E_USAGE", `--secrets ${opts.secrets}: expected launcher or inline.`);
-      }
-      if (opts.server.length && !opts.project) {
-        throw usageError("E_USAGE", "--server is for --project (the project's servers).", {
-          hint: "mcp-nexus sync --project . --server NAME",
-        });
-      }
-      if (opts.project && opts.secrets === "inline") {
-        // the same sync without --secrets inline: the project, its servers and clients, --yes or --dry-run
-        const { shellQuote } = await import("../core/arg_references.ts");
-        const again = [
-          `mcp-nexus sync --project ${shellQuote(opts.project)}`,
-          ...opts.server.map((s) => `--server ${s}`),
-          ...opts.client.map((c) => `--client ${c}`),
-          ...(opts.force ? ["--force"] : []),
-          ...(opts.dryRun ? ["--dry-run"] : opts.yes ? ["--yes"] : []),
-        ].join(" ");
-        throw usageError(
-          "E_USAGE",
-          "--secrets inline is refused with --project: project files are usually committed to git.",
-          { hint: `${again} (launcher entries; secrets stay in the keychain)` },
-        );
-      }
-      let { adapters, pathCtx, registry } = await engine(opts.client);
-      let remember = () => Promise.resolve();
-      if (opts.project) {
-        const { projectScope } = await import("./project.ts");
-        ({ adapters, registry, remember } = await projectScope(
-          opts.project,
-          opts.server,
-          opts.client,
-          adapters,
-          pathCtx,
-          registry,
-        ));
-      }
-      const sync = await import("../core/sync.ts");
-      const { maskEntry } = await import("../core/mask.ts");
-      const syncOpts = {
-        clients: opts.client.length ? opts.client : undefined,
-        secrets: opts.secrets as "launcher" | "inline",
-        force: !!opts.force,
-        resolve: opts.secrets === "inline" ? await secretResolver(ctx) : undefined,
-        scope: (opts.project ? "project" : "user") as "project" | "user",
-      };
-      if (opts.secrets === "inline") {
-        ctx.out.warn(
-          "--secrets inline writes secret values into client files (made 0600). Prefer the launcher.",
-        );
-      }
-      if (opts.dryRun) {
-        const plans = await sync.planSync(adapters, pathCtx, registry, syncOpts);
-        ctx.out.result(
-          { dryRun: true, applied: false, files: plans.map((p) => planJson(p, maskEntry)) },
-          () => "",
-        );
-        if (!ctx.out.json) {
-          const { writeOut } = await import("../core/output.ts");
-          const text = await renderPlans(ctx, plans);
-          writeOut((text || "No clients detected.") + "\n" + summary(plans, true) + "\n");
-        }
-        return exitFor(plans);
-      }
-      let shown = false;
-      // hints repeat what was asked for: the same clients, backend and secrets mode
-      const self = `mcp-nexus${ctx.backendFlag ? ` --backend ${ctx.backendFlag}` : ""}`;
-      const { shellQuote } = await import("../core/arg_references.ts");
-      const scope = [
-        ...(opts.project ? [` --project ${shellQuote(opts.project)}`] : []),
-        ...opts.server.map((s) => ` --server ${s}`),
-        ...opts.client.map((c) => ` --client ${c}`),
-        ...(opts.secrets !== "launcher" ? [` --secrets ${opts.secrets}`] : []),
-      ].join("");
-      const result = await sync.applySync(adapters, pathCtx, registry, syncOpts, async (plans) => {
-        if (opts.yes) return true;
-        if (!Deno.stdin.isTerminal()) {
-          throw usageError(
-            "E_CONFIRM",
-            "sync would change client files; not on a terminal, so nothing was changed.",
-            {
-              hint: `Review with '${self} sync${scope} --dry-run', then run '${self} sync${scope} --yes'.`,
-            },
-          );
-        }
-        if (!ctx.out.json) {
-          const { writeErr } = await import("../core/output.ts");
-          writeErr((await renderPlans(ctx, plans, false, "stderr")) + "\n");
-          shown = true;
-        }
-        return await confirm("Apply these changes?");
-      });
-      // applied (or nothing to change): now the project's --server names are remembered
-      await remember();
-      ctx.out.result(
-        {
-          dryRun: false,
-          applied: result.written.length > 0,
-          backup: result.backup,
-          written: result.written,
-          files: result.plans.map((p) => planJson(p, maskEntry)),
-        },
-        () => "",
-      );
-      if (!ctx.out.json) {
-        const { writeOut } = await import("../core/output.ts");
-        const text = shown ? "" : await renderPlans(ctx, result.plans);
-        writeOut(
-          (text ? text + "\n" : "") + summary(result.plans, false) +
-            (result.backup
-              ? `\nBackup of the previous files: ${result.backup} (mcp-nexus backup restore ${result.backup})`
-              : "") +
-            "\n",
-        );
-      }
-      return exitFor(result.plans);
-    }));
+    .action(action((ctx, opts) => runSync(ctx, opts)));
 
   const client = program.command("client").description("AI clients mcp-nexus knows");
   client.command("list").alias("ls").description(

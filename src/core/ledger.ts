@@ -7,7 +7,6 @@
  * Hashes are of the entry's canonical data (keys sorted), not of its text: a client that re-indents
  * its own file (Claude Code does) has not edited the entry.
  */
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { NexusError } from "./errors.ts";
 import { readTextIfExists, writeFileAtomic } from "./fs.ts";
@@ -63,14 +62,70 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
+// node:crypto takes ~20 ms to load: it is loaded on the first hash (a no-op sync served by the plan
+// cache hashes nothing here), synchronously, through Node's getBuiltinModule
+let createHash: typeof import("node:crypto").createHash | undefined;
+
 /** SHA-256 of the entry's canonical JSON (synchronous: a sync hashes thousands of entries). */
 export function entryHash(entry: unknown): string {
+  createHash ??= (process.getBuiltinModule("node:crypto") as typeof import("node:crypto")).createHash;
   return createHash("sha256").update(canonicalJson(entry)).digest("hex");
+}
+
+const HASH_RE = /^[0-9a-f]{64}$/;
+
+function plainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) &&
+    Object.getPrototypeOf(v) === Object.prototype && !Object.hasOwn(v, "__proto__");
+}
+
+/**
+ * The ledger the zod schema in `loadLedger` gives for `raw` (parsed JSON), checked by hand so that a
+ * valid ledger is read without loading zod; null for anything unusual (then zod decides and words the
+ * problem). tests/ledger_fast_test.ts compares both.
+ */
+export function fastLedger(raw: unknown): Ledger | null {
+  if (!plainObject(raw) || raw.version !== 1 || !plainObject(raw.files)) return null;
+  if (Object.keys(raw).some((k) => k !== "version" && k !== "files")) return null;
+  const files: Ledger["files"] = Object.create(null);
+  for (const [file, f] of Object.entries(raw.files)) {
+    if (file === "" || !plainObject(f) || typeof f.client !== "string" || !plainObject(f.entries)) {
+      return null;
+    }
+    const entries: Record<string, LedgerEntry> = Object.create(null);
+    for (const [name, e] of Object.entries(f.entries)) {
+      if (!plainObject(e) || typeof e.sha256 !== "string" || !HASH_RE.test(e.sha256)) return null;
+      if (typeof e.writtenAt !== "string") return null;
+      if (e.pending !== undefined && (typeof e.pending !== "string" || !HASH_RE.test(e.pending))) return null;
+      if (e.inline !== undefined && typeof e.inline !== "boolean") return null;
+      entries[name] = {
+        sha256: e.sha256,
+        writtenAt: e.writtenAt,
+        ...(e.pending !== undefined ? { pending: e.pending } : {}),
+        ...(e.inline !== undefined ? { inline: e.inline } : {}),
+      };
+    }
+    files[file] = { client: f.client, entries };
+  }
+  return { version: 1, files };
 }
 
 export async function loadLedger(path = ledgerPath()): Promise<Ledger> {
   const text = await readTextIfExists(path);
   if (text === null || text.trim() === "") return { version: 1, files: {} };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    raw = undefined; // worded below, as before
+  }
+  const fast = raw === undefined ? null : fastLedger(raw);
+  if (fast) return fast;
+  return await zodLedger(text, path);
+}
+
+/** The ledger through its zod schema: the reference `fastLedger` follows, and the words of every problem. */
+export async function zodLedger(text: string, path = ledgerPath()): Promise<Ledger> {
   const { z } = await import("zod");
   const hash = z.string().regex(/^[0-9a-f]{64}$/);
   const Schema = z.strictObject({

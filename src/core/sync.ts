@@ -27,6 +27,7 @@ import { bridgeable } from "./bridge_check.ts";
 import { envVarFor } from "./secrets.ts";
 import type { ConfigDocument } from "./formats/mod.ts";
 import { adapterForData } from "./client_format.ts";
+import type { PlanCache } from "./plan_cache.ts";
 
 export interface SyncOptions {
   /** Only these client ids (explicitly named: created even if not detected). Default: every detected client. */
@@ -43,6 +44,8 @@ export interface SyncOptions {
    * secret-looking literal is skipped. @default "user"
    */
   scope?: "user" | "project";
+  /** Plans of unchanged inputs found to have nothing to do (src/core/plan_cache.ts); none: plan every file. */
+  planCache?: PlanCache;
 }
 
 export type EntryAction = "add" | "update" | "remove";
@@ -368,12 +371,23 @@ export async function planClient(
     ledger: {},
     holdsSecrets: false,
   };
+  let cacheKey: string | undefined;
   try {
     const text = await readTextIfExists(path, { keepBom: true });
     plan.before = text;
     plan.exists = text !== null;
     if (text === null && !opts.clients?.includes(adapter.id) && !adapter.detect(ctx)) {
       plan.status = "not-detected";
+      return plan;
+    }
+    // the same file, ledger entries, registry, options and code as a plan that found nothing to do
+    if (text !== null) {
+      cacheKey = await opts.planCache?.keyFor(adapter, path, text, ledger.files[path]?.entries);
+    }
+    const hit = cacheKey === undefined ? undefined : opts.planCache!.get(path, cacheKey);
+    if (hit) {
+      plan.skipped = hit.skipped;
+      plan.notes = hit.notes;
       return plan;
     }
     const { parseDocument } = await import("./formats/mod.ts");
@@ -539,6 +553,12 @@ export async function planClient(
         details: { file: path, client: adapter.id },
       },
     );
+  }
+  if (cacheKey !== undefined) {
+    const nothingToDo = plan.status === "unchanged" && !plan.changes.length &&
+      !Object.keys(plan.ledger).length && !plan.holdsSecrets;
+    if (nothingToDo) opts.planCache!.put(path, cacheKey, plan);
+    else opts.planCache!.forget(path);
   }
   return plan;
 }

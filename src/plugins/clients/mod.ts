@@ -139,6 +139,12 @@ function materialize(plugin: ClientPlugin, source: string): ClientAdapter {
 }
 
 const builtIns = new Set<string>();
+const builtInAdapters = new Set<ClientAdapter>();
+
+/** True for a built-in adapter itself (not a plugin, not a replacement, not a project view of one). */
+export function isBuiltInAdapter(adapter: ClientAdapter): boolean {
+  return builtInAdapters.has(adapter);
+}
 
 /** The ids of the built-in clients. */
 export function builtInClientIds(): string[] {
@@ -192,7 +198,11 @@ for (
     crush,
     windsurfJetbrains,
   ]
-) builtIns.add(registerClient(builtIn).id);
+) {
+  const adapter = registerClient(builtIn);
+  builtIns.add(adapter.id);
+  builtInAdapters.add(adapter);
+}
 
 /** Every registered adapter, in registration order (built-ins first). */
 export function listClients(): ClientAdapter[] {
