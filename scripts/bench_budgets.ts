@@ -3,7 +3,10 @@
  * (`deno run` of an empty script with the same flags and permission set), with its verdict:
  *
  *   `run` of a stdio server ≤ 1.5× · `run` with one keychain secret ≤ 2× · no-op `sync` of 100 servers
- *   × all clients ≤ 6× · `server list` ≤ 3×; and how sync grows at 10 / 100 / 1000 servers.
+ *   × all clients ≤ 6× · `server list` ≤ 3×; and how sync grows at 10 / 100 / 1000 servers. A no-op
+ *   sync is measured as it runs again and again (the plan cache of the previous run in place: the
+ *   first run after writing is not counted), and, without a budget, with the cache deleted before
+ *   each run (every file parsed and planned).
  *
  * The keychain case needs a Secret Service (run it inside `dbus-run-session` with an unlocked
  * gnome-keyring, as scripts/test.sh does); without one it is reported as not measured.
@@ -57,9 +60,15 @@ async function sh(cmd: string[], extra: Record<string, string> = {}, stdin?: str
   }
 }
 
-async function median(cmd: string[], extra: Record<string, string> = {}, n = runs): Promise<number> {
+async function median(
+  cmd: string[],
+  extra: Record<string, string> = {},
+  n = runs,
+  before?: () => Promise<void>,
+): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < n + 1; i++) {
+    await before?.();
     const t = performance.now();
     await sh(cmd, extra);
     if (i >= 1) times.push(performance.now() - t);
@@ -116,6 +125,17 @@ for (const n of only === "run" ? [] : [10, 100, 1000]) {
     what: `no-op sync, ${n} servers × ${clientArgs.length / 2} clients`,
     ms: await median([...self, "sync", ...clientArgs, "--yes"], { MCP_NEXUS_BACKEND: "env" }, syncRuns),
     budget: n === 100 ? 6 : undefined,
+  });
+  // the same sync when nothing is remembered (the first no-op after a change, or a deleted cache)
+  const cache = join(env.MCP_NEXUS_HOME, "state", "plan-cache.json");
+  rows.push({
+    what: `no-op sync, ${n} servers, no plan cache`,
+    ms: await median(
+      [...self, "sync", ...clientArgs, "--yes"],
+      { MCP_NEXUS_BACKEND: "env" },
+      syncRuns,
+      () => Deno.remove(cache).catch(() => {}),
+    ),
   });
   rows.push({
     what: `server list, ${n} servers`,
