@@ -54,6 +54,9 @@ Deno.test("plan cache: a no-op sync served from the cache reports exactly what a
   await withSandbox(async (sb) => {
     await setup(sb);
     await Deno.remove(cachePath(sb)).catch(() => {});
+    // a dry run writes no cache
+    expectCode(await sb.run(["sync", ...CLIENTS, "--dry-run"], { env: ENV }), 0);
+    await assert.rejects(Deno.stat(cachePath(sb)), Deno.errors.NotFound);
     const full = expectCode(await sync(sb), 0); // a full plan (no cache), which records it
     const cache = JSON.parse(await Deno.readTextFile(cachePath(sb)));
     assert.equal(Object.keys(cache.files).length, 4, "each unchanged file is recorded");
@@ -98,7 +101,9 @@ Deno.test("plan cache: a user's edit that keeps size and mtime is still drift", 
     const cursor = JSON.parse(r.stdout).files.find((f: { client: string }) => f.client === "cursor");
     assert.ok(cursor.skipped.some((s: { kind: string }) => s.kind === "drift"), r.stdout);
     assert.equal(await Deno.readTextFile(file), edited, "the user's edit is kept");
-    // and again (the drifted plan may be cached: it must still say drift)
+    // and again (a plan with drift is not kept: planned afresh, drift again)
+    const cache = JSON.parse(await Deno.readTextFile(cachePath(sb)));
+    assert.ok(!Object.hasOwn(cache.files, file), "a drifted file's plan is not cached");
     expectCode(await sync(sb), 5);
     assert.equal(await Deno.readTextFile(file), edited);
   });

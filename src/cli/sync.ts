@@ -201,8 +201,7 @@ export async function runSync(ctx: Ctx, opts: SyncCliOptions): Promise<number> {
     );
   }
   if (opts.dryRun) {
-    const plans = await sync.planSync(adapters, pathCtx, registry, syncOpts);
-    await syncOpts.planCache?.save();
+    const plans = await sync.planSync(adapters, pathCtx, registry, syncOpts); // a dry run writes no cache
     ctx.out.result(
       { dryRun: true, applied: false, files: plans.map((p) => planJson(p, maskEntry)) },
       () => "",

@@ -3,8 +3,9 @@
  *
  * A plan depends only on its inputs: the client file's text, the ledger's entries for that file, the
  * registry, the sync options, the adapter, the launcher command and the code doing the planning. When
- * planning a file finds nothing to do (no change, no ledger update), the cache keeps a SHA-256 over all
- * of those inputs together with what the plan reported (its skipped entries and notes). The next sync
+ * planning a file finds nothing to do (no change, no ledger update, no drift or conflict), the cache
+ * keeps a SHA-256 over all of those inputs with what the plan reported (its skipped entries and
+ * notes); a dry run reads the cache but writes none. The next sync
  * reads the file as before and computes the same key; only if every input is identical does it take
  * the recorded result instead of parsing the file and rendering every server for it.
  *

@@ -555,8 +555,10 @@ export async function planClient(
     );
   }
   if (cacheKey !== undefined) {
+    // drift and conflicts are not kept: the user is to act on those, and they are planned afresh each time
     const nothingToDo = plan.status === "unchanged" && !plan.changes.length &&
-      !Object.keys(plan.ledger).length && !plan.holdsSecrets;
+      !Object.keys(plan.ledger).length && !plan.holdsSecrets &&
+      !plan.skipped.some((s) => s.kind === "drift" || s.kind === "conflict");
     if (nothingToDo) opts.planCache!.put(path, cacheKey, plan);
     else opts.planCache!.forget(path);
   }
