@@ -111,18 +111,11 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 async function secretResolver(ctx: Ctx) {
-  const [{ openSecretStore }, { resolveServer }, { envVarFor }] = await Promise.all([
-    import("./store.ts"),
-    import("../core/references.ts"),
-    import("../core/secrets.ts"),
-  ]);
-  const store = await openSecretStore(ctx.backendFlag);
-  // the env backend is read-only: a missing secret is a variable to set, not a 'secret set'
-  const hint = store.backend.id === "env"
-    ? (n: string) => `Set ${envVarFor(n)} (the env backend is selected).`
-    : undefined;
-  return <T extends ServerDef>(name: string, server: T) =>
-    resolveServer(server, name, (names) => store.getMany(names), hint);
+  // select → store → resolve → mask: the host's one way (src/host/services.ts)
+  const { registrySecretServices } = await import("../host/services.ts");
+  const secrets = registrySecretServices(ctx.backendFlag);
+  await secrets.store(); // an unavailable backend fails here, before any plan
+  return <T extends ServerDef>(name: string, server: T) => secrets.resolveServer(name, server);
 }
 
 export function registerSync(program: Command): void {

@@ -42,7 +42,7 @@ export async function runUnattended(ctx: Ctx, opts: UnattendedOptions): Promise<
     if (opts.secrets !== "launcher" && opts.secrets !== "inline") {
       throw usageError("E_USAGE", `--secrets ${opts.secrets}: expected launcher or inline.`);
     }
-    const [{ clients }, { makePathContext }, reg, sync, { collectReferences, resolveServer }] = await Promise
+    const [{ clients }, { makePathContext }, reg, sync, { collectReferences }] = await Promise
       .all([
         import("./clients.ts"),
         import("../core/client_context.ts"),
@@ -55,8 +55,12 @@ export async function runUnattended(ctx: Ctx, opts: UnattendedOptions): Promise<
     let resolve;
     if (opts.secrets === "inline") {
       // no one is there to unlock a keychain: only the env backend (values from the job's environment)
-      const { selectBackend } = await import("../plugins/backends/mod.ts");
-      const backend = selectBackend(ctx.backendFlag, registry.settings.secretBackend);
+      const { secretServices } = await import("../host/services.ts");
+      const secrets = secretServices({
+        backendFlag: ctx.backendFlag,
+        setting: registry.settings.secretBackend,
+      });
+      const { backend } = await secrets.store();
       if (backend.id !== "env") {
         throw usageError(
           "E_UNATTENDED_KEYCHAIN",
@@ -68,10 +72,8 @@ export async function runUnattended(ctx: Ctx, opts: UnattendedOptions): Promise<
           },
         );
       }
-      const { SecretStore } = await import("../core/secrets.ts");
-      const store = new SecretStore(backend);
       resolve = <T extends import("../core/registry.ts").ServerDef>(name: string, server: T) =>
-        resolveServer(server, name, (n) => store.getMany(n));
+        secrets.resolveServer(name, server);
     } else {
       // launcher mode writes references only; check them against the names index, not the keychain
       const { readKeysIndex } = await import("../core/secrets.ts");

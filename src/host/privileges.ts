@@ -11,6 +11,7 @@
  * passes `--no-prompt` too, but a source run cannot see that flag, so it keeps its powers on a terminal.
  */
 import { runningFromSource } from "../core/launcher_command.ts";
+import { isBuiltInBackend } from "../plugins/backends/ids.ts";
 
 export type Power = "run" | "ffi" | "net";
 
@@ -85,15 +86,6 @@ function backendFlag(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
-const BUILT_IN_BACKENDS = [
-  "auto",
-  "libsecret",
-  "macos-keychain",
-  "windows-credential-manager",
-  "env",
-  "age-file",
-];
-
 /**
  * Drops the powers the command does not need. Returns what was revoked (empty when nothing could be,
  * e.g. on a terminal from source). A third-party secret backend keeps run and net: its Worker is
@@ -108,7 +100,7 @@ export async function dropPrivileges(
   if (!entry || (!opts.force && promptPossible())) return [];
   const keep = new Set(entry.keep);
   const backend = backendFlag(argv) ?? Deno.env.get("MCP_NEXUS_BACKEND") ?? opts.backendSetting;
-  if (backend !== undefined && !BUILT_IN_BACKENDS.includes(backend)) {
+  if (backend !== undefined && !isBuiltInBackend(backend)) {
     keep.add("run");
     keep.add("net");
     keep.add("ffi");
