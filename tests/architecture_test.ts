@@ -178,3 +178,28 @@ Deno.test("architecture: the built-in backend ids are one table, and the registr
   }
   assert.deepEqual(spelled, ["src/plugins/backends/ids.ts"]);
 });
+
+Deno.test("architecture: the backend selection order (flag, MCP_NEXUS_BACKEND, setting, auto) is written once", async () => {
+  const { requestedBackend } = await import("../src/plugins/backends/ids.ts");
+  const saved = Deno.env.get("MCP_NEXUS_BACKEND");
+  try {
+    Deno.env.set("MCP_NEXUS_BACKEND", "env");
+    assert.equal(requestedBackend("age-file", "libsecret"), "age-file");
+    assert.equal(requestedBackend(undefined, "libsecret"), "env");
+    Deno.env.set("MCP_NEXUS_BACKEND", "");
+    assert.equal(requestedBackend(undefined, "libsecret"), "libsecret", "empty counts as unset");
+    Deno.env.delete("MCP_NEXUS_BACKEND");
+    assert.equal(requestedBackend(), "auto");
+  } finally {
+    if (saved === undefined) Deno.env.delete("MCP_NEXUS_BACKEND");
+    else Deno.env.set("MCP_NEXUS_BACKEND", saved);
+  }
+  // nobody else chains the variable into a choice of their own
+  const chained: string[] = [];
+  for await (const file of tsFiles(SRC)) {
+    if (/env(?:\.get)?\(\s*"MCP_NEXUS_BACKEND"\s*\)\s*\?\?/.test(await Deno.readTextFile(file))) {
+      chained.push(relative(ROOT, file));
+    }
+  }
+  assert.deepEqual(chained, []);
+});

@@ -9,7 +9,7 @@ import { SERVER_NAME_RE } from "../core/names.ts";
 import { launch, loadLaunchDef, resolveLaunch } from "../core/launcher.ts";
 import { redact } from "../core/redact.ts";
 import { sanitizeTerminal } from "../core/sanitize.ts";
-import { isBuiltInBackend, launchSecrets, secretServices } from "../host/services.ts";
+import { isBuiltInBackend, launchSecrets, requestedBackend, secretServices } from "../host/services.ts";
 
 const HELP = `Usage: mcp-nexus run [--backend <id>] <server>
 
@@ -122,8 +122,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     const { def, setting } = loaded;
     // a stdio server needs no network here (the permission set grants it broadly, for the bridge's
     // Worker): drop it before the keychain and the exec. A third-party backend's Worker may need it.
-    const backend = args.backend ?? Deno.env.get("MCP_NEXUS_BACKEND") ?? setting ?? "auto";
-    if (isBuiltInBackend(backend)) await Deno.permissions.revoke({ name: "net" });
+    if (isBuiltInBackend(requestedBackend(args.backend, setting))) {
+      await Deno.permissions.revoke({ name: "net" });
+    }
     const probe = Deno.env.get("MCP_NEXUS_DEBUG_PERMISSIONS");
     if (probe) {
       let net = "allowed";

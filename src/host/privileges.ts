@@ -11,7 +11,7 @@
  * passes `--no-prompt` too, but a source run cannot see that flag, so it keeps its powers on a terminal.
  */
 import { runningFromSource } from "../core/launcher_command.ts";
-import { isBuiltInBackend } from "../plugins/backends/ids.ts";
+import { isBuiltInBackend, requestedBackend } from "../plugins/backends/ids.ts";
 
 export type Power = "run" | "ffi" | "net";
 
@@ -99,17 +99,15 @@ export async function dropPrivileges(
   const entry = command === undefined ? undefined : COMMAND_POWERS[command];
   if (!entry || (!opts.force && promptPossible())) return [];
   const keep = new Set(entry.keep);
-  const backend = backendFlag(argv) ?? Deno.env.get("MCP_NEXUS_BACKEND") ?? opts.backendSetting;
-  if (backend !== undefined && !isBuiltInBackend(backend)) {
+  const backend = requestedBackend(backendFlag(argv), opts.backendSetting);
+  if (!isBuiltInBackend(backend)) {
     keep.add("run");
     keep.add("net");
     keep.add("ffi");
   }
   // libsecret asks the Secret Service whether the keyring is locked with `dbus-send` (a read-only
   // probe that creates no item): commands that use the keychain on Linux keep `run` for it.
-  const effective = backend === undefined || backend === "auto"
-    ? (Deno.build.os === "linux" ? "libsecret" : "other")
-    : backend;
+  const effective = backend === "auto" ? (Deno.build.os === "linux" ? "libsecret" : "other") : backend;
   if (keep.has("ffi") && effective === "libsecret") keep.add("run");
   const dropped: Power[] = [];
   for (const name of ["run", "ffi", "net"] as const) {

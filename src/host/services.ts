@@ -14,10 +14,10 @@
  */
 import type { BackendPlugin, SecretBackend, SecretStore } from "../core/secrets.ts";
 import type { LaunchSecrets, SecretServices } from "../core/services.ts";
-import { isBuiltInBackend } from "../plugins/backends/ids.ts";
+import { isBuiltInBackend, requestedBackend } from "../plugins/backends/ids.ts";
 
 export type { LaunchSecrets, SecretServices };
-export { isBuiltInBackend };
+export { isBuiltInBackend, requestedBackend };
 
 function lazy<T>(path: string): Promise<T> {
   return import(new URL(path, import.meta.url).href);

@@ -1,8 +1,8 @@
 /** The built-in secret backends, registered exactly as a third-party backend would be. */
 import type { BackendContext, BackendPlugin, SecretBackend } from "../../core/secrets.ts";
 import { usageError } from "../../core/errors.ts";
-import { currentOS, env as envVar, keychainService } from "../../core/paths.ts";
-import { BUILT_IN_BACKEND_IDS } from "./ids.ts";
+import { currentOS, keychainService } from "../../core/paths.ts";
+import { BUILT_IN_BACKEND_IDS, requestedBackend } from "./ids.ts";
 import libsecret from "./libsecret.ts";
 import macosKeychain from "./macos.ts";
 import windowsCredentialManager from "./windows.ts";
@@ -72,7 +72,7 @@ export function defaultBackendId(): string {
  * then the OS keychain (`auto` means the OS keychain).
  */
 export function requestedBackendId(flag?: string, setting?: string): string {
-  const id = flag ?? envVar("MCP_NEXUS_BACKEND") ?? setting ?? "auto";
+  const id = requestedBackend(flag, setting);
   return id === "auto" ? defaultBackendId() : id;
 }
 
