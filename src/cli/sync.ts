@@ -6,7 +6,8 @@ import { table } from "../core/output.ts";
 import type { FilePlan } from "../core/sync.ts";
 import type { ServerDef } from "../core/registry.ts";
 
-async function engine(clientIds: string[]) {
+/** The registry, the clients to write (all known, or the ones named) and the path context. */
+export async function engine(clientIds: string[]) {
   const [{ clients }, { makePathContext }, reg] = await Promise.all([
     import("./clients.ts"),
     import("../core/client_context.ts"),

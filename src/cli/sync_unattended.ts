@@ -42,16 +42,12 @@ export async function runUnattended(ctx: Ctx, opts: UnattendedOptions): Promise<
     if (opts.secrets !== "launcher" && opts.secrets !== "inline") {
       throw usageError("E_USAGE", `--secrets ${opts.secrets}: expected launcher or inline.`);
     }
-    const [{ clients }, { makePathContext }, reg, sync, { collectReferences }] = await Promise
-      .all([
-        import("./clients.ts"),
-        import("../core/client_context.ts"),
-        import("../core/registry.ts"),
-        import("../core/sync.ts"),
-        import("../core/references.ts"),
-      ]);
-    reg.allowNexusHome();
-    const registry = await reg.loadRegistry();
+    const [{ engine }, sync, { collectReferences }] = await Promise.all([
+      import("./sync.ts"),
+      import("../core/sync.ts"),
+      import("../core/references.ts"),
+    ]);
+    const { adapters, pathCtx, registry } = await engine(opts.client);
     let resolve;
     if (opts.secrets === "inline") {
       // no one is there to unlock a keychain: only the env backend (values from the job's environment)
@@ -90,11 +86,7 @@ export async function runUnattended(ctx: Ctx, opts: UnattendedOptions): Promise<
         }
       }
     }
-    const { listClients, getClient } = await clients(registry);
-    const adapters = opts.client.length
-      ? [...new Set(opts.client)].map((id) => getClient(id))
-      : listClients();
-    const result = await sync.applySync(adapters, makePathContext(), registry, {
+    const result = await sync.applySync(adapters, pathCtx, registry, {
       clients: opts.client.length ? opts.client : undefined,
       secrets: opts.secrets,
       force: false,
