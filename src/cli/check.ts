@@ -83,14 +83,18 @@ Examples:
         );
         return ExitCode.OK;
       }
-      const { checkServer } = await load<typeof import("../core/mcp_check.ts")>("../core/mcp_check.ts");
+      const [{ checkServer }, { secretServices }] = await Promise.all([
+        load<typeof import("../core/mcp_check.ts")>("../core/mcp_check.ts"),
+        load<typeof import("../host/services.ts")>("../host/services.ts"),
+      ]);
+      const secrets = secretServices({ backendFlag: ctx.backendFlag, setting: data.settings.secretBackend });
       const results: CheckResult[] = [];
       for (const n of names) {
         if (!ctx.out.json && names.length > 1) ctx.out.note(`checking ${n}…`);
         results.push(
           await checkServer(n, data.servers[n], {
             backendFlag: ctx.backendFlag,
-            setting: data.settings.secretBackend,
+            secrets,
             timeoutMs: seconds * 1000,
           }),
         );

@@ -12,13 +12,13 @@ export function registerDoctor(program: Command): void {
       "\nExamples:\n  mcp-nexus doctor\n  mcp-nexus doctor --json | jq '.findings[] | select(.level != \"ok\")'",
     )
     .action(action(async (ctx) => {
-      const [clientsMod, { makePathContext }, reg, { runDoctor }, { selectBackend }, { selfCommand }] =
+      const [clientsMod, { makePathContext }, reg, { runDoctor }, { selectSecretBackend }, { selfCommand }] =
         await Promise.all([
           import("../plugins/clients/mod.ts"),
           import("../core/client_context.ts"),
           import("../core/registry.ts"),
           import("../core/doctor.ts"),
-          import("../plugins/backends/mod.ts"),
+          import("../host/services.ts"),
           import("../core/launcher_command.ts"),
         ]);
       reg.allowNexusHome();
@@ -30,7 +30,7 @@ export function registerDoctor(program: Command): void {
       }
       let backend = null, backendError: unknown;
       try {
-        backend = selectBackend(ctx.backendFlag, registry?.settings.secretBackend);
+        backend = await selectSecretBackend(ctx.backendFlag, registry?.settings.secretBackend);
       } catch (err) {
         backendError = err;
       }

@@ -52,18 +52,23 @@ export function registerPlugin(program: Command): void {
       "\nExamples:\n  mcp-nexus plugin add ./acme.plugin.json\n  mcp-nexus plugin add ./acme/",
     )
     .action(action(async (ctx, path: string, opts: { replaceBuiltin?: boolean }) => {
-      const [{ addPlugin }, { builtInClientIds }, { makePathContext }, { allowNexusHome }, { listBackends }] =
-        await Promise.all([
-          import("../host/plugins.ts"),
-          import("../plugins/clients/mod.ts"),
-          import("../core/client_context.ts"),
-          import("../core/registry.ts"),
-          import("../plugins/backends/mod.ts"),
-        ]);
+      const [
+        { addPlugin },
+        { builtInClientIds },
+        { makePathContext },
+        { allowNexusHome },
+        { listSecretBackends },
+      ] = await Promise.all([
+        import("../host/plugins.ts"),
+        import("../plugins/clients/mod.ts"),
+        import("../core/client_context.ts"),
+        import("../core/registry.ts"),
+        import("../host/services.ts"),
+      ]);
       allowNexusHome();
       const r = await addPlugin(path, {
         builtInIds: builtInClientIds(),
-        builtInBackendIds: listBackends().map((b) => b.id),
+        builtInBackendIds: (await listSecretBackends()).map((b) => b.id),
         replaceBuiltin: opts.replaceBuiltin,
         ctx: makePathContext(),
       });

@@ -9,6 +9,7 @@ import { SERVER_NAME_RE } from "../core/names.ts";
 import { launch, loadLaunchDef, resolveLaunch } from "../core/launcher.ts";
 import { redact } from "../core/redact.ts";
 import { sanitizeTerminal } from "../core/sanitize.ts";
+import { isBuiltInBackend, launchSecrets, requestedBackend, secretServices } from "../host/services.ts";
 
 const HELP = `Usage: mcp-nexus run [--backend <id>] <server>
 
@@ -26,16 +27,6 @@ registry or usage, 3 server or secret not found, 4 secret store unavailable or l
 `;
 
 const enc = new TextEncoder();
-
-/** The secret backends built in (a third-party one runs in a Worker that may be granted `net`). */
-const BUILT_IN_BACKENDS = [
-  "auto",
-  "libsecret",
-  "macos-keychain",
-  "windows-credential-manager",
-  "env",
-  "age-file",
-];
 
 interface RunArgs {
   server?: string;
@@ -122,16 +113,18 @@ export async function runCommand(argv: string[]): Promise<number> {
       const data = await loadRegistry();
       const server = getServer(data, name);
       if (server.transport === "stdio") throw err;
-      return await bridge.bridgeRemote(name, server, {
-        backendFlag: args.backend,
-        setting: data.settings.secretBackend,
-      });
+      return await bridge.bridgeRemote(
+        name,
+        server,
+        secretServices({ backendFlag: args.backend, setting: data.settings.secretBackend }),
+      );
     }
     const { def, setting } = loaded;
     // a stdio server needs no network here (the permission set grants it broadly, for the bridge's
     // Worker): drop it before the keychain and the exec. A third-party backend's Worker may need it.
-    const backend = args.backend ?? Deno.env.get("MCP_NEXUS_BACKEND") ?? setting ?? "auto";
-    if (BUILT_IN_BACKENDS.includes(backend)) await Deno.permissions.revoke({ name: "net" });
+    if (isBuiltInBackend(requestedBackend(args.backend, setting))) {
+      await Deno.permissions.revoke({ name: "net" });
+    }
     const probe = Deno.env.get("MCP_NEXUS_DEBUG_PERMISSIONS");
     if (probe) {
       let net = "allowed";
@@ -142,7 +135,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       }
       Deno.stderr.writeSync(enc.encode(`run permissions: ${JSON.stringify({ net })}\n`));
     }
-    const plan = await resolveLaunch(name, def, { backendFlag: args.backend, setting });
+    const plan = await resolveLaunch(name, def, launchSecrets({ backendFlag: args.backend, setting }));
     return await launch(plan);
   } catch (err) {
     return report(err, args.json);

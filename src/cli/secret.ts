@@ -165,11 +165,11 @@ export function registerSecret(program: Command): void {
   secret.command("backends").alias("status")
     .description("List the secret backends and check the selected one (locked? reachable?)")
     .action(action(async (ctx) => {
-      const { listBackends, selectBackend } = await import("../plugins/backends/mod.ts");
+      const { listSecretBackends, selectSecretBackend } = await import("../host/services.ts");
       const s = await store(ctx).catch(() => null);
-      const selected = s?.backend ?? selectBackend(ctx.backendFlag);
+      const selected = s?.backend ?? await selectSecretBackend(ctx.backendFlag);
       const health = await selected.probe();
-      const all = listBackends().map((b) => ({
+      const all = (await listSecretBackends()).map((b) => ({
         id: b.id,
         label: b.label,
         description: b.description,

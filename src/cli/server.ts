@@ -160,8 +160,9 @@ async function warnMissingSecrets(ctx: Ctx, name: string, server: ServerDef): Pr
   const refs = collectReferences(server, name);
   if (refs.length === 0) return;
   try {
-    const { openSecretStore } = await import("./store.ts");
-    const found = await (await openSecretStore(ctx.backendFlag)).getMany(refs.map((r) => r.name));
+    const { registrySecretServices } = await import("../host/services.ts");
+    const secrets = registrySecretServices(ctx.backendFlag);
+    const found = await secrets.resolveSecrets(refs.map((r) => r.name));
     for (const r of refs) {
       if (found.get(r.name) == null) {
         ctx.out.warn(

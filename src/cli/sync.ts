@@ -6,7 +6,8 @@ import { table } from "../core/output.ts";
 import type { FilePlan } from "../core/sync.ts";
 import type { ServerDef } from "../core/registry.ts";
 
-async function engine(clientIds: string[]) {
+/** The registry, the clients to write (all known, or the ones named) and the path context. */
+export async function engine(clientIds: string[]) {
   const [{ clients }, { makePathContext }, reg] = await Promise.all([
     import("./clients.ts"),
     import("../core/client_context.ts"),
@@ -111,18 +112,11 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 async function secretResolver(ctx: Ctx) {
-  const [{ openSecretStore }, { resolveServer }, { envVarFor }] = await Promise.all([
-    import("./store.ts"),
-    import("../core/references.ts"),
-    import("../core/secrets.ts"),
-  ]);
-  const store = await openSecretStore(ctx.backendFlag);
-  // the env backend is read-only: a missing secret is a variable to set, not a 'secret set'
-  const hint = store.backend.id === "env"
-    ? (n: string) => `Set ${envVarFor(n)} (the env backend is selected).`
-    : undefined;
-  return <T extends ServerDef>(name: string, server: T) =>
-    resolveServer(server, name, (names) => store.getMany(names), hint);
+  // select → store → resolve → mask: the host's one way (src/host/services.ts)
+  const { registrySecretServices } = await import("../host/services.ts");
+  const secrets = registrySecretServices(ctx.backendFlag);
+  await secrets.store(); // an unavailable backend fails here, before any plan
+  return <T extends ServerDef>(name: string, server: T) => secrets.resolveServer(name, server);
 }
 
 /** `sync`'s options, as commander gives them (and the lean dispatch, src/cli/fast.ts, for the usual forms). */

@@ -42,21 +42,21 @@ export async function runUnattended(ctx: Ctx, opts: UnattendedOptions): Promise<
     if (opts.secrets !== "launcher" && opts.secrets !== "inline") {
       throw usageError("E_USAGE", `--secrets ${opts.secrets}: expected launcher or inline.`);
     }
-    const [{ clients }, { makePathContext }, reg, sync, { collectReferences, resolveServer }] = await Promise
-      .all([
-        import("./clients.ts"),
-        import("../core/client_context.ts"),
-        import("../core/registry.ts"),
-        import("../core/sync.ts"),
-        import("../core/references.ts"),
-      ]);
-    reg.allowNexusHome();
-    const registry = await reg.loadRegistry();
+    const [{ engine }, sync, { collectReferences }] = await Promise.all([
+      import("./sync.ts"),
+      import("../core/sync.ts"),
+      import("../core/references.ts"),
+    ]);
+    const { adapters, pathCtx, registry } = await engine(opts.client);
     let resolve;
     if (opts.secrets === "inline") {
       // no one is there to unlock a keychain: only the env backend (values from the job's environment)
-      const { selectBackend } = await import("../plugins/backends/mod.ts");
-      const backend = selectBackend(ctx.backendFlag, registry.settings.secretBackend);
+      const { secretServices } = await import("../host/services.ts");
+      const secrets = secretServices({
+        backendFlag: ctx.backendFlag,
+        setting: registry.settings.secretBackend,
+      });
+      const { backend } = await secrets.store();
       if (backend.id !== "env") {
         throw usageError(
           "E_UNATTENDED_KEYCHAIN",
@@ -68,10 +68,8 @@ export async function runUnattended(ctx: Ctx, opts: UnattendedOptions): Promise<
           },
         );
       }
-      const { SecretStore } = await import("../core/secrets.ts");
-      const store = new SecretStore(backend);
       resolve = <T extends import("../core/registry.ts").ServerDef>(name: string, server: T) =>
-        resolveServer(server, name, (n) => store.getMany(n));
+        secrets.resolveServer(name, server);
     } else {
       // launcher mode writes references only; check them against the names index, not the keychain
       const { readKeysIndex } = await import("../core/secrets.ts");
@@ -88,11 +86,7 @@ export async function runUnattended(ctx: Ctx, opts: UnattendedOptions): Promise<
         }
       }
     }
-    const { listClients, getClient } = await clients(registry);
-    const adapters = opts.client.length
-      ? [...new Set(opts.client)].map((id) => getClient(id))
-      : listClients();
-    const result = await sync.applySync(adapters, makePathContext(), registry, {
+    const result = await sync.applySync(adapters, pathCtx, registry, {
       clients: opts.client.length ? opts.client : undefined,
       secrets: opts.secrets,
       force: false,

@@ -20,7 +20,7 @@ export function registerVersion(program: Command): void {
         .all([
           import("../version.ts"),
           import("../core/launcher_command.ts"),
-          import("../plugins/backends/mod.ts"),
+          import("../host/services.ts"),
           import("../core/schedule/mod.ts"),
           import("../core/paths.ts"),
         ]);
@@ -40,7 +40,7 @@ export function registerVersion(program: Command): void {
           : "denied";
       }
       const secretBackends: Array<{ id: string; available: boolean; status: string; message: string }> = [];
-      for (const p of backends.listBackends()) {
+      for (const p of await backends.listSecretBackends()) {
         if (!p.platforms.includes(currentOS())) continue;
         try {
           const h = await p.create({ service: keychainService() }).probe();

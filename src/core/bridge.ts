@@ -15,6 +15,7 @@ import { bridgeHost, notBridgeable } from "./bridge_check.ts";
 import { redact } from "./redact.ts";
 import { sanitizeTerminal } from "./sanitize.ts";
 import type { RemoteServerDef } from "./registry_schema.ts";
+import type { SecretServices } from "./services.ts";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 
 /**
@@ -57,15 +58,9 @@ export function bridgeNetGrant(url: string): string | null {
 export async function bridgeRemote(
   name: string,
   server: RemoteServerDef,
-  opts: { backendFlag?: string; setting?: string } = {},
+  secrets: SecretServices,
 ): Promise<number> {
-  const { resolveServer, collectReferences } = await import("./references.ts");
-  let resolved = server;
-  if (collectReferences(server, name).length > 0) {
-    const { secretServices } = await import("../host/services.ts");
-    const secrets = secretServices(opts);
-    resolved = await resolveServer(server, name, (names) => secrets.resolveSecrets(names));
-  }
+  const resolved = await secrets.resolveServer(name, server);
   const grant = bridgeNetGrant(resolved.url);
   if (grant === null) throw notBridgeable(name);
   // The network part runs in a Worker that may reach this one host:port and nothing else; this

@@ -5,8 +5,8 @@
  * 1. Reads the registry JSON and checks the one server's shape by hand (zod is loaded only to explain
  *    a registry that is wrong). No `node:` module is loaded on this path: the node compat layer alone
  *    costs ~10 ms of start-up.
- * 2. If the server refers to secrets, resolves them in one batch from the selected backend (the
- *    keyring module is loaded only then).
+ * 2. If the server refers to secrets, resolves them in one batch through the secret services it is
+ *    given (src/host/services.ts selects the backend; the keyring module is loaded only then).
  * 3. Starts the real server with the secrets only in its environment (and args where referenced),
  *    stdio untouched: on Linux and macOS by REPLACING this process (execve through libc, over FFI),
  *    so nothing of ours stays resident; where that is impossible (Windows, no libc, exec refused), as
@@ -17,6 +17,7 @@
  * variables of the env backend: a server gets the secrets it refers to, not every secret we can see.
  */
 import { ExitCode, NexusError, usageError } from "./errors.ts";
+import type { LaunchSecrets } from "./services.ts";
 
 /**
  * Loads a module of ours by a computed specifier, so that `deno run` does not build the module graph
@@ -163,31 +164,29 @@ export async function loadLaunchDef(name: string): Promise<{ def: StdioLaunchDef
 // Secrets: one batch from the backend, only when the server refers to any.
 
 /**
- * Resolves the server's secret references. Backend failures become one message naming the server
- * and the secrets it needs (never a value); a missing secret names the server, field and secret.
+ * Resolves the server's secret references through `secrets` (the host's: src/host/services.ts picks
+ * the backend; the values are registered for masking there). Backend failures become one message
+ * naming the server and the secrets it needs (never a value); a missing secret names the server,
+ * field and secret.
  */
 export async function resolveLaunch(
   name: string,
   def: StdioLaunchDef,
-  opts: { backendFlag?: string; setting?: string } = {},
+  secrets: LaunchSecrets,
 ): Promise<LaunchPlan> {
   const plan = { server: name, command: def.command, args: [...def.args], env: { ...def.env }, cwd: def.cwd };
   const values = [...def.args, ...Object.values(def.env)];
   if (!values.some((v) => v.includes("keychain:"))) return plan;
 
-  // the launch store loads the backend registry and secrets.ts only when its fast path cannot answer
-  const [
-    { collectReferences, resolveServer },
-    { openLaunchStore },
-    { registerSecret },
-  ] = await Promise.all([
+  // the host's launch store loads the backend registry and secrets.ts only when its fast path
+  // cannot answer (src/plugins/backends/launch_store.ts)
+  const [{ collectReferences, resolveServer }, { registerSecret }] = await Promise.all([
     lazy<typeof import("./references.ts")>("./references.ts"),
-    lazy<typeof import("../plugins/backends/launch_store.ts")>("../plugins/backends/launch_store.ts"),
     lazy<typeof import("./redact.ts")>("./redact.ts"),
   ]);
   const sites = collectReferences({ args: def.args, env: def.env }, name); // malformed → exit 2
   if (sites.length === 0) return plan;
-  const store = await openLaunchStore(opts.backendFlag, opts.setting);
+  const store = await secrets.open();
   const fetched = new Map<string, string | null>();
   const fetchMany = async (names: string[]) => {
     try {

@@ -11,6 +11,7 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { NexusError, toNexusError } from "./errors.ts";
 import type { ServerDef } from "./registry.ts";
+import type { SecretServices } from "./services.ts";
 import { selfCommand } from "./launcher_command.ts";
 import { bridgeHost } from "./bridge_check.ts";
 import { VERSION } from "../version.ts";
@@ -155,30 +156,12 @@ export class LauncherTransport implements Transport {
  * Reads the server's secrets here too, only so the redactor knows them: whatever the server prints
  * to stderr is shown masked. Best effort: if they cannot be read, the launcher says why.
  */
-async function learnSecrets(
-  backendFlag: string | undefined,
-  name: string,
-  server: ServerDef,
-  setting?: string,
-): Promise<void> {
+async function learnSecrets(secrets: SecretServices, name: string, server: ServerDef): Promise<void> {
   try {
-    await resolveForCheck(backendFlag, name, server, setting);
+    await secrets.resolveServer(name, server);
   } catch {
     // the launcher reports it, on its stderr
   }
-}
-
-async function resolveForCheck<T extends ServerDef>(
-  backendFlag: string | undefined,
-  name: string,
-  server: T,
-  setting?: string,
-): Promise<T> {
-  const { collectReferences, resolveServer } = await import("./references.ts");
-  if (collectReferences(server, name).length === 0) return server;
-  const { secretServices } = await import("../host/services.ts");
-  const secrets = secretServices({ backendFlag, setting });
-  return await resolveServer(server, name, (names) => secrets.resolveSecrets(names));
 }
 
 function timeoutError(name: string, seconds: number): NexusError {
@@ -226,13 +209,12 @@ async function withDeadline<T>(ms: number, fn: () => Promise<T>, onTimeout: () =
 }
 
 async function checkStdio(
-  backendFlag: string | undefined,
+  opts: CheckOptions,
   name: string,
   server: StdioDef | RemoteDef,
-  setting: string | undefined,
-  timeoutMs: number,
 ): Promise<Omit<CheckResult, "name" | "transport" | "ms">> {
-  await learnSecrets(backendFlag, name, server, setting);
+  const { backendFlag, timeoutMs } = opts;
+  await learnSecrets(opts.secrets, name, server);
   const [command, ...pre] = selfCommand();
   const transport = new LauncherTransport(
     command,
@@ -271,11 +253,9 @@ async function checkStdio(
  * `check` itself needs no network at all.
  */
 async function checkRemote(
-  backendFlag: string | undefined,
+  opts: CheckOptions,
   name: string,
   server: RemoteDef,
-  setting: string | undefined,
-  timeoutMs: number,
 ): Promise<Omit<CheckResult, "name" | "transport" | "ms">> {
   if (bridgeHost(server.url) === null) {
     return {
@@ -290,18 +270,22 @@ async function checkRemote(
       },
     };
   }
-  return await checkStdio(backendFlag, name, server, setting, timeoutMs);
+  return await checkStdio(opts, name, server);
+}
+
+export interface CheckOptions {
+  /** Passed on to the launcher it starts (`MCP_NEXUS_BACKEND`). */
+  backendFlag?: string;
+  /** The host's (src/host/services.ts): the server's secrets are read only to mask them in its stderr. */
+  secrets: SecretServices;
+  timeoutMs: number;
 }
 
 /** Checks one server. */
-export async function checkServer(
-  name: string,
-  server: ServerDef,
-  opts: { backendFlag?: string; setting?: string; timeoutMs: number },
-): Promise<CheckResult> {
+export async function checkServer(name: string, server: ServerDef, opts: CheckOptions): Promise<CheckResult> {
   const started = performance.now();
   const r = server.transport === "stdio"
-    ? await checkStdio(opts.backendFlag, name, server, opts.setting, opts.timeoutMs)
-    : await checkRemote(opts.backendFlag, name, server, opts.setting, opts.timeoutMs);
+    ? await checkStdio(opts, name, server)
+    : await checkRemote(opts, name, server);
   return { name, transport: server.transport, ...r, ms: Math.round(performance.now() - started) };
 }

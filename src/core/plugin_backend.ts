@@ -8,7 +8,7 @@
  * is small); the plugin's files are verified against their hashes and the Worker started on first use.
  */
 import { ExitCode, NexusError, usageError } from "./errors.ts";
-import { isTrustEntry, MANIFEST_FILE, type TrustedPlugin, trustPath, verifyPlugin } from "./plugin_trust.ts";
+import { MANIFEST_FILE, readTrustSync, trustPath, verifyPlugin } from "./plugin_trust.ts";
 import { Sandbox, type SandboxPermissions } from "./sandbox.ts";
 import type { BackendHealth, BackendPlugin, SecretBackend } from "./secrets.ts";
 import { homeDir } from "./paths.ts";
@@ -94,21 +94,6 @@ export function expandPermissions(p: SandboxPermissions = {}): SandboxPermission
   };
 }
 
-function readTrustSync(): TrustedPlugin[] {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(trustPath());
-  } catch {
-    return [];
-  }
-  try {
-    const d = JSON.parse(text) as { plugins?: TrustedPlugin[] };
-    return Array.isArray(d.plugins) ? d.plugins.filter((p) => isTrustEntry(p) && p.kind === "backend") : [];
-  } catch {
-    return [];
-  }
-}
-
 /** A backend whose every call goes to the plugin's Worker, started (and verified) on first use. */
 export function sandboxedBackend(
   info: { id: string; label: string },
@@ -192,7 +177,7 @@ export async function parseBackendManifest(text: string, source: string): Promis
  * first use, before any of its code runs.
  */
 export function trustedBackendPlugin(id: string): BackendPlugin | null {
-  const trust = readTrustSync().find((p) => p.id === id);
+  const trust = readTrustSync().find((p) => p.id === id && p.kind === "backend");
   if (!trust) return null;
   const info = trust.backend;
   if (!info) {

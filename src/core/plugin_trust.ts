@@ -77,9 +77,28 @@ export function isTrustEntry(t: unknown): t is TrustedPlugin {
         Array.isArray(e.backend.platforms) && e.backend.platforms.every((p) => typeof p === "string")));
 }
 
-/** The trusted plugins (untrusted input: checked entry by entry). */
+/**
+ * The trusted plugins (untrusted input: checked entry by entry). The one reader of trust.json:
+ * `plugin list`, the client plugins' loader (src/host/plugins.ts), `doctor` and the backend plugins
+ * (`readTrustSync`, for `selectBackend`) all read it here.
+ */
 export async function readTrust(): Promise<TrustedPlugin[]> {
-  const text = await readTextIfExists(trustPath());
+  return parseTrust(await readTextIfExists(trustPath()));
+}
+
+/** `readTrust`, synchronously (selecting a backend plugin; the file is small). */
+export function readTrustSync(): TrustedPlugin[] {
+  let text: string | null;
+  try {
+    text = Deno.readTextFileSync(trustPath());
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+    text = null;
+  }
+  return parseTrust(text);
+}
+
+function parseTrust(text: string | null): TrustedPlugin[] {
   if (text === null || text.trim() === "") return [];
   let data: unknown;
   try {

@@ -62,6 +62,11 @@ export interface BackendPlugin {
 export interface BackendContext {
   /** The keychain service name (`com.mcp-manager.credentials` unless overridden for tests). */
   service: string;
+  /**
+   * Asks the user for a value without echo (a passphrase), when someone is at a terminal; absent when
+   * nobody can answer (the host decides: src/host/services.ts).
+   */
+  promptHidden?: (message: string) => Promise<string>;
 }
 
 export function backendError(

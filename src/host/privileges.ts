@@ -11,6 +11,7 @@
  * passes `--no-prompt` too, but a source run cannot see that flag, so it keeps its powers on a terminal.
  */
 import { runningFromSource } from "../core/launcher_command.ts";
+import { isBuiltInBackend, requestedBackend } from "../plugins/backends/ids.ts";
 
 export type Power = "run" | "ffi" | "net";
 
@@ -85,15 +86,6 @@ function backendFlag(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
-const BUILT_IN_BACKENDS = [
-  "auto",
-  "libsecret",
-  "macos-keychain",
-  "windows-credential-manager",
-  "env",
-  "age-file",
-];
-
 /**
  * Drops the powers the command does not need. Returns what was revoked (empty when nothing could be,
  * e.g. on a terminal from source). A third-party secret backend keeps run and net: its Worker is
@@ -107,17 +99,15 @@ export async function dropPrivileges(
   const entry = command === undefined ? undefined : COMMAND_POWERS[command];
   if (!entry || (!opts.force && promptPossible())) return [];
   const keep = new Set(entry.keep);
-  const backend = backendFlag(argv) ?? Deno.env.get("MCP_NEXUS_BACKEND") ?? opts.backendSetting;
-  if (backend !== undefined && !BUILT_IN_BACKENDS.includes(backend)) {
+  const backend = requestedBackend(backendFlag(argv), opts.backendSetting);
+  if (!isBuiltInBackend(backend)) {
     keep.add("run");
     keep.add("net");
     keep.add("ffi");
   }
   // libsecret asks the Secret Service whether the keyring is locked with `dbus-send` (a read-only
   // probe that creates no item): commands that use the keychain on Linux keep `run` for it.
-  const effective = backend === undefined || backend === "auto"
-    ? (Deno.build.os === "linux" ? "libsecret" : "other")
-    : backend;
+  const effective = backend === "auto" ? (Deno.build.os === "linux" ? "libsecret" : "other") : backend;
   if (keep.has("ffi") && effective === "libsecret") keep.add("run");
   const dropped: Power[] = [];
   for (const name of ["run", "ffi", "net"] as const) {

@@ -1,42 +1,132 @@
 /**
- * The composition root's services: the one place that knows the concrete plugins (built-in backends
- * and clients, trusted third-party ones) and hands the rest of the program what it asks for.
+ * The composition root's services: the one place that knows the concrete secret backends (the
+ * built-in ones and trusted third-party ones) and hands the rest of the program what it asks for.
  *
  * "Select the backend → open the store → resolve references → register the values for masking" is
- * written once here (`resolveSecrets`); bridge.ts, mcp_check.ts and cli/store.ts use it. launcher.ts
- * still opens its own store: it names the backend in its errors and loads modules by computed
- * specifier to keep `run`'s module graph small.
+ * written once, here (`secretServices`); the core receives it as a `SecretServices`
+ * (src/core/services.ts) and never picks a backend itself: the launcher, the bridge, `check`, `sync
+ * --secrets inline` (attended and unattended), `server show`, `import`, `install` and `doctor` all
+ * get theirs from here.
+ *
+ * `run` loads this file on its hot path: every module is loaded by a computed specifier, on first use,
+ * so that `deno run` does not build the graph of the backends (and the keyring) for a server without
+ * secrets. (`deno compile --include src` embeds them all the same.)
  */
-import type { SecretStore } from "../core/secrets.ts";
+import type { BackendPlugin, SecretBackend, SecretStore } from "../core/secrets.ts";
+import type { LaunchSecrets, SecretServices } from "../core/services.ts";
+import { isBuiltInBackend, requestedBackend } from "../plugins/backends/ids.ts";
 
-export interface SecretServices {
-  /** The store for `--backend` / MCP_NEXUS_BACKEND / the registry setting / the OS keychain. */
-  store(): Promise<SecretStore>;
-  /**
-   * Values for these names (null when absent); every value found is registered with the redactor,
-   * so no output path can print it.
-   */
-  resolveSecrets(names: string[]): Promise<Map<string, string | null>>;
+export type { LaunchSecrets, SecretServices };
+export { isBuiltInBackend, requestedBackend };
+
+function lazy<T>(path: string): Promise<T> {
+  return import(new URL(path, import.meta.url).href);
 }
 
-export function secretServices(opts: { backendFlag?: string; setting?: string } = {}): SecretServices {
+const backendsModule = () => lazy<typeof import("../plugins/backends/mod.ts")>("../plugins/backends/mod.ts");
+
+/** A hidden prompt, only when someone is at a terminal to answer it (an age passphrase). */
+async function promptHidden(message: string): Promise<string> {
+  const { promptHidden } = await lazy<typeof import("../cli/prompt.ts")>("../cli/prompt.ts");
+  return await promptHidden(message);
+}
+
+/**
+ * The backend: `--backend`, then `MCP_NEXUS_BACKEND`, then the registry setting, then the OS
+ * keychain; an id that is not built in is looked up among the trusted plugins (`plugin add`).
+ */
+export async function selectSecretBackend(flag?: string, setting?: string): Promise<SecretBackend> {
+  const backends = await backendsModule();
+  const id = backends.requestedBackendId(flag, setting);
+  const thirdParty = backends.hasBackend(id)
+    ? null
+    : (await lazy<typeof import("../core/plugin_backend.ts")>("../core/plugin_backend.ts"))
+      .trustedBackendPlugin(id);
+  return backends.selectBackend(flag, setting, {
+    thirdParty,
+    context: Deno.stdin.isTerminal() ? { promptHidden } : {},
+  });
+}
+
+/** Every backend this program has built in (for `secret backends`, `version`, `plugin add`). */
+export async function listSecretBackends(): Promise<BackendPlugin[]> {
+  return (await backendsModule()).listBackends();
+}
+
+/**
+ * The secret services of one command; the backend is selected and opened on first use. `setting` is
+ * the registry's `settings.secretBackend`, or how to read it then.
+ */
+export function secretServices(
+  opts: { backendFlag?: string; setting?: string | (() => Promise<string | undefined>) } = {},
+): SecretServices {
   let opened: Promise<SecretStore> | undefined;
   const store = () =>
     opened ??= (async () => {
-      const [{ selectBackend }, { SecretStore }] = await Promise.all([
-        import("../plugins/backends/mod.ts"),
-        import("../core/secrets.ts"),
+      const setting = typeof opts.setting === "function" ? await opts.setting() : opts.setting;
+      const [backend, { SecretStore }] = await Promise.all([
+        selectSecretBackend(opts.backendFlag, setting),
+        lazy<typeof import("../core/secrets.ts")>("../core/secrets.ts"),
       ]);
-      return new SecretStore(selectBackend(opts.backendFlag, opts.setting));
+      return new SecretStore(backend);
     })();
+  const resolveSecrets = async (names: string[]) => {
+    if (names.length === 0) return new Map<string, string | null>();
+    const [s, { registerSecret }] = await Promise.all([
+      store(),
+      lazy<typeof import("../core/redact.ts")>("../core/redact.ts"),
+    ]);
+    const found = await s.getMany(names);
+    for (const v of found.values()) if (v) registerSecret(v);
+    return found;
+  };
   return {
     store,
-    async resolveSecrets(names) {
-      if (names.length === 0) return new Map();
-      const { registerSecret } = await import("../core/redact.ts");
-      const found = await (await store()).getMany(names);
-      for (const v of found.values()) if (v) registerSecret(v);
-      return found;
+    resolveSecrets,
+    async resolveServer(name, server) {
+      const { collectReferences, resolveServer } = await lazy<typeof import("../core/references.ts")>(
+        "../core/references.ts",
+      );
+      if (collectReferences(server, name).length === 0) return structuredClone(server);
+      const s = await store();
+      // the env backend is read-only: a missing secret is a variable to set, not a 'secret set'
+      const { envVarFor } = await lazy<typeof import("../core/secrets.ts")>("../core/secrets.ts");
+      const hint = s.backend.id === "env"
+        ? (n: string) => `Set ${envVarFor(n)} (the env backend is selected).`
+        : undefined;
+      return await resolveServer(server, name, resolveSecrets, hint);
     },
   };
+}
+
+/**
+ * The launcher's store (`run`): the Secret Service fast path where it applies
+ * (src/plugins/backends/launch_store.ts), this module's store otherwise and whenever it is unsure.
+ */
+export function launchSecrets(opts: { backendFlag?: string; setting?: string } = {}): LaunchSecrets {
+  return {
+    async open() {
+      const { openLaunchStore } = await lazy<typeof import("../plugins/backends/launch_store.ts")>(
+        "../plugins/backends/launch_store.ts",
+      );
+      return await openLaunchStore(opts.backendFlag, opts.setting, () => secretServices(opts).store());
+    },
+  };
+}
+
+/**
+ * The secret services of a command that has the registry at hand only by name: its
+ * `settings.secretBackend` is read (on first use) when neither `--backend` nor MCP_NEXUS_BACKEND
+ * chooses. A registry that does not load must not keep anyone from managing secrets: the OS default
+ * then.
+ */
+export function registrySecretServices(backendFlag?: string): SecretServices {
+  return secretServices({
+    backendFlag,
+    setting: async () => {
+      if (backendFlag || Deno.env.get("MCP_NEXUS_BACKEND")) return undefined;
+      const { loadRegistry } = await lazy<typeof import("../core/registry.ts")>("../core/registry.ts");
+      return await loadRegistry().then((r) => r.settings.secretBackend, () => undefined);
+    },
+  });
 }

@@ -41,22 +41,16 @@ function identities(text: string): string[] {
 
 type Prompt = (message: string) => Promise<string>;
 
-async function defaultPrompt(message: string): Promise<string> {
-  const { promptHidden } = await import("../../cli/prompt.ts");
-  return await promptHidden(message);
-}
-
 export interface AgeFileOptions {
-  /** How a passphrase is asked for (tests give one); null: never ask. */
+  /**
+   * How a passphrase is asked for: the host's hidden prompt (BackendContext.promptHidden, given only
+   * when someone is at a terminal), or the tests' own; null or absent: never ask.
+   */
   prompt?: Prompt | null;
 }
 
 export function ageFileStore(opts: AgeFileOptions = {}): SecretBackend {
-  const prompt: Prompt | null = opts.prompt !== undefined
-    ? opts.prompt
-    : Deno.stdin.isTerminal()
-    ? defaultPrompt
-    : null;
+  const prompt: Prompt | null = opts.prompt ?? null;
   let passphrase: string | undefined;
   const unavailable = (message: string, hint: string, status: "unavailable" | "locked" = "unavailable") =>
     backendError(status, message, hint, ID);

@@ -13,6 +13,7 @@ import { validateSecretName } from "../../core/names.ts";
 import { ensureSessionBusAddress } from "./session_bus.ts";
 import { classifyLinux } from "./secret_service_errors.ts";
 import type { FastRead } from "./secret_service_fast.ts";
+import { requestedBackend } from "./ids.ts";
 
 /** What the launcher needs of a secret store. */
 export interface LaunchStore {
@@ -30,28 +31,25 @@ function envVar(name: string): string | undefined {
   return v === undefined || v === "" ? undefined : v;
 }
 
-/** The normal store: the backend `selectBackend` picks (mod.ts), behind SecretStore's batch read. */
-async function normalStore(backendFlag?: string, setting?: string): Promise<LaunchStore> {
-  const [{ selectBackend }, { SecretStore }] = await Promise.all([
-    lazy<typeof import("./mod.ts")>("./mod.ts"),
-    lazy<typeof import("../../core/secrets.ts")>("../../core/secrets.ts"),
-  ]);
-  return new SecretStore(selectBackend(backendFlag, setting));
-}
-
 const LIBSECRET = { id: "libsecret", label: "Secret Service (libsecret)" } as const;
 
 /**
  * The store for `run`: `--backend` flag, then MCP_NEXUS_BACKEND, then the registry setting, then the
- * OS keychain (as mod.ts's selectBackend picks). Throws as selectBackend does for a bad choice.
+ * OS keychain (ids.ts's order, as selectBackend picks). `normalStore` is the host's store for that
+ * choice (src/host/services.ts: the backend registry, trusted plugins, SecretStore's batch read): it
+ * answers whenever the fast path does not apply or is unsure, and throws for a bad choice.
  */
-export async function openLaunchStore(backendFlag?: string, setting?: string): Promise<LaunchStore> {
-  const id = backendFlag ?? envVar("MCP_NEXUS_BACKEND") ?? setting ?? "auto";
+export async function openLaunchStore(
+  backendFlag: string | undefined,
+  setting: string | undefined,
+  normalStore: () => Promise<LaunchStore>,
+): Promise<LaunchStore> {
+  const id = requestedBackend(backendFlag, setting);
   if (Deno.build.os !== "linux" || (id !== "auto" && id !== LIBSECRET.id)) {
-    return await normalStore(backendFlag, setting);
+    return await normalStore();
   }
   let normal: Promise<LaunchStore> | undefined;
-  const fallback = () => normal ??= normalStore(backendFlag, setting);
+  const fallback = () => normal ??= normalStore();
   return {
     backend: LIBSECRET,
     async getMany(names) {

@@ -1,8 +1,8 @@
 /** The built-in secret backends, registered exactly as a third-party backend would be. */
-import type { BackendPlugin, SecretBackend } from "../../core/secrets.ts";
+import type { BackendContext, BackendPlugin, SecretBackend } from "../../core/secrets.ts";
 import { usageError } from "../../core/errors.ts";
-import { join } from "node:path";
-import { currentOS, env as envVar, keychainService, nexusHome } from "../../core/paths.ts";
+import { currentOS, keychainService } from "../../core/paths.ts";
+import { BUILT_IN_BACKEND_IDS, requestedBackend } from "./ids.ts";
 import libsecret from "./libsecret.ts";
 import macosKeychain from "./macos.ts";
 import windowsCredentialManager from "./windows.ts";
@@ -20,14 +20,19 @@ const ageFile: BackendPlugin = {
   label: "age-encrypted file",
   platforms: ["linux", "darwin", "windows"],
   description: "an age-encrypted file (key file or passphrase): SSH, WSL, containers without a keychain",
-  create: () =>
+  create: (ctx) =>
     lazyBackend(
       "age-file",
       "age-encrypted file",
-      () => import("./age_file.ts").then((m) => m.ageFileStore()),
+      () => import("./age_file.ts").then((m) => m.ageFileStore({ prompt: ctx.promptHidden ?? null })),
     ),
 };
-for (const p of [libsecret, macosKeychain, windowsCredentialManager, env, ageFile]) registerBackend(p);
+for (const p of [libsecret, macosKeychain, windowsCredentialManager, env, ageFile]) {
+  if (!(BUILT_IN_BACKEND_IDS as readonly string[]).includes(p.id)) {
+    throw new Error(`built-in backend '${p.id}' is missing from src/plugins/backends/ids.ts`);
+  }
+  registerBackend(p);
+}
 
 /** A backend whose implementation is imported on its first call. */
 function lazyBackend(id: string, label: string, load: () => Promise<SecretBackend>): SecretBackend {
@@ -63,13 +68,31 @@ export function defaultBackendId(): string {
 }
 
 /**
- * Picks the backend: `--backend` flag, then `MCP_NEXUS_BACKEND`, then the registry setting, then the
- * OS keychain. `auto` means the OS keychain.
+ * The backend id asked for: `--backend` flag, then `MCP_NEXUS_BACKEND`, then the registry setting,
+ * then the OS keychain (`auto` means the OS keychain).
  */
-export function selectBackend(flag?: string, setting?: string): SecretBackend {
-  let id = flag ?? envVar("MCP_NEXUS_BACKEND") ?? setting ?? "auto";
-  if (id === "auto") id = defaultBackendId();
-  const plugin = plugins.get(id) ?? trustedBackend(id);
+export function requestedBackendId(flag?: string, setting?: string): string {
+  const id = requestedBackend(flag, setting);
+  return id === "auto" ? defaultBackendId() : id;
+}
+
+/** Whether `id` is registered here (a built-in, or one registered by the host). */
+export function hasBackend(id: string): boolean {
+  return plugins.has(id);
+}
+
+/**
+ * Picks the backend (see `requestedBackendId`). A third-party backend is not known here: the host
+ * (src/host/services.ts) looks it up among the trusted plugins and passes it as `thirdParty`, with
+ * what the backend may use (`context`: a hidden prompt when someone is at a terminal).
+ */
+export function selectBackend(
+  flag?: string,
+  setting?: string,
+  opts: { thirdParty?: BackendPlugin | null; context?: Omit<BackendContext, "service"> } = {},
+): SecretBackend {
+  const id = requestedBackendId(flag, setting);
+  const plugin = plugins.get(id) ?? (opts.thirdParty?.id === id ? opts.thirdParty : undefined);
   if (!plugin) {
     throw usageError("E_UNKNOWN_BACKEND", `Unknown secret backend '${id}'.`, {
       hint: `Choose one of: auto, ${[...plugins.keys()].join(", ")}.`,
@@ -82,44 +105,5 @@ export function selectBackend(flag?: string, setting?: string): SecretBackend {
       }.`,
     });
   }
-  return plugin.create({ service: keychainService() });
-}
-
-/**
- * A trusted third-party backend (`mcp-nexus plugin add`), known from the trust file alone; its module
- * (src/core/plugin_backend.ts: hash check, sandboxed Worker) is loaded on first use, so selecting a
- * built-in backend costs nothing extra.
- */
-function trustedBackend(id: string): BackendPlugin | null {
-  let entry: { id?: unknown; kind?: unknown; backend?: { label?: unknown; platforms?: unknown } } | undefined;
-  try {
-    const data = JSON.parse(Deno.readTextFileSync(join(nexusHome(), "plugins", "trust.json")));
-    entry = Array.isArray(data?.plugins)
-      ? data.plugins.find((p: { id?: unknown; kind?: unknown }) => p?.id === id && p?.kind === "backend")
-      : undefined;
-  } catch {
-    return null;
-  }
-  if (!entry) return null;
-  const label = typeof entry.backend?.label === "string" ? entry.backend.label : id;
-  const platforms = Array.isArray(entry.backend?.platforms)
-    ? entry.backend.platforms.filter((p): p is "linux" | "darwin" | "windows" =>
-      p === "linux" || p === "darwin" || p === "windows"
-    )
-    : [];
-  return {
-    id,
-    label,
-    platforms,
-    description: "third-party plugin",
-    create: (ctx) =>
-      lazyBackend(id, label, () =>
-        import("../../core/plugin_backend.ts").then((m) => {
-          const plugin = m.trustedBackendPlugin(id);
-          if (!plugin) {
-            throw usageError("E_UNKNOWN_BACKEND", `Backend plugin '${id}' is no longer installed.`);
-          }
-          return plugin.create(ctx);
-        })),
-  };
+  return plugin.create({ ...opts.context, service: keychainService() });
 }

@@ -1,0 +1,205 @@
+/**
+ * The architecture rule (issue 8: a composition root, plugin contracts in their own folder), checked
+ * on the source itself. Every module specifier a file names is read: `import … from`, `export … from`,
+ * `import("…")`, and every other string literal that looks like a module path (`"./x.ts"`,
+ * `"../y/z.ts"`), so a computed specifier (`new URL("../plugins/backends/mod.ts", import.meta.url)`,
+ * the launcher's `lazy("…")`) cannot slip past.
+ *
+ * The rule:
+ * - **src/core** never imports src/plugins, src/host or src/cli. What it needs from them (the secret
+ *   backend, a prompt) is handed in: `SecretServices` (src/core/services.ts), implemented by the
+ *   composition root src/host/services.ts. No exceptions.
+ * - **src/ports** (the plugin contracts) only re-exports types (`export type … from`): importing it
+ *   loads nothing, and it never names src/host or src/cli.
+ * - **src/plugins** imports src/ports, other files under src/plugins (a plugin's own helpers, e.g.
+ *   clients/common.ts), packages (`npm:`, `node:`, import-map names), and only these core modules,
+ *   each for a reason (CORE_CONTRACTS below). Never src/host, src/cli, nor any other core module.
+ */
+import assert from "node:assert/strict";
+import { dirname, join, relative, resolve } from "node:path";
+
+const ROOT = resolve(dirname(new URL(import.meta.url).pathname), "..");
+const SRC = join(ROOT, "src");
+
+/** Core modules a plugin may import, and why each is part of the contract. */
+const CORE_CONTRACTS: Record<string, string> = {
+  "src/core/clients.ts":
+    "the client-adapter contract (ClientAdapter, PathContext and the helpers adapters share); src/ports re-exports its types",
+  "src/core/secrets.ts":
+    "the secret-backend contract (SecretBackend, BackendPlugin, BackendContext, backendError); src/ports re-exports its types",
+  "src/core/errors.ts":
+    "NexusError: the one error type every layer throws and the CLI renders with its exit code",
+  "src/core/paths.ts":
+    "OS, home and environment lookups, so a plugin resolves paths exactly as the rest does",
+  "src/core/names.ts": "validateSecretName: a backend refuses exactly the secret names the store refuses",
+  "src/core/redact.ts":
+    "registerSecret: a backend that hands values past SecretStore (the launcher's fast path) registers them for masking itself",
+  "src/core/fs.ts":
+    "the fs gateway: every file write (the age-file store) goes through it (atomic, 0600, locks), by product rule",
+};
+
+async function* tsFiles(dir: string): AsyncGenerator<string> {
+  for await (const e of Deno.readDir(dir)) {
+    const p = join(dir, e.name);
+    if (e.isDirectory) yield* tsFiles(p);
+    else if (e.isFile && /\.(ts|js|mjs)$/.test(e.name)) yield p;
+  }
+}
+
+interface Specifier {
+  spec: string;
+  typeOnly: boolean;
+  line: number;
+}
+
+/** Every module specifier in a file (see the header). Comments are dropped first. */
+export function specifiers(source: string): Specifier[] {
+  // drop comments, keeping line breaks (and string contents) where they are
+  const text = source.replace(
+    /("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`)|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g,
+    (m, str) => str ?? m.replace(/[^\n]/g, " "),
+  );
+  const lineOf = (i: number) => text.slice(0, i).split("\n").length;
+  const out: Specifier[] = [];
+  const seen = new Set<number>();
+  const statement =
+    /\b(import|export)\s+(type\s+)?[^;'"`]*?\bfrom\s*(["'])([^"'\n]+)\3|\bimport\s*(["'])([^"'\n]+)\5/g;
+  for (const m of text.matchAll(statement)) {
+    const spec = m[4] ?? m[6];
+    const at = m.index! + m[0].lastIndexOf(spec);
+    seen.add(at);
+    out.push({ spec, typeOnly: !!m[2], line: lineOf(m.index!) });
+  }
+  // import("…"), lazy("…"), new URL("…", import.meta.url): any literal that is a relative module path
+  for (const m of text.matchAll(/(["'`])(\.{1,2}\/[^"'`\s]*\.(?:ts|js|mjs|json))\1/g)) {
+    const at = m.index! + 1;
+    if (seen.has(at)) continue;
+    out.push({ spec: m[2], typeOnly: false, line: lineOf(m.index!) });
+  }
+  return out;
+}
+
+/** A relative specifier as a repository path (`src/core/x.ts`); null for a package. */
+function target(file: string, spec: string): string | null {
+  if (!spec.startsWith(".")) return null;
+  return relative(ROOT, resolve(dirname(file), spec)).replaceAll("\\", "/");
+}
+
+async function violations(
+  layer: string,
+  check: (to: string | null, s: Specifier, from: string) => string | null,
+): Promise<string[]> {
+  const found: string[] = [];
+  for await (const file of tsFiles(join(SRC, layer))) {
+    const from = relative(ROOT, file).replaceAll("\\", "/");
+    for (const s of specifiers(await Deno.readTextFile(file))) {
+      const why = check(target(file, s.spec), s, from);
+      if (why) found.push(`${from}:${s.line} imports "${s.spec}": ${why}`);
+    }
+  }
+  return found;
+}
+
+const under = (to: string | null, dir: string) => to !== null && to.startsWith(`src/${dir}/`);
+
+Deno.test("architecture: the specifier reader sees static, dynamic and computed imports, not comments", () => {
+  const found = specifiers(`
+import { a } from "./a.ts";
+import type { B } from "../plugins/b.ts";
+export { c } from "./c.ts";
+import "./side.ts";
+// import { d } from "../host/d.ts";
+/* const e = import("../cli/e.ts"); */
+const f = await import("../plugins/f.ts");
+const g = lazy<typeof import("./g.ts")>("../host/g.ts");
+const h = new URL("../cli/h.ts", import.meta.url);
+const i = "not a module";
+`).map((s) => `${s.spec}${s.typeOnly ? " (type)" : ""}`);
+  assert.deepEqual(found.sort(), [
+    "../cli/h.ts",
+    "../host/g.ts",
+    "../plugins/b.ts (type)",
+    "../plugins/f.ts",
+    "./a.ts",
+    "./c.ts",
+    "./g.ts",
+    "./side.ts",
+  ]);
+});
+
+Deno.test("architecture: src/core never imports src/plugins, src/host or src/cli", async () => {
+  const found = await violations(
+    "core",
+    (to) =>
+      under(to, "plugins") || under(to, "host") || under(to, "cli")
+        ? "the core gets what it needs handed in (src/core/services.ts, implemented in src/host)"
+        : null,
+  );
+  assert.deepEqual(found, []);
+});
+
+Deno.test("architecture: src/ports only re-exports types, never from src/host or src/cli", async () => {
+  const found = await violations(
+    "ports",
+    (to, s) =>
+      under(to, "host") || under(to, "cli")
+        ? "ports are contracts; the host implements them"
+        : !s.typeOnly
+        ? "ports hold types only (importing them must load nothing)"
+        : null,
+  );
+  assert.deepEqual(found, []);
+});
+
+Deno.test("architecture: src/plugins imports only src/ports, src/plugins, packages and the core contracts", async () => {
+  const found = await violations("plugins", (to) => {
+    if (to === null) return null; // a package: npm:, node:, an import-map name
+    if (under(to, "ports") || under(to, "plugins")) return null;
+    if (Object.hasOwn(CORE_CONTRACTS, to)) return null;
+    if (under(to, "host") || under(to, "cli")) return "a plugin never reaches the host or the CLI";
+    return "not a plugin contract (src/ports, or one of CORE_CONTRACTS in tests/architecture_test.ts)";
+  });
+  assert.deepEqual(found, []);
+  // every contract module still exists (a rename must update the rule, not silently widen it)
+  for (const path of Object.keys(CORE_CONTRACTS)) {
+    assert.ok((await Deno.stat(join(ROOT, path))).isFile, `${path} (CORE_CONTRACTS) exists`);
+  }
+});
+
+Deno.test("architecture: the built-in backend ids are one table, and the registry holds exactly those", async () => {
+  const { BUILT_IN_BACKEND_IDS } = await import("../src/plugins/backends/ids.ts");
+  const { listBackends } = await import("../src/plugins/backends/mod.ts");
+  assert.deepEqual(listBackends().map((b) => b.id).sort(), [...BUILT_IN_BACKEND_IDS].sort());
+  // no other file spells the list out again
+  const spelled: string[] = [];
+  for await (const file of tsFiles(SRC)) {
+    const text = await Deno.readTextFile(file);
+    if (/"windows-credential-manager",\s*"env"/.test(text)) spelled.push(relative(ROOT, file));
+  }
+  assert.deepEqual(spelled, ["src/plugins/backends/ids.ts"]);
+});
+
+Deno.test("architecture: the backend selection order (flag, MCP_NEXUS_BACKEND, setting, auto) is written once", async () => {
+  const { requestedBackend } = await import("../src/plugins/backends/ids.ts");
+  const saved = Deno.env.get("MCP_NEXUS_BACKEND");
+  try {
+    Deno.env.set("MCP_NEXUS_BACKEND", "env");
+    assert.equal(requestedBackend("age-file", "libsecret"), "age-file");
+    assert.equal(requestedBackend(undefined, "libsecret"), "env");
+    Deno.env.set("MCP_NEXUS_BACKEND", "");
+    assert.equal(requestedBackend(undefined, "libsecret"), "libsecret", "empty counts as unset");
+    Deno.env.delete("MCP_NEXUS_BACKEND");
+    assert.equal(requestedBackend(), "auto");
+  } finally {
+    if (saved === undefined) Deno.env.delete("MCP_NEXUS_BACKEND");
+    else Deno.env.set("MCP_NEXUS_BACKEND", saved);
+  }
+  // nobody else chains the variable into a choice of their own
+  const chained: string[] = [];
+  for await (const file of tsFiles(SRC)) {
+    if (/env(?:\.get)?\(\s*"MCP_NEXUS_BACKEND"\s*\)\s*\?\?/.test(await Deno.readTextFile(file))) {
+      chained.push(relative(ROOT, file));
+    }
+  }
+  assert.deepEqual(chained, []);
+});
