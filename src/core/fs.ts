@@ -177,6 +177,26 @@ export interface WriteOptions {
    * replaced) so that the caller can plan again from what is there now.
    */
   expect?: string | null;
+  /**
+   * Set only by the path-scoped writer (src/core/scoped_write.ts, in its Worker): the parent already
+   * resolved the target, created its directory, removed stale temps and named the temp file (the
+   * Worker may touch those two files alone), and fsyncs the directory afterwards.
+   */
+  scoped?: ScopedWrite;
+}
+
+/** What the parent computed for one write done inside the path-scoped Worker (see WriteOptions). */
+export interface ScopedWrite {
+  /** The file finally written (symlinks resolved by the parent). */
+  target: string;
+  /** The temp file's exact name, next to the target. */
+  tmp: string;
+  /** Owner a new file takes when run as root (its directory's); null: leave it. */
+  newOwner: { uid: number; gid: number } | null;
+  /** Whether to chown a rewritten file back to its owner (run as root). */
+  keepOwner: boolean;
+  /** The atomic exchange of tmp and target, done by the parent (it has FFI; the Worker has not). */
+  exchange: (tmp: string, target: string) => Promise<boolean>;
 }
 
 function readBytesSync(path: string): Uint8Array | null {
@@ -254,12 +274,15 @@ export async function writeFileAtomic(
   opts: WriteOptions = {},
 ): Promise<string> {
   assertWritable(path);
-  const target = await resolveTarget(path);
+  const scoped = opts.scoped;
+  const target = scoped ? scoped.target : await resolveTarget(path);
   const dir = dirname(target);
-  // A private dir is ours (next to the name we manage); a link's target dir is the user's: only created.
-  if (opts.privateDir) await ensureDir(dirname(resolve(path)), { private: true });
-  await mkdirOwned(dir);
-  await removeStaleTemps(dir, basename(target));
+  if (!scoped) {
+    // A private dir is ours (next to the name we manage); a link's target dir is the user's: only created.
+    if (opts.privateDir) await ensureDir(dirname(resolve(path)), { private: true });
+    await mkdirOwned(dir);
+    await removeStaleTemps(dir, basename(target));
+  }
   const original = await statRegular(target);
   const mode = opts.mode ?? (original?.mode != null ? original.mode & 0o777 : 0o600);
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
@@ -268,7 +291,7 @@ export async function writeFileAtomic(
     : opts.expect === null
     ? null
     : new TextEncoder().encode(opts.expect);
-  const tmp = join(dir, `.${basename(target)}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`);
+  const tmp = scoped ? scoped.tmp : tempNameFor(target);
   const file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 });
   try {
     let written = 0;
@@ -282,7 +305,8 @@ export async function writeFileAtomic(
   file.close();
   try {
     await chmod(tmp, mode);
-    await keepOwner(tmp, original, dir);
+    if (scoped) await keepOwnerScoped(tmp, original, scoped);
+    else await keepOwner(tmp, original, dir);
     await faultPoint(`tmp:${basename(target)}`);
     if (expected !== undefined) {
       const changed = () =>
@@ -299,7 +323,7 @@ export async function writeFileAtomic(
       // Where the OS can swap two names atomically (Linux renameat2, macOS renamex_np), the file
       // we replace is exactly the one we compare. A client's write that slipped in is put back at
       // once, and the caller plans again.
-      if (expected !== null && exchangeNames(tmp, target)) {
+      if (expected !== null && (scoped ? await scoped.exchange(tmp, target) : exchangeNames(tmp, target))) {
         const displaced = Deno.readFileSync(tmp);
         if (!sameBytes(displaced, expected)) {
           if (exchangeNames(tmp, target) && !sameBytes(Deno.readFileSync(tmp), bytes)) {
@@ -308,7 +332,7 @@ export async function writeFileAtomic(
           throw changed();
         }
         await Deno.remove(tmp);
-        await syncDir(dir);
+        if (!scoped) await syncDir(dir);
         await faultPoint(`rename:${basename(target)}`);
         return target;
       }
@@ -318,9 +342,60 @@ export async function writeFileAtomic(
     await Deno.remove(tmp).catch(() => {});
     throw err;
   }
-  await syncDir(dir);
+  if (!scoped) await syncDir(dir);
   await faultPoint(`rename:${basename(target)}`);
   return target;
+}
+
+/** A temp file's name for `target`: next to it, with our pid (see removeStaleTemps). */
+function tempNameFor(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`);
+}
+
+/**
+ * The parent's half of a path-scoped write (src/core/scoped_write.ts): checks the gateway's
+ * allow-list, resolves symlinks, creates the directory, removes stale temps, names the temp file
+ * and finds the owner a new file takes when run as root. Returns what the Worker is given.
+ */
+export async function prepareScopedWrite(
+  path: string,
+): Promise<Omit<ScopedWrite, "exchange">> {
+  assertWritable(path);
+  const target = await resolveTarget(path);
+  const dir = dirname(target);
+  await mkdirOwned(dir);
+  await removeStaleTemps(dir, basename(target));
+  let newOwner: ScopedWrite["newOwner"] = null;
+  const root = !isWindows && Deno.uid() === 0;
+  if (root) {
+    const d = await Deno.stat(dir).catch(() => null);
+    if (d && d.uid !== null && d.gid !== null && !(d.uid === 0 && d.gid === 0)) {
+      newOwner = { uid: d.uid, gid: d.gid };
+    }
+  }
+  return { target, tmp: tempNameFor(target), newOwner, keepOwner: root };
+}
+
+/** The parent's last step of a path-scoped write: the directory's fsync (the Worker may not open it). */
+export async function finishScopedWrite(target: string): Promise<void> {
+  await syncDir(dirname(target));
+}
+
+/**
+ * The parent's atomic exchange for the Worker, only of a pair it prepared itself: `tmp` must be the
+ * temp name it gave for `target` (checked by the caller against its own list).
+ */
+export function exchangeScoped(tmp: string, target: string): boolean {
+  return exchangeNames(tmp, target);
+}
+
+async function keepOwnerScoped(tmp: string, original: Deno.FileInfo | null, s: ScopedWrite): Promise<void> {
+  if (isWindows || !s.keepOwner) return;
+  const from = original && original.uid !== null && original.gid !== null
+    ? { uid: original.uid, gid: original.gid }
+    : s.newOwner;
+  if (!from || (from.uid === 0 && from.gid === 0)) return;
+  await Deno.chown(tmp, from.uid, from.gid);
 }
 
 type SwapFn = (a: string, b: string) => number;
@@ -508,21 +583,72 @@ function loadFaultSpec(): typeof faultSpec {
     return null;
   }
   if (value === "trace") return "trace";
-  const m = /^(kill|fail)@(.+?)(?:#(\d+))?$/.exec(value);
+  const m = /^(kill|fail|escape)@(.+?)(?:#(\d+))?$/.exec(value);
   return m ? { action: m[1], point: m[2], nth: Number(m[3] ?? 1), seen: 0 } : null;
+}
+
+/** What a fault boundary does: go on, fail there, or (in the scoped writer's Worker) try a write outside its grant. */
+export type FaultReply = { action: "ok" } | { action: "fail"; message: string } | {
+  action: "escape";
+  path: string;
+};
+
+/**
+ * In the path-scoped writer's Worker (which has no environment and cannot kill): its boundaries are
+ * decided by the parent, which keeps the one fault spec and its counts.
+ */
+let faultForwarder: { point(name: string): Promise<FaultReply>; note(line: string): void } | null = null;
+
+export function forwardFaults(to: typeof faultForwarder): void {
+  faultForwarder = to;
+}
+
+/** Whether fault injection is on in this process (the scoped writer forwards its boundaries only then). */
+export function faultsActive(): boolean {
+  if (faultSpec === undefined) faultSpec = loadFaultSpec();
+  return faultSpec !== null;
+}
+
+/**
+ * The parent's decision at a boundary (also for its Worker's): traces, kills, or answers. `escape@P`
+ * (tests only) makes the scoped writer's Worker try to write `$HOME/.mcp-nexus-escape`, a file
+ * outside its grant, and note what happened in `$HOME/.mcp-nexus-fault-trace`.
+ */
+export async function faultDecision(name: string): Promise<FaultReply> {
+  if (!faultsActive()) return { action: "ok" };
+  const spec = faultSpec!;
+  if (spec === "trace") {
+    await faultNote(name);
+    return { action: "ok" };
+  }
+  if (spec.point !== name || ++spec.seen !== spec.nth) return { action: "ok" };
+  if (spec.action === "kill") Deno.kill(Deno.pid, "SIGKILL");
+  if (spec.action === "escape") {
+    return { action: "escape", path: join(Deno.env.get("HOME")!, ".mcp-nexus-escape") };
+  }
+  return { action: "fail", message: `No space left on device (os error 28), injected at ${name}` };
+}
+
+/** Appends a line to the fault trace (tests only: a no-op unless fault injection is on). */
+export async function faultNote(line: string): Promise<void> {
+  if (!faultsActive()) return;
+  const home = Deno.env.get("HOME")!;
+  await Deno.writeTextFile(join(home, ".mcp-nexus-fault-trace"), line + "\n", { append: true });
 }
 
 /** A write boundary (see above). A no-op unless a test switched fault injection on. */
 export async function faultPoint(name: string): Promise<void> {
-  if (faultSpec === undefined) faultSpec = loadFaultSpec();
-  const spec = faultSpec;
-  if (!spec) return;
-  if (spec === "trace") {
-    const home = Deno.env.get("HOME")!;
-    await Deno.writeTextFile(join(home, ".mcp-nexus-fault-trace"), name + "\n", { append: true });
-    return;
+  const reply = faultForwarder ? await faultForwarder.point(name) : await faultDecision(name);
+  if (reply.action === "fail") throw new Error(reply.message);
+  if (reply.action !== "escape") return;
+  // the test's proof that the Worker cannot write outside the files it was given
+  let outcome = "written";
+  try {
+    await Deno.writeTextFile(reply.path, "escaped\n");
+  } catch (err) {
+    outcome = err instanceof Error ? err.name : String(err);
   }
-  if (spec.point !== name || ++spec.seen !== spec.nth) return;
-  if (spec.action === "kill") Deno.kill(Deno.pid, "SIGKILL");
-  throw new Error(`No space left on device (os error 28), injected at ${name}`);
+  const line = `escape:${name}:${outcome}`;
+  if (faultForwarder) faultForwarder.note(line);
+  else await faultNote(line);
 }

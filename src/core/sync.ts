@@ -16,7 +16,7 @@
 import { join } from "node:path";
 import type { ClientAdapter, ClientServer, PathContext } from "./clients.ts";
 import { NexusError, toNexusError } from "./errors.ts";
-import { allowWritesUnder, readTextIfExists, resolveTarget, withLock, writeFileAtomic } from "./fs.ts";
+import { allowWritesUnder, readTextIfExists, resolveTarget, withLock } from "./fs.ts";
 import { canonicalJson, entryHash, type Ledger, loadLedger, ownsHash, saveLedger } from "./ledger.ts";
 import { BackupRun } from "./backups.ts";
 import { nexusHome } from "./paths.ts";
@@ -665,6 +665,12 @@ export async function applySync(
     }
     const backup = new BackupRun("sync");
     const written: string[] = [];
+    // client files are written from a Worker that may touch those files alone (src/core/scoped_write.ts)
+    const { ScopedWriter } = await import("./scoped_write.ts");
+    const writer = new ScopedWriter();
+    const changing = plans.filter((p) => p.status === "changed").map((p) => p.path);
+    allowWritesUnder(...changing);
+    await writer.add(changing);
     const record = (plan: FilePlan, pending: boolean) => {
       const file = ledger.files[plan.path] ??= { client: plan.client, entries: {} };
       const inline = (name: string) => plan.inlineKeys?.includes(name) ? { inline: true } : {};
@@ -689,7 +695,7 @@ export async function applySync(
           record(plan, true);
           await saveLedger(ledger);
           try {
-            await writeFileAtomic(plan.path, plan.after!, {
+            await writer.write(plan.path, plan.after!, {
               ...(plan.holdsSecrets ? { mode: 0o600 } : {}),
               expect: plan.before,
             });
@@ -714,6 +720,7 @@ export async function applySync(
         plan.error = writeError(plan, err);
       }
     }
+    writer.stop();
     if (backup.created) await backup.prune();
     return { plans, backup: backup.created ? backup.id : null, written };
   }, { what: "client config files (another sync is running)" });
