@@ -1,0 +1,85 @@
+/**
+ * sync writes client files from a path-scoped Worker (src/core/scoped_write.ts): its Deno
+ * permissions name the resolved target and the temp file alone. The proof runs a real sync with a
+ * test-only fault hook (`escape@<boundary>`, gated like every MCP_NEXUS_TEST_FAULT: HOME under /tmp
+ * and a marker file) that makes the code at that boundary try to write `$HOME/.mcp-nexus-escape`.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { expectCode, type Sandbox, withSandbox } from "./helpers.ts";
+import { armFault, disarmFault } from "./safety_helpers.ts";
+import { writerPermissions } from "../src/core/scoped_write.ts";
+
+const ENV = { MCP_NEXUS_BACKEND: "env" };
+
+async function setup(sb: Sandbox) {
+  await Deno.mkdir(join(sb.home, ".cursor"), { recursive: true });
+  await Deno.writeTextFile(join(sb.home, ".cursor", "mcp.json"), '{\n  "mcpServers": {}\n}\n');
+  expectCode(await sb.run(["server", "add", "plain", "--", "npx", "-y", "some-mcp"], { env: ENV }), 0);
+}
+
+/** Runs `sync --client cursor --yes` with `escape@point`; returns the trace lines and whether the escape file exists. */
+async function escapeAt(sb: Sandbox, point: string) {
+  const trace = join(sb.home, ".mcp-nexus-fault-trace");
+  const escaped = join(sb.home, ".mcp-nexus-escape");
+  await Deno.remove(trace).catch(() => {});
+  await Deno.remove(escaped).catch(() => {});
+  const env = await armFault(sb, `escape@${point}`);
+  const r = await sb.run(["sync", "--client", "cursor", "--yes"], { env: { ...ENV, ...env } });
+  await disarmFault(sb);
+  const lines = (await Deno.readTextFile(trace).catch(() => "")).split("\n").filter(Boolean);
+  const exists = await Deno.lstat(escaped).then(() => true, () => false);
+  return { r, lines, exists };
+}
+
+Deno.test("sync: the Worker writing a client file cannot write anywhere else (NotCapable)", () =>
+  withSandbox(async (sb) => {
+    await setup(sb);
+    const { r, lines, exists } = await escapeAt(sb, "tmp:mcp.json");
+    expectCode(r, 0);
+    assert.deepEqual(lines, ["escape:tmp:mcp.json:NotCapable"], "the write outside its grant was refused");
+    assert.equal(exists, false, "no file was written outside the grant");
+    const cursor = JSON.parse(await Deno.readTextFile(join(sb.home, ".cursor", "mcp.json")));
+    assert.ok(cursor.mcpServers.plain, "the client file itself was written");
+  }, ENV));
+
+Deno.test("sync: the same hook in the main thread (the ledger, a file of ours) does write: the Worker's refusal is its grant", () =>
+  withSandbox(async (sb) => {
+    await setup(sb);
+    const { r, lines, exists } = await escapeAt(sb, "tmp:ledger.json");
+    expectCode(r, 0);
+    assert.deepEqual(lines, ["escape:tmp:ledger.json:written"]);
+    assert.equal(exists, true);
+  }, ENV));
+
+Deno.test("sync: a client file that is a symlink is written at its target, from the Worker, and the link stays", () =>
+  withSandbox(async (sb) => {
+    await setup(sb);
+    const dotfiles = join(sb.home, "dotfiles");
+    await Deno.mkdir(dotfiles);
+    await Deno.rename(join(sb.home, ".cursor", "mcp.json"), join(dotfiles, "cursor.json"));
+    await Deno.symlink(join(dotfiles, "cursor.json"), join(sb.home, ".cursor", "mcp.json"));
+    const { r, lines } = await escapeAt(sb, "rename:cursor.json");
+    expectCode(r, 0);
+    assert.deepEqual(lines, ["escape:rename:cursor.json:NotCapable"]);
+    assert.ok((await Deno.lstat(join(sb.home, ".cursor", "mcp.json"))).isSymlink, "the link is still a link");
+    const target = JSON.parse(await Deno.readTextFile(join(dotfiles, "cursor.json")));
+    assert.ok(target.mcpServers.plain);
+  }, ENV));
+
+Deno.test("writerPermissions: exactly the targets and their temps; no net, run, ffi, env, sys or import", () => {
+  const files = [
+    { path: "/h/.cursor/mcp.json", target: "/h/dot/c.json", tmp: "/h/dot/.c.json.1.abcd1234.tmp" },
+    { path: "/h/.claude.json", target: "/h/.claude.json", tmp: "/h/..claude.json.1.abcd1234.tmp" },
+  ].map((f) => ({ ...f, newOwner: null, keepOwner: false }));
+  const p = writerPermissions(files);
+  const want = [
+    "/h/dot/c.json",
+    "/h/dot/.c.json.1.abcd1234.tmp",
+    "/h/.claude.json",
+    "/h/..claude.json.1.abcd1234.tmp",
+  ];
+  assert.deepEqual(p.read, want);
+  assert.deepEqual(p.write, want);
+  for (const k of ["net", "run", "ffi", "env", "sys", "import"] as const) assert.equal(p[k], false, k);
+});
