@@ -41,6 +41,9 @@ export function posixWrapper(self: string, deno: string, root: string): string {
     `# mcp-nexus from source: ${MARKER}; remove with 'deno task uninstall'.`,
     `MCP_NEXUS_LAUNCHER_PATH=${sq(self)}`,
     "export MCP_NEXUS_LAUNCHER_PATH",
+    // Deno honours it (nothing can prompt), and the program then knows it may drop powers on a terminal
+    "DENO_NO_PROMPT=1",
+    "export DENO_NO_PROMPT",
     `exec ${sq(deno)} run -q -P=nexus --no-prompt --config ${sq(join(root, "deno.json"))} ${
       sq(join(root, "main.ts"))
     } "$@"`,
@@ -54,6 +57,8 @@ export function cmdWrapper(_self: string, deno: string, root: string): string {
     `rem mcp-nexus from source: ${MARKER}; remove with 'deno task uninstall'.`,
     // no MCP_NEXUS_LAUNCHER_PATH here: clients start commands without a shell, and a .cmd cannot be
     // started that way, so launcher entries keep naming deno.exe and main.ts
+    "setlocal",
+    "set DENO_NO_PROMPT=1",
     `"${deno}" run -q -P=nexus --no-prompt --config "${join(root, "deno.json")}" "${
       join(root, "main.ts")
     }" %*`,

@@ -6,9 +6,10 @@
  * revoked permission throws NotCapable; it cannot be re-granted without a prompt, and we never prompt).
  *
  * A revoked permission is back in the "prompt" state, and Deno would ask on a terminal. So revoking is
- * done only where no prompt can appear: in the compiled binary (built with `--no-prompt`), or when
- * stdin or stderr is not a terminal (clients starting `run`, cron, CI, the tests). `deno task nexus`
- * passes `--no-prompt` too, but a source run cannot see that flag, so it keeps its powers on a terminal.
+ * done only where no prompt can appear: in the compiled binary (built with `--no-prompt`), when
+ * stdin or stderr is not a terminal (clients starting `run`, cron, CI, the tests), or from source
+ * when `DENO_NO_PROMPT=1` (which Deno honours: then nothing can prompt) is set, as `deno task nexus`
+ * and the install wrapper do. A source run on a terminal without it keeps its powers.
  */
 import { runningFromSource } from "../core/launcher_command.ts";
 import { isBuiltInBackend, requestedBackend } from "../plugins/backends/ids.ts";
@@ -75,7 +76,24 @@ export function commandOf(argv: readonly string[]): string | undefined {
 /** Whether a revoked permission could show a prompt in this process. */
 export function promptPossible(): boolean {
   if (!runningFromSource()) return false; // compiled with --no-prompt
-  return Deno.stdin.isTerminal() && Deno.stderr.isTerminal();
+  if (!(Deno.stdin.isTerminal() && Deno.stderr.isTerminal())) return false;
+  return !promptsOff();
+}
+
+/**
+ * Whether this source run was started with prompts off: `DENO_NO_PROMPT=1`, which Deno itself honours
+ * (no prompt can appear, whatever the flags), and which `deno task nexus` and the install wrapper set
+ * beside `--no-prompt`. Read only where the permission set grants it, so the look cannot prompt.
+ * (The flag alone cannot be seen: Deno refuses /proc/self/cmdline and /proc/<pid>/cmdline to any
+ * permission set short of --allow-all, measured on 2.9.6.)
+ */
+export function promptsOff(): boolean {
+  try {
+    const env = Deno.permissions.querySync({ name: "env", variable: "DENO_NO_PROMPT" });
+    return env.state === "granted" && Deno.env.get("DENO_NO_PROMPT") === "1";
+  } catch {
+    return false;
+  }
 }
 
 function backendFlag(argv: readonly string[]): string | undefined {
