@@ -26,7 +26,14 @@ const DENIED: Record<string, string[]> = {
   "install x": [],
   "check x": ["net"],
   "plugin list": ["ffi"],
+  "schedule status": ["ffi", "net"],
+  "version": [], // it reports the set in force (tests/completion_test.ts)
 };
+
+Deno.test("every command in COMMAND_POWERS has a denial test (run: the stdio and remote tests below)", () => {
+  const tested = new Set([...Object.keys(DENIED).map((c) => c.split(" ")[0]), "run"]);
+  for (const c of Object.keys(COMMAND_POWERS)) assert.ok(tested.has(c), `${c} has no denial test`);
+});
 
 Deno.test("commandOf skips the global options", () => {
   assert.equal(commandOf(["--json", "--backend", "env", "sync", "--dry-run"]), "sync");

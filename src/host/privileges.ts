@@ -50,6 +50,15 @@ export const COMMAND_POWERS: Record<string, { keep: Power[]; why: string }> = {
     keep: ["run", "net"],
     why: "a backend plugin's Worker can be granted only what the program still has (run/net as declared)",
   },
+  schedule: {
+    keep: ["run"],
+    why: "installs the timer with the OS scheduler (systemctl, launchctl, schtasks)",
+  },
+  version: {
+    keep: ["run", "ffi", "net"],
+    why: "reports the permission set in force and which keychains and schedulers work here; connects nowhere",
+  },
+
   run: {
     keep: ["run", "ffi", "net"],
     why:
