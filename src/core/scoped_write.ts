@@ -11,7 +11,8 @@
  * renamex_np need FFI, which would bypass every path check: the pair must be one this thread
  * prepared), and the directory's fsync (opening a directory for reading would grant reading all of
  * it). Backups, the ledger and the lock are files of ours in the tool's home, written here by the
- * gateway as before. The Worker is started only when a file is to be written.
+ * gateway as before. The Worker is started only when a file is to be written (sync: once its plans are
+ * approved, so that it loads while the first backup is made).
  */
 import { NexusError } from "./errors.ts";
 import {
@@ -55,7 +56,7 @@ export class ScopedWriter {
   private pending = new Map<number, { resolve: (t: string) => void; reject: (e: Error) => void }>();
   private next = 1;
 
-  /** Prepares `paths` (client files about to change); the Worker starts at the first write. */
+  /** Prepares `paths` (client files about to change) and starts the Worker for them. */
   async add(paths: string[]): Promise<void> {
     let added = false;
     for (const path of paths) {
@@ -68,7 +69,10 @@ export class ScopedWriter {
         this.failed.set(path, err);
       }
     }
-    if (added && this.worker) this.stop(); // a new grant needs a new Worker
+    if (!added) return;
+    // a new grant needs a new Worker; it starts now, loading while the caller backs files up
+    this.stop();
+    this.start();
   }
 
   /** Writes `path` (one of the files added) from the Worker: the gateway's writeFileAtomic, scoped. */
