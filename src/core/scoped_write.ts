@@ -14,7 +14,7 @@
  * gateway as before. The Worker is started only when a file is to be written (sync: once its plans are
  * approved, so that it loads while the first backup is made).
  */
-import { NexusError } from "./errors.ts";
+import { type ExitCodeValue, NexusError } from "./errors.ts";
 import {
   exchangeScoped,
   faultDecision,
@@ -41,7 +41,13 @@ export function writerPermissions(files: WorkerFile[]): Deno.PermissionOptionsOb
 }
 
 function rebuild(e: SerializedError): Error {
-  if (e.code) return new NexusError(e.code, e.message, { hint: e.hint, details: e.details });
+  if (e.code) {
+    return new NexusError(e.code, e.message, {
+      hint: e.hint,
+      details: e.details,
+      ...(e.exitCode !== undefined ? { exitCode: e.exitCode as ExitCodeValue } : {}),
+    });
+  }
   const Known = (Deno.errors as unknown as Record<string, (new (m: string) => Error) | undefined>)[e.name];
   const err = Known ? new Known(e.message) : new Error(e.message);
   if (!Known) err.name = e.name;

@@ -35,6 +35,7 @@ export interface SerializedError {
   name: string;
   message: string;
   code?: string;
+  exitCode?: number;
   hint?: string;
   details?: Record<string, unknown>;
 }
@@ -59,7 +60,14 @@ function ask<T>(msg: (id: number) => FromWorker): Promise<T> {
 
 function serialize(err: unknown): SerializedError {
   if (err instanceof NexusError) {
-    return { name: err.name, message: err.message, code: err.code, hint: err.hint, details: err.details };
+    return {
+      name: err.name,
+      message: err.message,
+      code: err.code,
+      exitCode: err.exitCode,
+      hint: err.hint,
+      details: err.details,
+    };
   }
   if (err instanceof Error) return { name: err.name, message: err.message };
   return { name: "Error", message: String(err) };
