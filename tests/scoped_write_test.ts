@@ -83,3 +83,25 @@ Deno.test("writerPermissions: exactly the targets and their temps; no net, run, 
   assert.deepEqual(p.write, want);
   for (const k of ["net", "run", "ffi", "env", "sys", "import"] as const) assert.equal(p[k], false, k);
 });
+
+Deno.test("sync: the writer Worker starts only when a file is written, granted that file and its temp alone", () =>
+  withSandbox(async (sb) => {
+    await setup(sb);
+    const env = { ...ENV, MCP_NEXUS_DEBUG_PERMISSIONS: "9" };
+    const args = ["sync", "--client", "cursor"];
+    const grants = (stderr: string) => stderr.split("\n").filter((l) => l.startsWith("writer permissions: "));
+    const dry = expectCode(await sb.run([...args, "--dry-run"], { env }), 0);
+    assert.deepEqual(grants(dry.stderr), [], "a dry run starts no Worker");
+    const first = expectCode(await sb.run([...args, "--yes"], { env }), 0);
+    const lines = grants(first.stderr);
+    assert.equal(lines.length, 1, first.stderr);
+    const p = JSON.parse(lines[0].slice("writer permissions: ".length));
+    const file = await Deno.realPath(join(sb.home, ".cursor", "mcp.json"));
+    assert.equal(p.write.length, 2);
+    assert.equal(p.write[0], file);
+    assert.match(p.write[1], /\/\.mcp\.json\.\d+\.[0-9a-f]{8}\.tmp$/);
+    assert.deepEqual(p.read, p.write);
+    for (const k of ["net", "run", "ffi", "env", "sys", "import"]) assert.equal(p[k], false, k);
+    const noop = expectCode(await sb.run([...args, "--yes"], { env }), 0);
+    assert.deepEqual(grants(noop.stderr), [], "a sync with nothing to write starts no Worker");
+  }, ENV));

@@ -115,6 +115,11 @@ export class ScopedWriter {
       // @ts-ignore: Deno's worker options (deno.json `unstable: ["worker-options"]`)
       deno: { permissions: writerPermissions(files) },
     });
+    if (Deno.env.get("MCP_NEXUS_DEBUG_PERMISSIONS")) {
+      // the tests' proof of when the Worker starts and what it is granted
+      const line = `writer permissions: ${JSON.stringify(writerPermissions(files))}\n`;
+      Deno.stderr.writeSync(new TextEncoder().encode(line));
+    }
     const byTarget = new Map(files.map((f) => [f.target, f]));
     worker.onmessage = async (e: MessageEvent<FromWorker>) => {
       const m = e.data;
