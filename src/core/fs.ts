@@ -323,10 +323,13 @@ export async function writeFileAtomic(
       // Where the OS can swap two names atomically (Linux renameat2, macOS renamex_np), the file
       // we replace is exactly the one we compare. A client's write that slipped in is put back at
       // once, and the caller plans again.
+      // In the scoped writer's Worker the exchange is the parent's (one message away, so the window
+      // is wider there, and the exchange below is what keeps a client's write: it is swapped back).
       if (expected !== null && (scoped ? await scoped.exchange(tmp, target) : exchangeNames(tmp, target))) {
         const displaced = Deno.readFileSync(tmp);
         if (!sameBytes(displaced, expected)) {
-          if (exchangeNames(tmp, target) && !sameBytes(Deno.readFileSync(tmp), bytes)) {
+          const back = scoped ? await scoped.exchange(tmp, target) : exchangeNames(tmp, target);
+          if (back && !sameBytes(Deno.readFileSync(tmp), bytes)) {
             Deno.renameSync(tmp, target); // the client wrote again, over ours: that is its newest
           }
           throw changed();
