@@ -105,3 +105,18 @@ Deno.test("sync: the writer Worker starts only when a file is written, granted t
     const noop = expectCode(await sb.run([...args, "--yes"], { env }), 0);
     assert.deepEqual(grants(noop.stderr), [], "a sync with nothing to write starts no Worker");
   }, ENV));
+
+Deno.test("Worker permissions need worker-options: deno.json is the one source, for run, the tasks, the wrapper and compile", async () => {
+  const { REPO } = await import("./helpers.ts");
+  const config = JSON.parse(await Deno.readTextFile(join(REPO, "deno.json")));
+  assert.ok(config.unstable.includes("worker-options"));
+  assert.match(config.tasks.nexus, /-P=nexus/);
+  const { posixWrapper, cmdWrapper } = await import("../scripts/install.ts");
+  for (const w of [posixWrapper("/x", "deno", REPO), cmdWrapper("/x", "deno", REPO)]) {
+    assert.ok(w.includes(join(REPO, "deno.json")), "the wrapper runs with the repo's deno.json");
+  }
+  const { compileArgs } = await import("../scripts/compile.ts");
+  const args = compileArgs("x86_64-unknown-linux-gnu", "dist");
+  assert.ok(!args.includes("--no-config"), "compile reads deno.json (its unstable list is embedded)");
+  assert.ok(args.includes("-P=nexus"));
+});
