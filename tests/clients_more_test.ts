@@ -153,17 +153,13 @@ Deno.test("new clients: sync writes into the user's file, keeps comments and unk
       // the secret server is a launcher entry
       const gh = a.parse("github", got.github);
       assert.ok(gh?.transport === "stdio" && gh.args.slice(-2).join(" ") === "run github", `${id} github`);
-      // a remote server with a secret: the client's interpolation, or the launcher bridge (one table)
+      // a remote server with a secret: the launcher bridge in every client (nothing to export)
       const lin = a.parse("linear", got.linear);
-      if (REMOTE_SECRETS[id].mode === "bridge") {
-        assert.ok(
-          lin?.transport === "stdio" && lin.args.slice(-2).join(" ") === "run linear",
-          `${id} bridged`,
-        );
-      } else {
-        assert.equal(lin?.transport, "http", `${id} interpolated`);
-        assert.match(JSON.stringify(got.linear), /MCP_NEXUS_SECRET_GH_TOKEN/);
-      }
+      assert.ok(
+        lin?.transport === "stdio" && lin.args.slice(-2).join(" ") === "run linear",
+        `${id} bridged`,
+      );
+      assert.doesNotMatch(JSON.stringify(got.linear), /MCP_NEXUS_SECRET_/, id);
       assert.ok(!text.includes(SECRET), `${id}: no secret in the file`);
     }
     // Amp: ONE key with a dot; no `amp` object was created
@@ -194,8 +190,10 @@ Deno.test("codex: launcher entries pass DBUS_SESSION_BUS_ADDRESS and XDG_RUNTIME
     };
     assert.deepEqual(toml.mcp_servers.github.env_vars, ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"]);
     assert.equal(toml.mcp_servers.plain.env_vars, undefined);
-    // the remote secret is read from Codex's env, not bridged
-    assert.equal(toml.mcp_servers.linear.bearer_token_env_var, "MCP_NEXUS_SECRET_GH_TOKEN");
+    // the remote secret goes through the bridge (a launcher entry): nothing for Codex to read from its env
+    assert.deepEqual((toml.mcp_servers.linear.args as string[]).slice(-2), ["run", "linear"]);
+    assert.deepEqual(toml.mcp_servers.linear.env_vars, ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"]);
+    assert.equal(toml.mcp_servers.linear.bearer_token_env_var, undefined);
     const again = await sb.json<{ files: { status: string }[] }>(["sync", "--client", "codex", "--yes"], {
       env: ENV,
     });
@@ -322,8 +320,8 @@ Deno.test("remote secrets: one table row per built-in client, and each adapter f
   for (const id of BUILTIN_CLIENT_IDS) {
     const row = REMOTE_SECRETS[id];
     const a = getClient(id);
-    if (row.mode === "bridge") assert.equal(a.envInterpolation, undefined, id);
-    else assert.equal(a.envInterpolation?.("X"), row.syntax("X"), id);
+    if (!row.interpolation) assert.equal(a.envInterpolation, undefined, id);
+    else assert.equal(a.envInterpolation?.("X"), row.interpolation.syntax("X"), id);
   }
 });
 
@@ -335,6 +333,7 @@ Deno.test("client list --json: every adapter says what version and doc it was ch
           id: string;
           checked?: { version: string; docs: string; date: string };
           remoteSecrets: string;
+          canInterpolate: boolean;
           projectFile?: string;
         }[];
       }
@@ -343,8 +342,10 @@ Deno.test("client list --json: every adapter says what version and doc it was ch
       assert.ok(c.checked?.version && /^https:\/\//.test(c.checked.docs) && c.checked.date, c.id);
     }
     const byId = Object.fromEntries(r.data.clients.map((c) => [c.id, c]));
-    assert.equal(byId.cline.remoteSecrets, "bridge");
-    assert.equal(byId.cursor.remoteSecrets, "interpolate");
+    // the bridge for every client by default; interpolation is an opt-in where the client has one
+    for (const c of r.data.clients) assert.equal(c.remoteSecrets, "bridge", c.id);
+    assert.equal(byId.cline.canInterpolate, false);
+    assert.equal(byId.cursor.canInterpolate, true);
     assert.equal(byId["claude-code"].projectFile, ".mcp.json");
     assert.equal(byId.crush.checked?.version.includes("0.96.1"), true);
     for (const f of await walkFiles(sb.home)) assert.ok(!(await Deno.readTextFile(f)).includes(SECRET));

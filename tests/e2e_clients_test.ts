@@ -419,13 +419,28 @@ function busSocket(): string {
   return decodeURIComponent(m[1]);
 }
 
-for (const c of CASES) {
+/**
+ * Clients also proven with the opt-in to their own env interpolation (`client remote-secrets ID
+ * interpolate`): the file names a variable, which the user exports where the client starts.
+ */
+const INTERPOLATE_OPT_IN = new Set(["claude-code", "gemini-cli", "opencode"]);
+
+const RUNS = [
+  ...CASES.map((c) => ({ c, optIn: false })),
+  ...CASES.filter((c) =>
+    INTERPOLATE_OPT_IN.has(c.id) && REMOTE_SECRETS[c.id]?.interpolation && !c.remoteBroken && !c.bus
+  ).map((c) => ({ c, optIn: true })),
+];
+
+for (const { c, optIn } of RUNS) {
   const ready = LINUX && [c.bin, "mcp-server-everything"].every((b) => exists(join(BIN, b)));
-  const what = c.bus === "runtime-dir"
+  const what = optIn
+    ? "opted in to its own env interpolation (the user exports MCP_NEXUS_SECRET_*), its check starts the remote server"
+    : c.bus === "runtime-dir"
     ? "with no D-Bus address in its env (the bus at $XDG_RUNTIME_DIR/bus), its check starts the synced servers"
     : c.remoteBroken
     ? "its own check starts the synced stdio server with a keychain secret; a wrong secret fails"
-    : "its own check starts the synced stdio and remote servers with keychain secrets; wrong secrets fail";
+    : "its own check starts the synced stdio and remote (bridged) servers with keychain secrets, nothing exported; wrong secrets fail";
   Deno.test({
     name: ready
       ? `e2e ${c.pkg}: ${what}`
@@ -450,12 +465,19 @@ for (const c of CASES) {
             await Deno.mkdir(join(sb.home, rel, ".."), { recursive: true });
             await Deno.writeTextFile(join(sb.home, rel), text);
           }
+          if (optIn) expectCode(await sb.run(["client", "remote-secrets", c.id, "interpolate"]), 0);
           const synced = expectCode(await sb.run(["sync", "--client", c.id, "--yes"]), 0);
           // before the client runs: some rewrite their own file (Kilo drops comments, adds $schema)
           c.kept(await Deno.readTextFile(join(sb.home, c.file)));
 
           const env: Record<string, string> = { ...sb.env, ...c.extraEnv, PATH: `${BIN}:${sb.env.PATH}` };
-          if (REMOTE_SECRETS[c.id]?.mode === "interpolate") {
+          const written = await Deno.readTextFile(join(sb.home, c.file));
+          if (!optIn) {
+            // the bridge: no variable for the user to export, none named in the file
+            assert.doesNotMatch(written, /MCP_NEXUS_SECRET_/, written);
+            assert.doesNotMatch(synced.stdout + synced.stderr, /MCP_NEXUS_SECRET_/);
+          } else {
+            assert.match(written, /MCP_NEXUS_SECRET_REMOTE_TOKEN/, written);
             // the file names a variable; the user exports it where the client starts (sync says so)
             assert.match(synced.stdout + synced.stderr, /MCP_NEXUS_SECRET_REMOTE_TOKEN/);
             env.MCP_NEXUS_SECRET_REMOTE_TOKEN = remoteCanary;

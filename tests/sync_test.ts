@@ -1,6 +1,7 @@
 /** The sync engine end to end, through the CLI, on sample client files in a sandbox home. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { parse as parseToml } from "smol-toml";
 import { BUILTIN_CLIENT_IDS, expectCode, modeOf, type Sandbox, walkFiles, withSandbox } from "./helpers.ts";
 
 const ENV = {
@@ -318,7 +319,7 @@ Deno.test("cwd: kept where the client has it, else the launcher applies it", () 
     );
   }));
 
-Deno.test("remote secret headers: the client's own env interpolation, never the value; the bridge where there is none", () =>
+Deno.test("remote secret headers: the launcher bridge in every client by default (nothing to export); the client's own env interpolation only where the user opts in, and back again", () =>
   withSandbox(async (sb) => {
     await setup(sb);
     expectCode(
@@ -335,21 +336,91 @@ Deno.test("remote secret headers: the client's own env interpolation, never the 
       }),
       0,
     );
+    const bridged = async (rel: string, pick: (text: string) => Record<string, unknown>) => {
+      const e = pick(await read(sb, rel)) as { args?: string[] };
+      assert.deepEqual(e.args?.slice(-2), ["run", "linear"], `${rel}: ${JSON.stringify(e)}`);
+      assert.doesNotMatch(JSON.stringify(e), /MCP_NEXUS_SECRET_/, rel);
+    };
+    const cursorEntry = (t: string) => JSON.parse(t).mcpServers.linear;
+    const claudeEntry = (t: string) => JSON.parse(t).mcpServers.linear;
+    const codexEntry = (t: string) =>
+      (parseToml(t) as { mcp_servers: Record<string, Record<string, unknown>> }).mcp_servers.linear;
+
+    // the default: every client, the terminal ones and the GUI ones alike, gets the bridge
     const r = expectCode(await sync(sb, "--yes", "--client", "claude-desktop"), 0);
-    assert.match(r.stdout, /MCP_NEXUS_SECRET_GH_TOKEN/);
-    const cursor = JSON.parse(await read(sb, ".cursor/mcp.json")).mcpServers.linear;
-    assert.equal(cursor.headers.Authorization, "Bearer ${env:MCP_NEXUS_SECRET_GH_TOKEN}");
-    const claude = JSON.parse(await read(sb, ".claude.json")).mcpServers.linear;
-    assert.equal(claude.headers.Authorization, "Bearer ${MCP_NEXUS_SECRET_GH_TOKEN}");
-    assert.match(await read(sb, ".codex/config.toml"), /bearer_token_env_var = "MCP_NEXUS_SECRET_GH_TOKEN"/);
-    const desktop = join(sb.home, ".config/Claude/claude_desktop_config.json");
-    // a stdio-only client gets the launcher's bridge, whatever the host (its Worker may reach only that host)
-    const bridged = JSON.parse(await Deno.readTextFile(desktop)).mcpServers.linear;
-    assert.deepEqual(bridged.args.slice(-2), ["run", "linear"], JSON.stringify(bridged));
+    assert.doesNotMatch(r.stdout + r.stderr, /MCP_NEXUS_SECRET_/, "no variable for the user to export");
+    await bridged(".cursor/mcp.json", cursorEntry);
+    await bridged(".claude.json", claudeEntry);
+    await bridged(".codex/config.toml", codexEntry);
+    await bridged(".config/Claude/claude_desktop_config.json", (t) => JSON.parse(t).mcpServers.linear);
     assert.match(
       r.stdout,
       /linear: Claude Desktop takes stdio servers only; it reaches https:\/\/mcp\.linear\.app\/mcp through mcp-nexus run/,
     );
+
+    // the opt-in: the client's own HTTP transport, with a placeholder the user exports where it starts
+    for (const id of ["cursor", "claude-code", "codex"]) {
+      expectCode(await sb.run(["client", "remote-secrets", id, "interpolate"], { env: ENV }), 0);
+    }
+    // Claude Desktop cannot read a variable there: refused, with the command that lists who can
+    const no = expectCode(
+      await sb.run(["client", "remote-secrets", "claude-desktop", "interpolate"], { env: ENV }),
+      2,
+    );
+    assert.match(no.stderr, /mcp-nexus client list --json/);
+    const listed = await sb.json<{ clients: { id: string; remoteSecrets: string }[] }>(["client", "list"], {
+      env: ENV,
+    });
+    const mode = Object.fromEntries(listed.data.clients.map((c) => [c.id, c.remoteSecrets]));
+    assert.equal(mode.cursor, "interpolate");
+    assert.equal(mode.vscode, "bridge");
+    const opted = expectCode(await sync(sb, "--yes"), 0);
+    assert.match(opted.stdout, /MCP_NEXUS_SECRET_GH_TOKEN/, "sync names the variable to export");
+    assert.equal(
+      cursorEntry(await read(sb, ".cursor/mcp.json")).headers.Authorization,
+      "Bearer ${env:MCP_NEXUS_SECRET_GH_TOKEN}",
+    );
+    assert.equal(
+      claudeEntry(await read(sb, ".claude.json")).headers.Authorization,
+      "Bearer ${MCP_NEXUS_SECRET_GH_TOKEN}",
+    );
+    assert.match(await read(sb, ".codex/config.toml"), /bearer_token_env_var = "MCP_NEXUS_SECRET_GH_TOKEN"/);
+    await bridged(
+      ".config/Code/User/mcp.json",
+      (t) => JSON.parse(t.replace(/^\s*\/\/.*$/gm, "")).servers.linear,
+    );
+
+    // a placeholder entry the user made by hand is theirs
+    const cursorFile = join(sb.home, ".cursor/mcp.json");
+    const doc = JSON.parse(await Deno.readTextFile(cursorFile));
+    doc.mcpServers.mine = { url: "https://x.example/mcp", headers: { A: "${env:MCP_NEXUS_SECRET_MINE}" } };
+    await Deno.writeTextFile(cursorFile, JSON.stringify(doc, null, 2));
+
+    // back to the bridge: doctor says the entries still read a variable, and the next sync migrates them
+    for (const id of ["cursor", "claude-code", "codex"]) {
+      expectCode(await sb.run(["client", "remote-secrets", id, "bridge"], { env: ENV }), 0);
+    }
+    const doc1 = await sb.json<{ findings: { check: string; message: string; fix?: string }[] }>(["doctor"], {
+      env: ENV,
+    });
+    const stale = doc1.data.findings.filter((f) => f.check === "remote-secrets");
+    assert.deepEqual(stale.map((f) => f.fix).sort(), [
+      "mcp-nexus sync --client claude-code",
+      "mcp-nexus sync --client codex",
+      "mcp-nexus sync --client cursor",
+    ]);
+    assert.ok(stale.every((f) => !f.message.includes("mine")), "the user's own entry is not ours to fix");
+    expectCode(await sync(sb, "--yes"), 0);
+    await bridged(".cursor/mcp.json", cursorEntry);
+    await bridged(".claude.json", claudeEntry);
+    await bridged(".codex/config.toml", codexEntry);
+    assert.equal(
+      JSON.parse(await Deno.readTextFile(cursorFile)).mcpServers.mine.headers.A,
+      "${env:MCP_NEXUS_SECRET_MINE}",
+      "the user's own entry is untouched",
+    );
+    const doc2 = await sb.json<{ findings: { check: string }[] }>(["doctor"], { env: ENV });
+    assert.equal(doc2.data.findings.filter((f) => f.check === "remote-secrets").length, 0);
     for (const f of await walkFiles(sb.home)) {
       assert.ok(!(await Deno.readTextFile(f)).includes(ENV.MCP_NEXUS_SECRET_GH_TOKEN), `secret in ${f}`);
     }

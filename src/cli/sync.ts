@@ -305,8 +305,10 @@ Examples:
       const { makePathContext } = await import("../core/client_context.ts");
       const { clientPath } = await import("../core/sync.ts");
       const { loadLedger } = await import("../core/ledger.ts");
+      const { remoteSecretsMode } = await import("../core/clients.ts");
       const pathCtx = makePathContext();
       const ledger = await loadLedger();
+      const registry = await (await import("../core/registry.ts")).loadRegistry().catch(() => null);
       const rows = listClients().map((a) => {
         const path = clientPath(a, pathCtx);
         return {
@@ -317,8 +319,9 @@ Examples:
           exists: pathCtx.exists(path),
           format: a.format,
           managed: Object.keys(ledger.files[path]?.entries ?? {}).length,
-          // remote servers with secrets: the client's env interpolation, or the launcher bridge
-          remoteSecrets: a.envInterpolation ? "interpolate" : "bridge",
+          // remote servers with secrets: the launcher bridge, or (opted in) the client's env placeholder
+          remoteSecrets: remoteSecretsMode(a, registry?.settings.interpolateClients),
+          canInterpolate: Boolean(a.envInterpolation),
           ...(a.project ? { projectFile: a.project.path.join("/") } : {}),
           ...(a.docs ? { docs: a.docs } : {}),
           ...(a.checked ? { checked: a.checked } : {}),
@@ -332,6 +335,54 @@ Examples:
             r,
           ) => [r.id, r.detected ? "yes" : "no", String(r.managed), r.path + (r.exists ? "" : " (absent)")]),
         ));
+    }));
+
+  client.command("remote-secrets").argument("<id>", "a client id (mcp-nexus client list)")
+    .argument("<mode>", "bridge (default) or interpolate")
+    .description("How a remote server's secret headers reach this client: the bridge, or its env placeholder")
+    .addHelpText(
+      "after",
+      `
+bridge (the default): the entry is 'mcp-nexus run NAME', which bridges stdio to the remote server with the
+  secret headers held in memory; it works wherever the client starts (GUI apps too), nothing to export.
+interpolate: the client's own HTTP transport with an environment placeholder (\${env:MCP_NEXUS_SECRET_X});
+  you export each variable where the client starts (sync names them). Only for clients that expand one.
+
+Examples:
+  mcp-nexus client remote-secrets claude-code interpolate && mcp-nexus sync
+  mcp-nexus client remote-secrets claude-code bridge && mcp-nexus sync`,
+    )
+    .action(action(async (ctx, id: string, mode: string) => {
+      if (mode !== "bridge" && mode !== "interpolate") {
+        throw usageError("E_USAGE", `${mode}: expected bridge or interpolate.`, {
+          hint: `mcp-nexus client remote-secrets ${id} bridge`,
+        });
+      }
+      const [adapter] = await (await import("./clients.ts")).resolveClientIds([id]);
+      if (mode === "interpolate" && !adapter.envInterpolation) {
+        throw usageError(
+          "E_USAGE",
+          `${adapter.name} cannot read a secret header from its environment: it gets the bridge.`,
+          { hint: "mcp-nexus client list --json   (canInterpolate: true marks the clients that can)" },
+        );
+      }
+      const { updateRegistry } = await import("../core/registry.ts");
+      await updateRegistry((data) => {
+        const set = new Set(data.settings.interpolateClients ?? []);
+        if (mode === "interpolate") set.add(adapter.id);
+        else set.delete(adapter.id);
+        if (set.size) data.settings.interpolateClients = [...set].sort();
+        else delete data.settings.interpolateClients;
+      });
+      ctx.out.result(
+        { client: adapter.id, remoteSecrets: mode },
+        () =>
+          `${adapter.name}: remote secret headers ${
+            mode === "bridge"
+              ? "go through the launcher bridge"
+              : "are written as environment placeholders (export the variables where it starts)"
+          }. Run 'mcp-nexus sync' to rewrite its entries.`,
+      );
     }));
 
   const backup = program.command("backup").description("Backups made before each sync that changes a file");

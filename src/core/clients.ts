@@ -82,8 +82,9 @@ export interface ClientAdapter {
   parse(name: string, entry: unknown): ClientServer | null;
   /**
    * How the client interpolates an environment variable inside a string value (e.g. `${env:X}` for
-   * Cursor, `${X}` for Claude Code), if it does. The sync engine uses it to keep secret headers of
-   * remote servers out of the file: the value is read from the client's environment instead.
+   * Cursor, `${X}` for Claude Code), if it does. Remote servers with secret headers get the launcher
+   * bridge by default; the sync engine writes this placeholder instead only for a client the user
+   * opted in (`settings.interpolateClients`), or one that takes no stdio entry for the bridge.
    */
   envInterpolation?: (variable: string) => string;
   /**
@@ -151,3 +152,18 @@ export interface ClientFormatVersion {
 
 /** What a plugin module exports: one adapter, or a factory for one. */
 export type ClientPlugin = ClientAdapter | (() => ClientAdapter);
+
+/**
+ * How a remote server's secret headers reach this client: the launcher bridge (the default: works
+ * wherever the client starts, no variable to export), or the client's own environment placeholder
+ * where the user opted in (`settings.interpolateClients`) and the client has one.
+ */
+export function remoteSecretsMode(
+  adapter: Pick<ClientAdapter, "id" | "envInterpolation" | "transports">,
+  interpolateClients: readonly string[] | undefined,
+): "bridge" | "interpolate" {
+  if (!adapter.envInterpolation) return "bridge";
+  return interpolateClients?.includes(adapter.id) || !adapter.transports.includes("stdio")
+    ? "interpolate"
+    : "bridge";
+}

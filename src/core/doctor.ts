@@ -30,6 +30,7 @@ export interface Finding {
     | "drift"
     | "reference"
     | "launcher"
+    | "remote-secrets"
     | "format"
     | "ledger"
     | "plugin"
@@ -314,6 +315,34 @@ export async function runDoctor(input: DoctorInput): Promise<Finding[]> {
           file: path,
         });
       }
+    }
+    // remote secret headers as env placeholders: only works where the client sees the variable
+    // (an entry the user made is theirs: sync leaves it, so only owned ones are reported)
+    const optedIn = reg?.settings.interpolateClients?.includes(a.id) ?? false;
+    const placeholders = [...entries].filter(([name, { entry }]) =>
+      Object.hasOwn(ledger.files[path]?.entries ?? {}, name) &&
+      /MCP_NEXUS_SECRET_/.test(JSON.stringify(entry))
+    ).map(([name]) => name);
+    if (placeholders.length && !a.projectDir) {
+      const vars = [
+        ...new Set(
+          placeholders.flatMap((n) =>
+            JSON.stringify(entries.get(n)!.entry).match(/MCP_NEXUS_SECRET_\w+/g) ?? []
+          ),
+        ),
+      ];
+      f.push({
+        level: optedIn ? "ok" : "warn",
+        check: "remote-secrets",
+        message: optedIn
+          ? `${a.name}: ${placeholders.join(", ")} read ${vars.join(", ")} from ${a.name}'s environment ` +
+            `(remote secrets: interpolate); an app started from the Dock or Start menu does not see a ` +
+            `variable exported in a shell profile.`
+          : `${a.name}: ${placeholders.join(", ")} still read ${vars.join(", ")} from ${a.name}'s ` +
+            `environment (written before remote secrets went through the launcher bridge).`,
+        fix: optedIn ? `mcp-nexus client remote-secrets ${a.id} bridge && ${syncCmd(a)}` : syncCmd(a),
+        file: path,
+      });
     }
     const owned = ledger.files[path]?.entries ?? {};
     for (const [name, rec] of Object.entries(owned)) {

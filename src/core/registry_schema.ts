@@ -91,6 +91,11 @@ export const Registry = z.object({
     secretBackend: z.string().optional().describe(
       "auto, libsecret, macos-keychain, windows-credential-manager, env or age-file.",
     ),
+    interpolateClients: clientList.optional().describe(
+      "Clients whose remote secret headers are written as the client's own environment placeholder " +
+        "(${env:MCP_NEXUS_SECRET_X}: export it where the client starts) instead of the launcher bridge (the " +
+        "default, which needs no variable). Set with `mcp-nexus client remote-secrets ID interpolate`.",
+    ),
     plugins: z.array(z.string().min(1)).optional().describe(
       "No longer loaded (they ran unsandboxed): add plugins with `mcp-nexus plugin add PATH`. Each entry " +
         "here is reported with that command.",

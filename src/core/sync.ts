@@ -166,6 +166,8 @@ async function desiredEntry(
   adapter: ClientAdapter,
   opts: SyncOptions,
   notes: string[],
+  /** The user opted this client into its own env interpolation (`settings.interpolateClients`). */
+  interpolateOptIn = false,
 ): Promise<{ entry: Record<string, unknown>; inline: boolean } | { skip: Skipped }> {
   const refs = collectReferences(server, name);
   const bridge = () => ({ transport: "stdio" as const, ...launcherEntry(name), env: {}, launcher: true });
@@ -223,8 +225,13 @@ async function desiredEntry(
   } else if (refs.length === 0) {
     cs = { transport: server.transport, url: server.url, headers: server.headers };
   } else {
-    // project files get no env placeholders: launcher entries only
-    const interpolate = project ? undefined : adapter.envInterpolation;
+    // the bridge by default: it works wherever the client starts (GUI apps included), no variable to
+    // export; the client's env placeholder only where the user opted in (project files: never)
+    const interpolate = project || !interpolateOptIn ? undefined : adapter.envInterpolation;
+    if (!interpolate && adapter.envInterpolation && !project && !adapter.transports.includes("stdio")) {
+      // no stdio entry for the bridge: the client's own interpolation is the only form without the value
+      return desiredEntry(name, server, adapter, opts, notes, true);
+    }
     const wholeOnly = adapter.envInterpolationScope === "whole-value";
     const fits = (field: string) => {
       const header = field.slice("headers.".length);
@@ -402,6 +409,7 @@ export async function planClient(
     // keyed by the client's key for each server (its name, unless the client folds names)
     const desired = new Map<string, Record<string, unknown>>();
     const keyOwner = new Map<string, string>();
+    const interpolateOptIn = registry.settings.interpolateClients?.includes(adapter.id) ?? false;
     for (const server of Object.keys(registry.servers).sort()) {
       const def = registry.servers[server];
       if (!isEnabledFor(def, adapter.id)) continue;
@@ -417,7 +425,7 @@ export async function planClient(
         continue;
       }
       keyOwner.set(key, server);
-      const d = await desiredEntry(server, def, adapter, opts, plan.notes);
+      const d = await desiredEntry(server, def, adapter, opts, plan.notes, interpolateOptIn);
       if (
         "skip" in d &&
         await dropsPlaintext(
