@@ -109,14 +109,8 @@ async function parseManifest(dirName: string, text: string): Promise<BackupManif
       path: z.string().min(1).refine((p) => isAbsolute(p) && !p.includes("\0"), "not an absolute path"),
       client: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/).optional(),
       copy: z.string().regex(COPY_NAME).nullable(),
-      ledger: z.record(
-        z.string(),
-        z.object({
-          sha256: z.string().regex(/^[0-9a-f]{64}$/),
-          writtenAt: z.string(),
-          pending: z.string().optional(),
-        }),
-      ).optional(),
+      // the ledger's own schema: every field of an entry (its `inline` flag too) survives a restore
+      ledger: (await (await import("./ledger.ts")).ledgerEntriesSchema()).optional(),
     })).max(1000),
   });
   let raw: unknown;
@@ -225,6 +219,11 @@ export async function readBackupCopy(b: BackupManifest, f: BackupFile): Promise<
  * entries that were ours in the copy are ours again (write-ahead, as sync does), so the next sync
  * does not call them drift. Returns the paths restored.
  */
+/** A manifest's ledger entry as the ledger gets it back: its hash then, and whether it was inline. */
+function restoredEntry(e: LedgerEntry): LedgerEntry {
+  return { sha256: e.sha256, writtenAt: e.writtenAt, ...(e.inline ? { inline: true } : {}) };
+}
+
 export async function restoreFiles(b: BackupManifest, files: BackupFile[]): Promise<string[]> {
   const { loadLedger, saveLedger } = await import("./ledger.ts");
   const restored: string[] = [];
@@ -241,7 +240,7 @@ export async function restoreFiles(b: BackupManifest, files: BackupFile[]): Prom
         const file = ledger.files[f.path] ??= { client: f.client ?? current?.client ?? "", entries: {} };
         for (const [name, e] of Object.entries(f.ledger)) {
           if (Object.hasOwn(file.entries, name)) file.entries[name].pending = e.sha256;
-          else file.entries[name] = { sha256: e.sha256, writtenAt: e.writtenAt };
+          else file.entries[name] = restoredEntry(e);
         }
         await saveLedger(ledger);
       }
@@ -250,7 +249,7 @@ export async function restoreFiles(b: BackupManifest, files: BackupFile[]): Prom
       if (f.ledger) {
         const entries: Record<string, LedgerEntry> = {};
         for (const [name, e] of Object.entries(f.ledger)) {
-          entries[name] = { sha256: e.sha256, writtenAt: e.writtenAt };
+          entries[name] = restoredEntry(e);
         }
         ledger.files[f.path] = { client: f.client ?? current?.client ?? "", entries };
         await saveLedger(ledger);

@@ -110,6 +110,21 @@ export function fastLedger(raw: unknown): Ledger | null {
   return { version: 1, files };
 }
 
+/** The schema of one file's entries (the ledger's, and the ledger part of a backup manifest). */
+export async function ledgerEntriesSchema() {
+  const { z } = await import("zod");
+  const hash = z.string().regex(/^[0-9a-f]{64}$/);
+  return z.record(
+    z.string(),
+    z.object({
+      sha256: hash,
+      writtenAt: z.string(),
+      pending: hash.optional(),
+      inline: z.boolean().optional(),
+    }),
+  );
+}
+
 export async function loadLedger(path = ledgerPath()): Promise<Ledger> {
   const text = await readTextIfExists(path);
   if (text === null || text.trim() === "") return { version: 1, files: {} };
@@ -127,22 +142,13 @@ export async function loadLedger(path = ledgerPath()): Promise<Ledger> {
 /** The ledger through its zod schema: the reference `fastLedger` follows, and the words of every problem. */
 export async function zodLedger(text: string, path = ledgerPath()): Promise<Ledger> {
   const { z } = await import("zod");
-  const hash = z.string().regex(/^[0-9a-f]{64}$/);
   const Schema = z.strictObject({
     version: z.literal(1),
     files: z.record(
       z.string().min(1),
       z.object({
         client: z.string(),
-        entries: z.record(
-          z.string(),
-          z.object({
-            sha256: hash,
-            writtenAt: z.string(),
-            pending: hash.optional(),
-            inline: z.boolean().optional(),
-          }),
-        ),
+        entries: await ledgerEntriesSchema(),
       }),
     ),
   });
