@@ -241,9 +241,17 @@ async function mkdirOwned(dir: string): Promise<void> {
 }
 
 /**
+ * Set when `withLock` found its lock file still naming a holder (a run that died holding the lock:
+ * a clean release empties the file). Only then may temp files of that run lie next to the files
+ * this process writes, so only then does a write list its target's directory for them (listing
+ * `$HOME` on every write would be slow there); our own private directories are small and always swept.
+ */
+let crashedRunSeen = false;
+
+/**
  * Temp files of ours left next to `name` by a run that was killed before its rename (their pid is
  * gone): removed, so a crash leaves no half-written file behind for long. Linux only (it checks
- * /proc); elsewhere temps older than a day go.
+ * /proc); elsewhere temps older than a day go. Only names `.<name>.<pid>.<8 hex>.tmp` are touched.
  */
 async function removeStaleTemps(dir: string, name: string): Promise<void> {
   const prefix = `.${name}.`;
@@ -281,7 +289,7 @@ export async function writeFileAtomic(
     // A private dir is ours (next to the name we manage); a link's target dir is the user's: only created.
     if (opts.privateDir) await ensureDir(dirname(resolve(path)), { private: true });
     await mkdirOwned(dir);
-    await removeStaleTemps(dir, basename(target));
+    if (opts.privateDir || crashedRunSeen) await removeStaleTemps(dir, basename(target));
   }
   const original = await statRegular(target);
   const mode = opts.mode ?? (original?.mode != null ? original.mode & 0o777 : 0o600);
@@ -357,7 +365,8 @@ function tempNameFor(target: string): string {
 
 /**
  * The parent's half of a path-scoped write (src/core/scoped_write.ts): checks the gateway's
- * allow-list, resolves symlinks, creates the directory, removes stale temps, names the temp file
+ * allow-list, resolves symlinks, creates the directory, removes stale temps (after a crashed run: see
+ * `crashedRunSeen`), names the temp file
  * and finds the owner a new file takes when run as root. Returns what the Worker is given.
  */
 export async function prepareScopedWrite(
@@ -367,7 +376,7 @@ export async function prepareScopedWrite(
   const target = await resolveTarget(path);
   const dir = dirname(target);
   await mkdirOwned(dir);
-  await removeStaleTemps(dir, basename(target));
+  if (crashedRunSeen) await removeStaleTemps(dir, basename(target));
   let newOwner: ScopedWrite["newOwner"] = null;
   const root = !isWindows && Deno.uid() === 0;
   if (root) {
@@ -540,9 +549,18 @@ export async function withLock<T>(
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 200);
     }
+    // the lock file names its holder while held (read and written through this handle: Windows
+    // locks refuse other handles); found non-empty, the last holder died holding it
+    const held = new Uint8Array(32);
+    await file.seek(0, Deno.SeekMode.Start);
+    if (((await file.read(held)) ?? 0) > 0) crashedRunSeen = true;
+    await file.truncate(0);
+    await file.seek(0, Deno.SeekMode.Start);
+    await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
     try {
       return await fn();
     } finally {
+      await file.truncate(0).catch(() => {});
       await file.unlock();
     }
   } finally {
