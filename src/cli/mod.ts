@@ -112,7 +112,7 @@ export async function main(argv: string[]): Promise<number> {
         if (err.exitCode === 0) return ExitCode.OK;
         if (json) {
           makeCtx({ json: true }).out.error(
-            usageError("E_USAGE", "A command is needed.", { hint: "mcp-nexus --help" }),
+            usageError("E_USAGE", "A command is needed.", { hint: `${helpFor(program, argv)} --help` }),
           );
         }
         return ExitCode.USAGE;
@@ -124,4 +124,20 @@ export async function main(argv: string[]): Promise<number> {
     }
     return makeCtx({ json }).out.error(err).exitCode;
   }
+}
+
+/** `mcp-nexus secret` for `mcp-nexus --json secret` (the command group named in argv), else `mcp-nexus`. */
+function helpFor(program: Command, argv: string[]): string {
+  const path = ["mcp-nexus"];
+  let cmd = program;
+  for (const word of argv) {
+    if (word === "--") break;
+    // words that name no subcommand (option values such as `--backend env`) are passed over
+    const sub = (cmd.commands as Command[]).find((c) => c.name() === word || c.aliases().includes(word));
+    if (sub) {
+      path.push(sub.name());
+      cmd = sub;
+    }
+  }
+  return path.join(" ");
 }
