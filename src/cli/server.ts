@@ -2,7 +2,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { action, collect, type Ctx } from "./context.ts";
 import { usageError } from "../core/errors.ts";
-import { ENV_KEY_RE, HEADER_NAME_RE, validateServerName } from "../core/names.ts";
+import { ENV_KEY_RE, HEADER_NAME_RE, secretSlug, validateServerName } from "../core/names.ts";
 import type { RegistryData, ServerDef } from "../core/registry.ts";
 import { clientsOf, listServers } from "./server_list.ts";
 
@@ -29,37 +29,23 @@ async function refusePlaintext(
   name: string,
   def: { env: Record<string, string>; headers: Record<string, string>; args: string[]; url?: string },
 ): Promise<void> {
-  const { findSecrets, findSecretsInArgs, spliceSpans } = await import("../core/secret_detect.ts");
-  type Span = ReturnType<typeof findSecrets>[number];
-  const found: Array<{ flag: string; field: string; key: string; value: string; spans: Span[] }> = [];
-  for (const [k, v] of Object.entries(def.env)) {
-    const spans = findSecrets(k, v);
-    if (spans.length) found.push({ flag: `--env ${k}`, field: `env.${k}`, key: k, value: v, spans });
-  }
-  for (const [k, v] of Object.entries(def.headers)) {
-    const spans = findSecrets(k, v);
-    if (spans.length) found.push({ flag: `--header ${k}`, field: `headers.${k}`, key: k, value: v, spans });
-  }
-  if (def.url) {
-    const spans = findSecrets("", def.url);
-    if (spans.length) found.push({ flag: "--url", field: "url", key: "url", value: def.url, spans });
-  }
-  for (const { index, key, spans } of findSecretsInArgs(def.args)) {
-    found.push({
-      flag: `argument ${index + 1} of the command`,
-      field: `args[${index}]`,
-      key: key || `arg${index + 1}`,
-      value: def.args[index],
-      spans,
-    });
-  }
+  const { serverSecretFields, spliceSpans } = await import("../core/secret_detect.ts");
+  const found = serverSecretFields(def).map((f) => ({
+    ...f,
+    flag: f.field.startsWith("env.")
+      ? `--env ${f.key}`
+      : f.field.startsWith("headers.")
+      ? `--header ${f.key}`
+      : f.field === "url"
+      ? "--url"
+      : `argument ${f.index! + 1} of the command`,
+    key: f.index === undefined ? f.key : f.key || `arg${f.index + 1}`,
+  }));
   if (!found.length) return;
   const f = found[0];
-  const slug = (x: string) =>
-    x.toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 200);
   const secret = f.field.startsWith("env.") || f.field.startsWith("headers.")
-    ? slug(f.key)
-    : `${slug(name)}.${slug(f.spans[0].key || f.key) || "secret"}`;
+    ? secretSlug(f.key)
+    : `${secretSlug(name)}.${secretSlug(f.spans[0].key || f.key) || "secret"}`;
   // the same value with each secret replaced by a reference: shows where the reference goes, never the secret
   const rewritten = spliceSpans(f.value, f.spans, (_, n) => `\${keychain:${secret}${n ? `-${n + 1}` : ""}}`);
   const whole = f.spans.length === 1 && f.spans[0].start === 0 && f.spans[0].end === f.value.length;
@@ -187,6 +173,8 @@ export function registerServer(program: Command): void {
     .option("--env <KEY=VALUE>", "environment variable for a stdio server (repeatable)", collect, [])
     .option("--header <KEY=VALUE>", "HTTP header for a remote server (repeatable)", collect, [])
     .option("--client <id>", "only write it to this client (repeatable; default: all)", collect, [])
+    .option("--disable-client <id>", "never write it to this client (repeatable)", collect, [])
+    .option("--disable", "add it disabled: written to no client until 'mcp-nexus server enable NAME'")
     .option("--cwd <dir>", "working directory for a stdio server")
     .option("--description <text>", "what the server is for")
     .option("--replace", "replace an existing server of that name")
@@ -200,7 +188,10 @@ Examples:
   mcp-nexus server add everything -- npx -y @modelcontextprotocol/server-everything
   mcp-nexus server add github --env GITHUB_PERSONAL_ACCESS_TOKEN='\${keychain:github-token}' \\
       -- npx -y @modelcontextprotocol/server-github
-  mcp-nexus server add linear --url https://mcp.linear.app/mcp --header Authorization='Bearer \${keychain:linear}'`,
+  mcp-nexus server add linear --url https://mcp.linear.app/mcp --header Authorization='Bearer \${keychain:linear}'
+  mcp-nexus server add linear --replace --url https://mcp.linear.app/mcp --disable-client zed
+
+--replace replaces the whole definition: give --client, --disable-client and --disable again to keep them.`,
     )
     .action(action(async (ctx, name: string, command: string[], opts, cmd) => {
       if (nameCameAfterDoubleDash(cmd)) {
@@ -252,10 +243,14 @@ Examples:
         });
       }
       if (opts.description) def.description = opts.description;
-      if (opts.client.length) {
+      if (opts.client.length || opts.disableClient.length) {
         const { resolveClientIds } = await import("./clients.ts");
-        def.clients = (await resolveClientIds(opts.client)).map((a) => a.id);
+        if (opts.client.length) def.clients = (await resolveClientIds(opts.client)).map((a) => a.id);
+        if (opts.disableClient.length) {
+          def.disabledClients = (await resolveClientIds(opts.disableClient)).map((a) => a.id).sort();
+        }
       }
+      if (opts.disable) def.enabled = false;
       if (!opts.allowPlaintext) {
         await refusePlaintext(name, { env, headers, args: command.slice(1), url: opts.url });
       }

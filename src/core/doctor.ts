@@ -10,13 +10,14 @@ import type { RegistryData } from "./registry.ts";
 import { fileMode, readTextIfExists } from "./fs.ts";
 import { keysIndexPath, nexusHome, registryPath } from "./paths.ts";
 import { collectReferences } from "./references.ts";
-import { findSecrets, findSecretsInArgs } from "./secret_detect.ts";
+import { findSecrets, findSecretsInArgs, serverSecretFields } from "./secret_detect.ts";
 import { argReferenceWarnings } from "./arg_references.ts";
 import { entryHash, type Ledger, ledgerPath, loadLedger, ownsHash } from "./ledger.ts";
 import { backupsDir, listBackups } from "./backups.ts";
 import { clientPath, readEntries } from "./sync.ts";
 import { toNexusError } from "./errors.ts";
 import { adapterForData } from "./client_format.ts";
+import { keychainFixCommands } from "./plaintext_fix.ts";
 
 export interface Finding {
   level: "ok" | "warn" | "error";
@@ -79,19 +80,6 @@ export function plaintextFields(entry: unknown, prefix = ""): string[] {
     }
   };
   walk(entry, prefix, "", "");
-  return out;
-}
-
-/** Plaintext secrets in a registry server's args, env, url and headers: field paths, never values. */
-function registryPlaintextFields(s: RegistryData["servers"][string]): string[] {
-  const out: string[] = [];
-  if (s.transport === "stdio") {
-    for (const h of findSecretsInArgs(s.args)) out.push(`args[${h.index}]`);
-    for (const [k, v] of Object.entries(s.env)) if (findSecrets(k, v).length) out.push(`env.${k}`);
-  } else {
-    if (findSecrets("", s.url).length) out.push("url");
-    for (const [k, v] of Object.entries(s.headers)) if (findSecrets(k, v).length) out.push(`headers.${k}`);
-  }
   return out;
 }
 
@@ -183,14 +171,14 @@ export async function runDoctor(input: DoctorInput): Promise<Finding[]> {
     }
     // the registry itself (hand-edited or shared): plaintext secrets, and references that reach `ps`
     for (const [name, s] of Object.entries(reg.servers)) {
-      const fields = registryPlaintextFields(s);
+      const fields = serverSecretFields(s).map((x) => x.field);
       if (fields.length) {
         f.push({
           level: "warn",
           check: "plaintext",
           message: `Server '${name}' holds plaintext secret(s) in the registry: ${fields.join(", ")}.`,
-          fix: `Store each with 'mcp-nexus secret set NAME' and refer to it as \${keychain:NAME} ` +
-            `('mcp-nexus server add ${name} --replace …'), or move them with: mcp-nexus import`,
+          // real commands: each `secret set` asks for its value; the replace puts the references in
+          fix: (keychainFixCommands(name, s) ?? [`mcp-nexus secret set ${name}.secret`]).join(" && "),
           file: registryPath(),
         });
       }

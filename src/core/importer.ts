@@ -12,6 +12,7 @@ import type { SecretServices } from "./services.ts";
 import type { ArgReferenceWarning } from "./arg_references.ts";
 import { toServerName } from "./names.ts";
 import { findSecretsInArgs, replaceSecrets, type SecretSpan } from "./secret_detect.ts";
+import { secretSlug } from "./names.ts";
 
 /** Stores a value under a name like the suggested one; returns the name used. */
 export type SecretSink = (suggested: string, value: string) => Promise<string>;
@@ -22,9 +23,7 @@ export interface ConvertedServer {
   moved: Array<{ field: string; secret: string }>;
 }
 
-function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 100) || "secret";
-}
+const slug = (s: string) => secretSlug(s) || "secret";
 
 /** Converts a parsed client entry into a registry server definition, moving secrets out. */
 export async function convertClientServer(

@@ -1,6 +1,6 @@
 /** Masking for diffs and reports: secret-looking values are shown as •••••• (names stay visible). */
 import { MASK, redact } from "./redact.ts";
-import { containsSecret, looksLikeSecretValue, maskSecrets } from "./secret_detect.ts";
+import { looksLikeSecretValue, maskSecrets } from "./secret_detect.ts";
 
 /** Maps whose values are always masked in diffs (env vars and HTTP headers, in each client's spelling). */
 const SECRET_MAPS = new Set(["env", "envs", "environment", "headers", "http_headers"]);
@@ -13,7 +13,8 @@ export function maskEntry(value: unknown, key = ""): unknown {
   if (typeof value === "string") {
     if (redact(value) !== value || looksLikeSecretValue(value)) return MASK;
     // embedded secrets (`TOKEN=ghp_…`, `postgres://u:pw@…`) are masked in place; the rest stays readable
-    return containsSecret(key, value) ? maskSecrets(key, value, MASK) : value;
+    // (one detector pass: with no secret found, the value comes back as it was)
+    return maskSecrets(key, value, MASK);
   }
   if (Array.isArray(value)) {
     // `--api-key VALUE`: the value after a secret-looking flag is masked too

@@ -64,3 +64,12 @@ export function toServerName(raw: string): string {
     .replace(/[-_]+$/, "");
   return n || "server";
 }
+
+/**
+ * A part of a secret name made from a server name or a key (`GITHUB_TOKEN` → `github_token` is not
+ * it: `github-token`): lower-case, runs of other characters as one `-`, at most 100 characters, so
+ * `<server>.<key>` stays a valid secret name. Empty if nothing is left.
+ */
+export function secretSlug(x: string): string {
+  return x.toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 100);
+}

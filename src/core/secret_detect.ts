@@ -249,6 +249,42 @@ export function findSecretsInArgs(
   return out;
 }
 
+/** A value of a server (an env value, a header, its url or an argument) that holds plaintext secrets. */
+export interface SecretField {
+  /** `env.KEY`, `headers.NAME`, `url`, `args[i]`. */
+  field: string;
+  /** The name the value is judged under (the env key, header name, flag before the argument, or ""). */
+  key: string;
+  value: string;
+  spans: SecretSpan[];
+  /** For `args[i]`: i. */
+  index?: number;
+}
+
+/**
+ * Every value of a server that holds plaintext secrets, whole or embedded, in the order env, headers,
+ * url, args: the one walk for `server add`'s refusal, doctor's registry check and the keychain fix.
+ */
+export function serverSecretFields(def: {
+  env?: Record<string, string>;
+  headers?: Record<string, string>;
+  url?: string;
+  args?: readonly string[];
+}): SecretField[] {
+  const out: SecretField[] = [];
+  const look = (field: string, key: string, value: string, finderKey = key) => {
+    const spans = findSecrets(finderKey, value);
+    if (spans.length) out.push({ field, key, value, spans });
+  };
+  for (const [k, v] of Object.entries(def.env ?? {})) look(`env.${k}`, k, v);
+  for (const [k, v] of Object.entries(def.headers ?? {})) look(`headers.${k}`, k, v);
+  if (def.url !== undefined) look("url", "url", def.url, "");
+  for (const { index, key, spans } of findSecretsInArgs(def.args ?? [])) {
+    out.push({ field: `args[${index}]`, key, value: def.args![index], spans, index });
+  }
+  return out;
+}
+
 /** True if a value (under `key`) holds a plaintext secret, whole or embedded. */
 export function containsSecret(key: string, value: string): boolean {
   return findSecrets(key, value).length > 0;
