@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { expectCode, HAS_SECRET_SERVICE, type Sandbox, withSandbox } from "./helpers.ts";
-import { quotedCommands, runHint, runHintOnPty } from "./fixtures/pty.ts";
+import { hintEnv, quotedCommands, runHint, runHintOnPty } from "./fixtures/pty.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -78,6 +78,8 @@ Deno.test("import does not call mcp-nexus's own entries conflicts (a header read
       ]),
       0,
     );
+    // opted in to Cursor's own interpolation: the entry reads the variable from Cursor's environment
+    expectCode(await sb.run(["client", "remote-secrets", "cursor", "interpolate"]), 0);
     expectCode(await sb.run(["sync", "--yes", "--client", "cursor"]), 0);
     assert.match(JSON.stringify((await cursor(sb)).mcpServers.remote), /MCP_NEXUS_SECRET_API_TOKEN/);
     for (let i = 0; i < 2; i++) {
@@ -250,5 +252,59 @@ Deno.test({
         assert.equal(r.code, 0, `'${fix}':\n${r.screen}`);
       }
       assert.ok(!(await Deno.readTextFile(cursorPath(sb))).includes(token), "no plaintext left");
+    }),
+});
+
+Deno.test({
+  name:
+    "doctor's fix for a plaintext secret in the registry is real commands: run verbatim, the secret moves to the keychain and the server keeps its settings",
+  ignore: !HAS_SECRET_SERVICE,
+  fn: () =>
+    withSandbox(async (sb) => {
+      const token = `ghp_${"y".repeat(36)}`;
+      expectCode(
+        await sb.run([
+          "server",
+          "add",
+          "gh",
+          "--allow-plaintext",
+          "--disable-client",
+          "zed",
+          "--env",
+          `GITHUB_TOKEN=${token}`,
+          "--",
+          "npx",
+          "-y",
+          "gh-mcp",
+        ]),
+        0,
+      );
+      const d = await sb.json<Json>(["doctor"]);
+      const [finding] = d.data.findings.filter((f: Json) =>
+        f.check === "plaintext" && /registry/.test(f.file)
+      );
+      assert.ok(finding, JSON.stringify(d.data.findings));
+      assert.doesNotMatch(finding.fix, /…|NAME/, "no placeholder in the fix");
+      assert.ok(!finding.fix.includes(token), "the fix never holds the value");
+      // pasted in a shell; the one `secret set` reads the value from stdin
+      const child = new Deno.Command("sh", {
+        args: ["-c", finding.fix],
+        env: await hintEnv(sb),
+        clearEnv: true,
+        cwd: sb.home,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const w = child.stdin.getWriter();
+      await w.write(new TextEncoder().encode(token));
+      await w.close();
+      const out = await child.output();
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      const shown = await sb.json<Json>(["server", "show", "gh"]);
+      assert.match(shown.data.env.GITHUB_TOKEN, /^\$\{keychain:[^}]+\}$/);
+      assert.deepEqual(shown.data.disabledClients, ["zed"], "the replace kept what the server had");
+      const again = await sb.json<Json>(["doctor"]);
+      assert.deepEqual(again.data.findings.filter((f: Json) => f.check === "plaintext"), []);
     }),
 });

@@ -583,7 +583,7 @@ Deno.test({
       const text = JSON.stringify(d.data);
       assert.ok(!text.includes(GH) && !text.includes(PW), "no value printed");
       const plain = d.data.findings.find((f) => f.check === "plaintext" && /'shared'/.test(f.message));
-      assert.match(plain?.message ?? "", /args\[1\], env\.DB/);
+      assert.match(plain?.message ?? "", /env\.DB, args\[1\]/);
       const ref = d.data.findings.find((f) =>
         f.check === "reference" && /'argref'.*command line/.test(f.message)
       );
