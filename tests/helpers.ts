@@ -21,6 +21,17 @@ export function cliCommand(): string[] {
 
 export const HAS_SECRET_SERVICE = Deno.env.get("MCP_NEXUS_TEST_SECRET_SERVICE") === "1";
 
+/**
+ * Shell lines that start an unlocked GNOME Keyring (password "pw") inside a test's own
+ * `dbus-run-session` and return once it owns the Secret Service name. `--unlock` alone returns
+ * before that; a Secret Service call in that window makes D-Bus start a second daemon that cannot
+ * find the first and opens the keyring locked (scripts/test.sh starts the suite's keyrings the same way).
+ */
+export const START_PRIVATE_KEYRING =
+  `eval "$(printf pw | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
+export GNOME_KEYRING_CONTROL
+gnome-keyring-daemon --start --components=secrets >/dev/null`;
+
 export interface RunResult {
   code: number;
   stdout: string;

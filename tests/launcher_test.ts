@@ -13,6 +13,7 @@ import {
   HAS_SECRET_SERVICE,
   MAIN,
   type Sandbox,
+  START_PRIVATE_KEYRING,
   withSandbox,
 } from "./helpers.ts";
 
@@ -328,7 +329,7 @@ Deno.test({
           "--",
           "bash",
           "-c",
-          `eval "$(printf pw | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
+          `${START_PRIVATE_KEYRING}
            printf %s "$CANARY" | ${cli} secret set gh-token >/dev/null; echo "set=$?"
            dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets \
              org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login >/dev/null

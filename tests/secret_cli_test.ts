@@ -1,7 +1,14 @@
 /** `secret …` end to end, as a user runs it, against the real Secret Service. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { expectCode, HAS_SECRET_SERVICE, modeOf, type Sandbox, withSandbox } from "./helpers.ts";
+import {
+  expectCode,
+  HAS_SECRET_SERVICE,
+  modeOf,
+  type Sandbox,
+  START_PRIVATE_KEYRING,
+  withSandbox,
+} from "./helpers.ts";
 
 const linuxKeyring = { ignore: Deno.build.os !== "linux" };
 
@@ -129,7 +136,7 @@ Deno.test({
     withSandbox(async (sb) => {
       const out = await inPrivateSession(
         sb,
-        `eval "$(printf pw | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
+        `${START_PRIVATE_KEYRING}
          printf value | NEXUS secret set present >/dev/null; echo "set=$?"
          dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets \
            org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login >/dev/null

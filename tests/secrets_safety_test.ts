@@ -10,6 +10,7 @@ import {
   expectCode,
   HAS_SECRET_SERVICE,
   type Sandbox,
+  START_PRIVATE_KEYRING,
   walkFiles,
   withSandbox,
 } from "./helpers.ts";
@@ -468,7 +469,7 @@ Deno.test({
           "--",
           "bash",
           "-c",
-          `eval "$(printf pw | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
+          `${START_PRIVATE_KEYRING}
            dbus-monitor --session "type='method_call',interface='org.freedesktop.Secret.Collection'" \
              "type='method_call',interface='org.freedesktop.Secret.Item'" > "$HOME/monitor.log" 2>&1 &
            MON=$!; sleep 0.5
