@@ -31,6 +31,7 @@ LANE2=(
   tests/e2e_clients_test.ts
   tests/project_scope_test.ts
   tests/project_scope_review_test.ts
+  tests/server_cli_test.ts
 )
 
 KEYRING=0
