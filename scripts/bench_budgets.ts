@@ -16,7 +16,7 @@
  * `--only run` measures the floor and the two `run` rows only (seconds instead of minutes).
  */
 import { join } from "node:path";
-import { selfCommand } from "../src/core/launcher_command.ts";
+import { selfCommand } from "../src/core/launch/launcher_command.ts";
 import { listClients } from "../src/plugins/clients/mod.ts";
 
 const runs = Number(Deno.args[Deno.args.indexOf("--runs") + 1]) || 10;

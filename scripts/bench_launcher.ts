@@ -7,7 +7,7 @@
  *   deno run -A scripts/bench_launcher.ts [--runs 20]
  */
 import { join } from "node:path";
-import { selfCommand } from "../src/core/launcher_command.ts";
+import { selfCommand } from "../src/core/launch/launcher_command.ts";
 
 const runs = Number(Deno.args[Deno.args.indexOf("--runs") + 1]) || 20;
 const home = await Deno.makeTempDir({ prefix: "mcp-nexus-bench-" });

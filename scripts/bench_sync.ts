@@ -6,7 +6,7 @@
  *   deno run -A scripts/bench_sync.ts [--runs 5]
  */
 import { join } from "node:path";
-import { selfCommand } from "../src/core/launcher_command.ts";
+import { selfCommand } from "../src/core/launch/launcher_command.ts";
 import { listClients } from "../src/plugins/clients/mod.ts";
 
 const runs = Number(Deno.args[Deno.args.indexOf("--runs") + 1]) || 5;

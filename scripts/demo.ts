@@ -6,7 +6,7 @@
  * XDG_CONFIG_HOME and MCP_NEXUS_HOME all point into the sandbox, and no keychain is used.
  */
 import { join } from "node:path";
-import { selfCommand } from "../src/core/launcher_command.ts";
+import { selfCommand } from "../src/core/launch/launcher_command.ts";
 
 const keep = Deno.args.includes("--keep");
 const home = await Deno.makeTempDir({ prefix: "mcp-nexus-demo-" });

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { backendContract } from "../src/testing/backend_contract.ts";
 import { ageFileStore, ageKeyPath, ageStorePath } from "../src/plugins/backends/age_file.ts";
-import { NexusError } from "../src/core/errors.ts";
+import { NexusError } from "../src/core/model/errors.ts";
 import { expectCode, modeOf, walkFiles, withSandbox } from "./helpers.ts";
 
 async function withHome(fn: (home: string) => Promise<void>) {

@@ -7,7 +7,7 @@
  *
  * The rule:
  * - **src/core** never imports src/plugins, src/host or src/cli. What it needs from them (the secret
- *   backend, a prompt) is handed in: `SecretServices` (src/core/services.ts), implemented by the
+ *   backend, a prompt) is handed in: `SecretServices` (src/core/secrets/services.ts), implemented by the
  *   composition root src/host/services.ts. No exceptions.
  * - **src/ports** (the plugin contracts) only re-exports types (`export type … from`): importing it
  *   loads nothing, and it never names src/host or src/cli.
@@ -23,18 +23,19 @@ const SRC = join(ROOT, "src");
 
 /** Core modules a plugin may import, and why each is part of the contract. */
 const CORE_CONTRACTS: Record<string, string> = {
-  "src/core/clients.ts":
+  "src/core/sync/clients.ts":
     "the client-adapter contract (ClientAdapter, PathContext and the helpers adapters share); src/ports re-exports its types",
-  "src/core/secrets.ts":
+  "src/core/secrets/secrets.ts":
     "the secret-backend contract (SecretBackend, BackendPlugin, BackendContext, backendError); src/ports re-exports its types",
-  "src/core/errors.ts":
+  "src/core/model/errors.ts":
     "NexusError: the one error type every layer throws and the CLI renders with its exit code",
-  "src/core/paths.ts":
+  "src/core/io/paths.ts":
     "OS, home and environment lookups, so a plugin resolves paths exactly as the rest does",
-  "src/core/names.ts": "validateSecretName: a backend refuses exactly the secret names the store refuses",
-  "src/core/redact.ts":
+  "src/core/model/names.ts":
+    "validateSecretName: a backend refuses exactly the secret names the store refuses",
+  "src/core/secrets/redact.ts":
     "registerSecret: a backend that hands values past SecretStore (the launcher's fast path) registers them for masking itself",
-  "src/core/fs.ts":
+  "src/core/io/fs.ts":
     "the fs gateway: every file write (the age-file store) goes through it (atomic, 0600, locks), by product rule",
 };
 
@@ -132,7 +133,7 @@ Deno.test("architecture: src/core never imports src/plugins, src/host or src/cli
     "core",
     (to) =>
       under(to, "plugins") || under(to, "host") || under(to, "cli")
-        ? "the core gets what it needs handed in (src/core/services.ts, implemented in src/host)"
+        ? "the core gets what it needs handed in (src/core/secrets/services.ts, implemented in src/host)"
         : null,
   );
   assert.deepEqual(found, []);

@@ -4,7 +4,7 @@
  * error for that request. Refused credentials (401/403) still end the bridge.
  */
 import assert from "node:assert/strict";
-import { errorReply } from "../src/core/bridge.ts";
+import { errorReply } from "../src/core/launch/bridge.ts";
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 

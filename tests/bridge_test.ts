@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { LauncherTransport } from "../src/core/mcp_check.ts";
+import { LauncherTransport } from "../src/core/launch/mcp_check.ts";
 import { expectCode, walkFiles, withSandbox } from "./helpers.ts";
 import { EVERYTHING, startGatedEverything } from "./fixtures/gated_everything.ts";
 
@@ -185,8 +185,8 @@ Deno.test({
 });
 
 Deno.test("every http(s) URL is bridgeable, on any host; the Worker's grant is that host:port alone", async () => {
-  const { bridgeable, notBridgeable } = await import("../src/core/bridge_check.ts");
-  const { bridgeNetGrant } = await import("../src/core/bridge.ts");
+  const { bridgeable, notBridgeable } = await import("../src/core/launch/bridge_check.ts");
+  const { bridgeNetGrant } = await import("../src/core/launch/bridge.ts");
   for (const url of ["https://mcp.example.com/mcp", "http://127.0.0.2:8080/mcp", "http://[::1]:9/sse"]) {
     assert.ok(bridgeable(url), url);
   }

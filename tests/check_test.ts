@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { expectCode, HAS_SECRET_SERVICE, REPO, type Sandbox, withSandbox } from "./helpers.ts";
-import type { CheckResult } from "../src/core/mcp_check.ts";
+import type { CheckResult } from "../src/core/launch/mcp_check.ts";
 import { startGatedEverything } from "./fixtures/gated_everything.ts";
 
 const EVERYTHING = join(REPO, ".test-deps", "node_modules", ".bin", "mcp-server-everything");

@@ -352,7 +352,7 @@ Deno.test("client list --json: every adapter says what version and doc it was ch
   }));
 
 Deno.test("detect: an installed app counts, not only a binary on PATH (bundle, per-user program, desktop entry)", async () => {
-  const { fakePathContext } = await import("../src/core/client_context.ts");
+  const { fakePathContext } = await import("../src/core/sync/client_context.ts");
   const cases: Array<[string, "linux" | "darwin" | "windows", string]> = [
     ["cursor", "darwin", "/Users/u/Applications/Cursor.app"],
     ["cursor", "windows", "C:\\Users\\u\\AppData\\Local\\Programs\\cursor"],

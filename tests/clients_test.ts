@@ -9,10 +9,10 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import type { ClientAdapter, ClientServer, PathContext } from "../src/core/clients.ts";
-import { fakePathContext, makePathContext } from "../src/core/client_context.ts";
-import { NexusError } from "../src/core/errors.ts";
-import type { OS } from "../src/core/paths.ts";
+import type { ClientAdapter, ClientServer, PathContext } from "../src/core/sync/clients.ts";
+import { fakePathContext, makePathContext } from "../src/core/sync/client_context.ts";
+import { NexusError } from "../src/core/model/errors.ts";
+import type { OS } from "../src/core/io/paths.ts";
 import { getClient, listClients, loadClientPlugin, registerClient } from "../src/plugins/clients/mod.ts";
 import { codex } from "../src/plugins/clients/codex.ts";
 

@@ -1,7 +1,7 @@
 /**
  * Fault injection: the process is killed (SIGKILL, as kill -9 or a power cut) or a write fails
  * (ENOSPC) at every write boundary of sync, secret set/rm, server add, import and backup restore,
- * deterministically (src/core/fs.ts `faultPoint`). Each is followed by the next ordinary command:
+ * deterministically (src/core/io/fs.ts `faultPoint`). Each is followed by the next ordinary command:
  * no file is partial, nothing of the user's is lost, and nothing of ours is called drift.
  */
 import assert from "node:assert/strict";

@@ -9,8 +9,8 @@ import { patch as tomlPatch } from "@decimalturn/toml-patch";
 import { parse as parseTomlStrict } from "smol-toml";
 import { parse as parseYamlStrict } from "yaml";
 import { type ConfigDocument, parseDocument } from "../src/core/formats/mod.ts";
-import type { ConfigFormat } from "../src/core/clients.ts";
-import { NexusError } from "../src/core/errors.ts";
+import type { ConfigFormat } from "../src/core/sync/clients.ts";
+import { NexusError } from "../src/core/model/errors.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: what these clients' files look like in the wild.

@@ -8,7 +8,7 @@ import {
   removeFile,
   withLock,
   writeFileAtomic,
-} from "../src/core/fs.ts";
+} from "../src/core/io/fs.ts";
 import { modeOf, REPO } from "./helpers.ts";
 
 const posix = Deno.build.os !== "windows";
@@ -115,7 +115,7 @@ Deno.test("withLock serialises concurrent runs and times out with a clear error"
   }
 });
 
-Deno.test("only src/core/fs.ts writes files (the one write module)", async () => {
+Deno.test("only src/core/io/fs.ts writes files (the one write module)", async () => {
   const forbidden =
     /Deno\.(writeTextFile|writeFile|rename|remove|mkdir|chmod|chown|truncate|symlink|link|create|makeTemp\w*)(Sync)?\(|writeFileSync|renameSync|fs\/promises|node:fs["']/;
   const offenders: string[] = [];
@@ -123,7 +123,7 @@ Deno.test("only src/core/fs.ts writes files (the one write module)", async () =>
     for await (const e of Deno.readDir(dir)) {
       const p = join(dir, e.name);
       if (e.isDirectory) await walk(p);
-      else if (p.endsWith(".ts") && !p.endsWith(join("core", "fs.ts"))) {
+      else if (p.endsWith(".ts") && !p.endsWith(join("core", "io", "fs.ts"))) {
         const lines = (await Deno.readTextFile(p)).split("\n");
         lines.forEach((l, i) => {
           if (forbidden.test(l) || (/Deno\.open\(/.test(l) && /write|create|append/.test(l))) {
@@ -134,7 +134,7 @@ Deno.test("only src/core/fs.ts writes files (the one write module)", async () =>
     }
   };
   await walk(join(REPO, "src"));
-  assert.deepEqual(offenders, [], "file writes must go through src/core/fs.ts");
+  assert.deepEqual(offenders, [], "file writes must go through src/core/io/fs.ts");
 });
 
 Deno.test({

@@ -1,9 +1,9 @@
 /** The fs gateway's data-safety rules, unit by unit: compare-and-swap, special files, fault switch. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { allowWritesUnder, readTextIfExists, writeFileAtomic } from "../src/core/fs.ts";
+import { allowWritesUnder, readTextIfExists, writeFileAtomic } from "../src/core/io/fs.ts";
 import { parseDocument } from "../src/core/formats/mod.ts";
-import { NexusError } from "../src/core/errors.ts";
+import { NexusError } from "../src/core/model/errors.ts";
 import { expectCode, withSandbox } from "./helpers.ts";
 
 const posix = Deno.build.os !== "windows";

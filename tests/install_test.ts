@@ -97,7 +97,7 @@ Deno.test({
   name: "install: a compiled binary names the PATH link it is run by, not the versioned Cellar path",
   ignore: Deno.build.os === "windows",
   async fn() {
-    const { invokedPath } = await import("../src/core/launcher_command.ts");
+    const { invokedPath } = await import("../src/core/launch/launcher_command.ts");
     const root = await Deno.makeTempDir();
     try {
       const cellar = join(root, "Cellar", "mcp-nexus", "0.1.0", "bin");

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cliCommand, expectCode, HAS_SECRET_SERVICE, type Sandbox, withSandbox } from "./helpers.ts";
 import { busSockets, itemAttributes, readSecretsFast } from "../src/plugins/backends/secret_service_fast.ts";
-import { keychainService } from "../src/core/paths.ts";
+import { keychainService } from "../src/core/io/paths.ts";
 
 const linux = { ignore: Deno.build.os !== "linux" };
 const dec = new TextDecoder();

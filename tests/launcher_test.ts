@@ -478,8 +478,8 @@ Deno.test({
 });
 
 Deno.test("run: the launcher finds the registry where paths.ts puts it, without node:path", async () => {
-  const { quickRegistryPath } = await import("../src/core/launcher.ts");
-  const { registryPath } = await import("../src/core/paths.ts");
+  const { quickRegistryPath } = await import("../src/core/launch/launcher.ts");
+  const { registryPath } = await import("../src/core/io/paths.ts");
   const keys = ["MCP_NEXUS_HOME", "HOME", "XDG_CONFIG_HOME", "APPDATA", "USERPROFILE"];
   const saved = Object.fromEntries(keys.map((k) => [k, Deno.env.get(k)]));
   const cases: Array<Record<string, string | undefined>> = [

@@ -3,7 +3,7 @@
  * change to a full ledger, fast gives zod's very ledger or null (zod then words the problem).
  */
 import assert from "node:assert/strict";
-import { fastLedger, type Ledger, zodLedger } from "../src/core/ledger.ts";
+import { fastLedger, type Ledger, zodLedger } from "../src/core/io/ledger.ts";
 
 const H = "a".repeat(64);
 const base = {

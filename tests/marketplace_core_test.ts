@@ -15,8 +15,8 @@ import {
 } from "../src/core/marketplace/install.ts";
 import { compareVersions, toSemver } from "../src/core/marketplace/versions.ts";
 import type { MarketPackage, MarketServer } from "../src/core/marketplace/types.ts";
-import { SECRET_NAME_RE, SERVER_NAME_RE } from "../src/core/names.ts";
-import { Server } from "../src/core/registry_schema.ts";
+import { SECRET_NAME_RE, SERVER_NAME_RE } from "../src/core/model/names.ts";
+import { Server } from "../src/core/model/registry_schema.ts";
 import { CONFIG } from "./helpers.ts";
 
 function server(name: string, over: Partial<MarketServer> = {}): MarketServer {

@@ -21,8 +21,8 @@ import {
 } from "../src/core/marketplace/install.ts";
 import { type Answers, checkAnswers, finishInstall, settleAnswers } from "../src/core/marketplace/plan.ts";
 import { renderShow } from "../src/core/marketplace/render.ts";
-import { NexusError } from "../src/core/errors.ts";
-import { isPlaintextSecret } from "../src/core/secret_detect.ts";
+import { NexusError } from "../src/core/model/errors.ts";
+import { isPlaintextSecret } from "../src/core/secrets/secret_detect.ts";
 import type { MarketServer } from "../src/core/marketplace/types.ts";
 
 const CANARY = "sk-canaryREALDUMP0123456789abcdef";

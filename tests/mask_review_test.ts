@@ -1,6 +1,6 @@
 /** Review finding: diffs show opencode/Kilo's `Bearer {env:VAR}` placeholder as written, as they do `Bearer ${VAR}`. */
 import assert from "node:assert/strict";
-import { maskEntry } from "../src/core/mask.ts";
+import { maskEntry } from "../src/core/secrets/mask.ts";
 
 Deno.test("maskEntry: 'Bearer {env:VAR}' is a placeholder (shown); a real bearer value is still masked", () => {
   const shown = { headers: { Authorization: "Bearer {env:MCP_NEXUS_SECRET_LINEAR_TOKEN}" } };

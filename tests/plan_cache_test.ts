@@ -1,5 +1,5 @@
 /**
- * The plan cache (src/core/plan_cache.ts) through the CLI: a no-op sync served from it reports exactly
+ * The plan cache (src/core/sync/plan_cache.ts) through the CLI: a no-op sync served from it reports exactly
  * what a full plan does; a user's edit (even one that keeps size and mtime), a registry change, and a
  * damaged, hostile or stale cache all lead to a full plan, with drift still reported and nothing of the
  * user's overwritten.

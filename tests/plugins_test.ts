@@ -9,8 +9,8 @@ import { expectCode, REPO, type Sandbox, withSandbox } from "./helpers.ts";
 import { builtInClientIds, getClient, listClients, loadClientPlugin } from "../src/plugins/clients/mod.ts";
 import { clientContract } from "../src/testing/client_contract.ts";
 import { clientManifestJsonSchema, manifestProblems } from "../src/plugins/clients/manifest_schema.ts";
-import { Sandbox as HookSandbox, sourceProblems } from "../src/core/sandbox.ts";
-import { NexusError } from "../src/core/errors.ts";
+import { Sandbox as HookSandbox, sourceProblems } from "../src/core/extend/sandbox.ts";
+import { NexusError } from "../src/core/model/errors.ts";
 
 const EXAMPLE = join(REPO, "examples", "acme-client");
 const MANIFESTS = join(REPO, "src", "plugins", "clients", "manifests");

@@ -101,7 +101,7 @@ Deno.test("a third-party backend keeps run and net (its Worker gets only what it
 
 Deno.test("host services: resolveSecrets reads through the selected backend and masks what it found", async () => {
   const { secretServices } = await import("../src/host/services.ts");
-  const { redact } = await import("../src/core/redact.ts");
+  const { redact } = await import("../src/core/secrets/redact.ts");
   const value = "svc-canary-" + crypto.randomUUID();
   Deno.env.set("MCP_NEXUS_SECRET_SVC_TOKEN", value);
   try {

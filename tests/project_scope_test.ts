@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parse as parseJsonc } from "jsonc-parser";
 import { expectCode, type Sandbox, walkFiles, withSandbox } from "./helpers.ts";
-import { fakePathContext } from "../src/core/client_context.ts";
-import { projectAdapter } from "../src/core/client_format.ts";
+import { fakePathContext } from "../src/core/sync/client_context.ts";
+import { projectAdapter } from "../src/core/sync/client_format.ts";
 import { listClients } from "../src/plugins/clients/mod.ts";
 
 const ENV = {

@@ -1,8 +1,13 @@
 /** The one reference parser and resolver. */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { collectReferences, parseValue, referencedNames, resolveServer } from "../src/core/references.ts";
-import { NexusError } from "../src/core/errors.ts";
+import {
+  collectReferences,
+  parseValue,
+  referencedNames,
+  resolveServer,
+} from "../src/core/model/references.ts";
+import { NexusError } from "../src/core/model/errors.ts";
 
 Deno.test("whole-value and embedded references", () => {
   assert.deepEqual(referencedNames("keychain:gh-token"), ["gh-token"]);
@@ -75,7 +80,7 @@ Deno.test("resolveServer: one batch, values substituted, missing secrets named w
 });
 
 Deno.test("the redactor also masks a secret as JSON escapes it", async () => {
-  const { registerSecret, redact } = await import("../src/core/redact.ts");
+  const { registerSecret, redact } = await import("../src/core/secrets/redact.ts");
   const v = 'Pa"ss\\word-12345\tx';
   registerSecret(v);
   const out = redact(JSON.stringify({ stderr: `failed with ${v}` }));

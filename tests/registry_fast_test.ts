@@ -1,13 +1,13 @@
 /**
- * The registry's fast accept path (src/core/registry_fast.ts) against the zod schema: on random and
+ * The registry's fast accept path (src/core/model/registry_fast.ts) against the zod schema: on random and
  * mutated registries it accepts exactly what zod accepts (bar `__proto__` keys, left to zod), and
  * returns zod's result byte for byte (fields, defaults, key order). It never decides an error.
  */
 import assert from "node:assert/strict";
 const assertEquals = (a: unknown, b: unknown) => assert.deepStrictEqual(a, b);
 import fc from "fast-check";
-import { fastRegistry } from "../src/core/registry_fast.ts";
-import { Registry } from "../src/core/registry_schema.ts";
+import { fastRegistry } from "../src/core/model/registry_fast.ts";
+import { Registry } from "../src/core/model/registry_schema.ts";
 
 /** Values that hit every rule: mostly valid ones (so whole registries pass), and each kind of invalid one. */
 const tricky = fc.constantFrom(

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { allowWritesUnder, withLock, writeFileAtomic } from "../src/core/fs.ts";
+import { allowWritesUnder, withLock, writeFileAtomic } from "../src/core/io/fs.ts";
 import { BUILTIN_CLIENT_IDS, expectCode, withSandbox } from "./helpers.ts";
 import { getClient } from "../src/plugins/clients/mod.ts";
 
@@ -162,7 +162,7 @@ Deno.test("server add --replace adds a secret header to a remote server: every c
     );
     assert.equal(r.code, 0, JSON.stringify(r.data));
     const { parseDocument } = await import("../src/core/formats/mod.ts");
-    const { readEntries } = await import("../src/core/sync.ts");
+    const { readEntries } = await import("../src/core/sync/sync.ts");
     for (const f of r.data.files) {
       const a = getClient(f.client);
       const doc = await parseDocument(a.format, await Deno.readTextFile(f.path), f.path);

@@ -66,7 +66,7 @@ export async function runWithin(
   }
 }
 
-/** Switches fault injection on for one run (see faultPoint in src/core/fs.ts). */
+/** Switches fault injection on for one run (see faultPoint in src/core/io/fs.ts). */
 export async function armFault(sb: Sandbox, spec: string): Promise<Record<string, string>> {
   await Deno.writeTextFile(join(sb.home, ".mcp-nexus-test-fault"), spec);
   return { MCP_NEXUS_TEST_FAULT: spec };

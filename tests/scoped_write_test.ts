@@ -1,5 +1,5 @@
 /**
- * sync writes client files from a path-scoped Worker (src/core/scoped_write.ts): its Deno
+ * sync writes client files from a path-scoped Worker (src/core/io/scoped_write.ts): its Deno
  * permissions name the resolved target and the temp file alone. The proof runs a real sync with a
  * test-only fault hook (`escape@<boundary>`, gated like every MCP_NEXUS_TEST_FAULT: HOME under /tmp
  * and a marker file) that makes the code at that boundary try to write `$HOME/.mcp-nexus-escape`.
@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { expectCode, type Sandbox, withSandbox } from "./helpers.ts";
 import { armFault, disarmFault } from "./safety_helpers.ts";
-import { writerPermissions } from "../src/core/scoped_write.ts";
+import { writerPermissions } from "../src/core/io/scoped_write.ts";
 
 const ENV = { MCP_NEXUS_BACKEND: "env" };
 

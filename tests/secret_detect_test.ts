@@ -6,12 +6,12 @@ import {
   interpolatedVariable,
   isPlaintextSecret,
   maskSecrets,
-} from "../src/core/secret_detect.ts";
-import { plaintextFields } from "../src/core/doctor.ts";
-import { maskEntry } from "../src/core/mask.ts";
-import { argReferenceWarnings } from "../src/core/arg_references.ts";
-import { sanitizeTerminal } from "../src/core/sanitize.ts";
-import { Server } from "../src/core/registry_schema.ts";
+} from "../src/core/secrets/secret_detect.ts";
+import { plaintextFields } from "../src/core/sync/doctor.ts";
+import { maskEntry } from "../src/core/secrets/mask.ts";
+import { argReferenceWarnings } from "../src/core/model/arg_references.ts";
+import { sanitizeTerminal } from "../src/core/io/sanitize.ts";
+import { Server } from "../src/core/model/registry_schema.ts";
 
 const GH = "ghp_detectCanary0123456789abcdefghij";
 

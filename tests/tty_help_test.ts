@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CONFIG, REPO, type Sandbox, withSandbox } from "./helpers.ts";
 import { buildProgram } from "../src/cli/mod.ts";
-import { selfCommand } from "../src/core/launcher_command.ts";
+import { selfCommand } from "../src/core/launch/launcher_command.ts";
 import { denoLine, HAS_SCRIPT, onPty, shq } from "./fixtures/pty.ts";
 
 const ptyOk = { ignore: Deno.build.os !== "linux" || !HAS_SCRIPT };

@@ -1,6 +1,6 @@
 /**
  * `mcp-nexus check [server]`: a real MCP handshake (initialize + tools/list) with each server, the
- * way an AI client reaches it (the work is in src/core/mcp_check.ts). Prints the tools count and the
+ * way an AI client reaches it (the work is in src/core/launch/mcp_check.ts). Prints the tools count and the
  * time taken per server; exits non-zero if any check failed, with the tail of the server's stderr
  * (through the redactor, as all our output).
  *
@@ -9,10 +9,10 @@
  */
 import type { Command } from "@commander-js/extra-typings";
 import { action } from "./context.ts";
-import { table } from "../core/output.ts";
-import { ExitCode, usageError } from "../core/errors.ts";
-import type { RegistryData } from "../core/registry.ts";
-import type { CheckResult } from "../core/mcp_check.ts";
+import { table } from "../core/io/output.ts";
+import { ExitCode, usageError } from "../core/model/errors.ts";
+import type { RegistryData } from "../core/model/registry.ts";
+import type { CheckResult } from "../core/launch/mcp_check.ts";
 
 /** By a computed specifier: `deno run` would otherwise build the SDK's module graph for every command. */
 function load<T>(path: string): Promise<T> {
@@ -67,7 +67,7 @@ Examples:
       if (!Number.isFinite(seconds) || seconds <= 0) {
         throw usageError("E_USAGE", `--timeout ${opts.timeout}: expected a number of seconds.`);
       }
-      const registry = await import("../core/registry.ts");
+      const registry = await import("../core/model/registry.ts");
       const data: RegistryData = await registry.loadRegistry();
       if (name !== undefined) registry.getServer(data, name); // an unknown name: exit 3, with the known ones
       const names = name !== undefined
@@ -84,7 +84,7 @@ Examples:
         return ExitCode.OK;
       }
       const [{ checkServer }, { secretServices }] = await Promise.all([
-        load<typeof import("../core/mcp_check.ts")>("../core/mcp_check.ts"),
+        load<typeof import("../core/launch/mcp_check.ts")>("../core/launch/mcp_check.ts"),
         load<typeof import("../host/services.ts")>("../host/services.ts"),
       ]);
       const secrets = secretServices({ backendFlag: ctx.backendFlag, setting: data.settings.secretBackend });

@@ -7,9 +7,9 @@
  * permission) is no longer loaded: each entry is reported with the command that replaces it.
  */
 import { dirname, isAbsolute, resolve } from "node:path";
-import type { ClientAdapter } from "../core/clients.ts";
-import type { NexusError } from "../core/errors.ts";
-import type { RegistryData } from "../core/registry.ts";
+import type { ClientAdapter } from "../core/sync/clients.ts";
+import type { NexusError } from "../core/model/errors.ts";
+import type { RegistryData } from "../core/model/registry.ts";
 
 let loaded: Promise<typeof import("../plugins/clients/mod.ts")> | undefined;
 const problems: NexusError[] = [];
@@ -26,8 +26,8 @@ export function clients(
   return loaded ??= (async () => {
     const mod = await import("../plugins/clients/mod.ts");
     const [{ readTrust }, { writeErr }] = await Promise.all([
-      import("../core/plugin_trust.ts"),
-      import("../core/output.ts"),
+      import("../core/extend/plugin_trust.ts"),
+      import("../core/io/output.ts"),
     ]);
     const trusted = await readTrust().catch((err) => (problems.push(err), []));
     if (trusted.length) {
@@ -49,9 +49,9 @@ export function clients(
 /** `settings.plugins` entries: never imported any more; each one is a problem naming the fix. */
 async function legacyPlugins(registry?: RegistryData): Promise<NexusError[]> {
   const [{ loadRegistry }, { registryPath }, { NexusError }] = await Promise.all([
-    import("../core/registry.ts"),
-    import("../core/paths.ts"),
-    import("../core/errors.ts"),
+    import("../core/model/registry.ts"),
+    import("../core/io/paths.ts"),
+    import("../core/model/errors.ts"),
   ]);
   const reg = registry ?? await loadRegistry().catch(() => null);
   return (reg?.settings.plugins ?? []).map((spec) => {

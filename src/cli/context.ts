@@ -1,6 +1,6 @@
 /** What every command action gets: output contract, backend choice, and the error → exit-code wrapper. */
-import { colorEnabled, Output } from "../core/output.ts";
-import { ExitCode } from "../core/errors.ts";
+import { colorEnabled, Output } from "../core/io/output.ts";
+import { ExitCode } from "../core/model/errors.ts";
 
 export interface GlobalOptions {
   json?: boolean;

@@ -1,8 +1,8 @@
 /** `mcp-nexus doctor`: health and safety checks, each finding with its fix. */
 import type { Command } from "@commander-js/extra-typings";
 import { action } from "./context.ts";
-import { ExitCode } from "../core/errors.ts";
-import type { Finding } from "../core/doctor.ts";
+import { ExitCode } from "../core/model/errors.ts";
+import type { Finding } from "../core/sync/doctor.ts";
 
 export function registerDoctor(program: Command): void {
   program.command("doctor")
@@ -15,11 +15,11 @@ export function registerDoctor(program: Command): void {
       const [clientsMod, { makePathContext }, reg, { runDoctor }, { selectSecretBackend }, { selfCommand }] =
         await Promise.all([
           import("../plugins/clients/mod.ts"),
-          import("../core/client_context.ts"),
-          import("../core/registry.ts"),
-          import("../core/doctor.ts"),
+          import("../core/sync/client_context.ts"),
+          import("../core/model/registry.ts"),
+          import("../core/sync/doctor.ts"),
           import("../host/services.ts"),
-          import("../core/launcher_command.ts"),
+          import("../core/launch/launcher_command.ts"),
         ]);
       reg.allowNexusHome();
       let registry = null, registryError: unknown;
@@ -38,7 +38,7 @@ export function registerDoctor(program: Command): void {
       // trusted plugins load (sandboxed); settings.plugins entries are reported, never imported.
       const { clients, pluginProblems } = await import("./clients.ts");
       await clients(registry ?? undefined, { quiet: true });
-      const { readTrust } = await import("../core/plugin_trust.ts");
+      const { readTrust } = await import("../core/extend/plugin_trust.ts");
       const broken = pluginProblems();
       const pluginFindings: Finding[] = [
         ...(await readTrust().catch(() => []))
@@ -55,7 +55,7 @@ export function registerDoctor(program: Command): void {
       // the user files of detected clients, and the project files of the registry's projects that exist
       const adapters = listClients().filter((a) => a.detect(pathCtx));
       if (registry?.projects) {
-        const { projectAdapter } = await import("../core/client_format.ts");
+        const { projectAdapter } = await import("../core/sync/client_format.ts");
         for (const dir of Object.keys(registry.projects).sort()) {
           for (const a of listClients()) {
             const p = projectAdapter(a, dir, pathCtx);
@@ -75,7 +75,7 @@ export function registerDoctor(program: Command): void {
       findings.push(...pluginFindings);
       findings.push(...await (await import("../core/schedule/doctor.ts")).scheduleFindings());
       const { VERSION } = await import("../version.ts");
-      const { runningFromSource } = await import("../core/launcher_command.ts");
+      const { runningFromSource } = await import("../core/launch/launcher_command.ts");
       findings.unshift({
         level: "ok",
         check: "version",

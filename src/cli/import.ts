@@ -1,7 +1,7 @@
-/** `import` (clients → registry, plaintext secrets → keychain) and the `adopt` helper; the work is in src/core/importer.ts. */
+/** `import` (clients → registry, plaintext secrets → keychain) and the `adopt` helper; the work is in src/core/sync/importer.ts. */
 import type { Command } from "@commander-js/extra-typings";
 import { action, collect, type Ctx } from "./context.ts";
-import { table } from "../core/output.ts";
+import { table } from "../core/io/output.ts";
 
 export function registerImport(program: Command): void {
   program.command("import")
@@ -23,8 +23,8 @@ export function registerImport(program: Command): void {
         { registrySecretServices },
       ] = await Promise.all([
         import("./clients.ts").then((m) => m.clients()),
-        import("../core/client_context.ts"),
-        import("../core/importer.ts"),
+        import("../core/sync/client_context.ts"),
+        import("../core/sync/importer.ts"),
         import("../host/services.ts"),
       ]);
       const pathCtx = makePathContext();
@@ -87,8 +87,8 @@ export function registerImport(program: Command): void {
 export async function adoptEntry(ctx: Ctx, server: string, clientId: string) {
   const [{ getClient }, { makePathContext }, core, { registrySecretServices }] = await Promise.all([
     import("./clients.ts").then((m) => m.clients()),
-    import("../core/client_context.ts"),
-    import("../core/importer.ts"),
+    import("../core/sync/client_context.ts"),
+    import("../core/sync/importer.ts"),
     import("../host/services.ts"),
   ]);
   return await core.adoptEntry(getClient(clientId), server, {

@@ -1,11 +1,11 @@
 /** Least privilege for every command (src/host/privileges.ts), shared by the full CLI and the lean dispatch. */
-import { writeErr } from "../core/output.ts";
+import { writeErr } from "../core/io/output.ts";
 
 /** Drops the powers this command does not need (src/host/privileges.ts), before anything untrusted loads. */
 export async function leastPrivilege(argv: string[]): Promise<void> {
   const [{ dropPrivileges, probePowers, registryFacts }, { registryPath }] = await Promise.all([
     import("../host/privileges.ts"),
-    import("../core/paths.ts"),
+    import("../core/io/paths.ts"),
   ]);
   let facts: ReturnType<typeof registryFacts> = {};
   try {

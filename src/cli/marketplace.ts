@@ -5,8 +5,8 @@
  */
 import { type Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { action, collect, type Ctx } from "./context.ts";
-import { ExitCode } from "../core/errors.ts";
-import { writeErr } from "../core/output.ts";
+import { ExitCode } from "../core/model/errors.ts";
+import { writeErr } from "../core/io/output.ts";
 
 /** The modules actions load when they run. */
 const MODULES = {
@@ -16,7 +16,7 @@ const MODULES = {
   installer: "../core/marketplace/installer.ts",
   progress: "../core/marketplace/progress.ts",
   prompt: "./prompt.ts",
-  registry: "../core/registry.ts",
+  registry: "../core/model/registry.ts",
   render: "../core/marketplace/render.ts",
   services: "../host/services.ts",
   types: "../core/marketplace/types.ts",
@@ -29,7 +29,7 @@ type Modules = {
   installer: typeof import("../core/marketplace/installer.ts");
   progress: typeof import("../core/marketplace/progress.ts");
   prompt: typeof import("./prompt.ts");
-  registry: typeof import("../core/registry.ts");
+  registry: typeof import("../core/model/registry.ts");
   render: typeof import("../core/marketplace/render.ts");
   services: typeof import("../host/services.ts");
   types: typeof import("../core/marketplace/types.ts");
@@ -304,7 +304,7 @@ Examples:
       if (!ctx.out.json && Deno.stdin.isTerminal() && Deno.stderr.isTerminal()) {
         const { confirm } = await import("./prompt.ts");
         if (await confirm(`Sync '${local}' to your AI clients now?`)) {
-          const { selfCommand } = await import("../core/launcher_command.ts");
+          const { selfCommand } = await import("../core/launch/launcher_command.ts");
           const [cmd, ...pre] = selfCommand();
           const clients = (opts.client as string[] | undefined ?? []).flatMap((c) => ["--client", c]);
           const args = [

@@ -2,8 +2,8 @@
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import { VERSION } from "../version.ts";
 import { exit, makeCtx } from "./context.ts";
-import { ExitCode, usageError } from "../core/errors.ts";
-import { colorEnabled, writeErr, writeOut } from "../core/output.ts";
+import { ExitCode, usageError } from "../core/model/errors.ts";
+import { colorEnabled, writeErr, writeOut } from "../core/io/output.ts";
 import { registerSecret } from "./secret.ts";
 import { registerServer } from "./server.ts";
 import { registerSchema } from "./schema.ts";

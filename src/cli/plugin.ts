@@ -6,9 +6,9 @@
  */
 import type { Command } from "@commander-js/extra-typings";
 import { action } from "./context.ts";
-import { ExitCode, type NexusError } from "../core/errors.ts";
-import type { TrustedPlugin } from "../core/plugin_trust.ts";
-import { table } from "../core/output.ts";
+import { ExitCode, type NexusError } from "../core/model/errors.ts";
+import type { TrustedPlugin } from "../core/extend/plugin_trust.ts";
+import { table } from "../core/io/output.ts";
 
 type Declares = import("../host/plugins.ts").Declaration | import("../host/plugins.ts").BackendDeclaration;
 
@@ -61,8 +61,8 @@ export function registerPlugin(program: Command): void {
       ] = await Promise.all([
         import("../host/plugins.ts"),
         import("../plugins/clients/mod.ts"),
-        import("../core/client_context.ts"),
-        import("../core/registry.ts"),
+        import("../core/sync/client_context.ts"),
+        import("../core/model/registry.ts"),
         import("../host/services.ts"),
       ]);
       allowNexusHome();
@@ -84,7 +84,7 @@ export function registerPlugin(program: Command): void {
   plugin.command("list").description("Trusted plugins, and whether each still matches its recorded hash")
     .addHelpText("after", "\nExample:\n  mcp-nexus plugin list --json")
     .action(action(async (ctx) => {
-      const [{ readTrust, verifyPlugin }] = await Promise.all([import("../core/plugin_trust.ts")]);
+      const [{ readTrust, verifyPlugin }] = await Promise.all([import("../core/extend/plugin_trust.ts")]);
       const rows: Array<TrustedPlugin & { status: string; problem?: string; fix?: string }> = [];
       for (const t of await readTrust()) {
         const status = await verifyPlugin(t).then(
@@ -117,8 +117,8 @@ export function registerPlugin(program: Command): void {
   plugin.command("rm").argument("<id>").description("Forget a plugin and delete its copy")
     .addHelpText("after", "\nExample:\n  mcp-nexus plugin rm acme")
     .action(action(async (ctx, id: string) => {
-      const { untrustPlugin } = await import("../core/plugin_trust.ts");
-      const { allowNexusHome } = await import("../core/registry.ts");
+      const { untrustPlugin } = await import("../core/extend/plugin_trust.ts");
+      const { allowNexusHome } = await import("../core/model/registry.ts");
       allowNexusHome();
       const t = await untrustPlugin(id);
       ctx.out.result(
@@ -133,7 +133,7 @@ export function registerPlugin(program: Command): void {
     .action(action(async (ctx, path: string) => {
       const [{ inspectPlugin, declaration, backendDeclaration }, { makePathContext }] = await Promise.all([
         import("../host/plugins.ts"),
-        import("../core/client_context.ts"),
+        import("../core/sync/client_context.ts"),
       ]);
       const p = await inspectPlugin(path);
       p.sandbox?.terminate();
@@ -187,11 +187,11 @@ export function registerPlugin(program: Command): void {
  * plugin, each step reported. It stores and deletes `contract-*` items in the plugin's store.
  */
 async function backendResults(
-  manifest: import("../core/plugin_backend.ts").BackendManifest,
+  manifest: import("../core/extend/plugin_backend.ts").BackendManifest,
   files: Record<string, Uint8Array>,
 ): Promise<Array<{ check: string; ok: boolean; message: string }>> {
   const [{ sandboxedBackend }, { backendContract }] = await Promise.all([
-    import("../core/plugin_backend.ts"),
+    import("../core/extend/plugin_backend.ts"),
     import("../testing/backend_contract.ts"),
   ]);
   const backend = sandboxedBackend(

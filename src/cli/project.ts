@@ -3,9 +3,9 @@
  * `--server` names given, which are then remembered there) written into the project's client files
  * that the adapters declare (`.mcp.json`, `.cursor/mcp.json`, `.vscode/mcp.json`, …).
  */
-import type { ClientAdapter, PathContext } from "../core/clients.ts";
-import type { RegistryData } from "../core/registry.ts";
-import { NexusError, usageError } from "../core/errors.ts";
+import type { ClientAdapter, PathContext } from "../core/sync/clients.ts";
+import type { RegistryData } from "../core/model/registry.ts";
+import { NexusError, usageError } from "../core/model/errors.ts";
 
 export interface ProjectScope {
   dir: string;
@@ -29,8 +29,8 @@ export async function projectScope(
   registry: RegistryData,
 ): Promise<ProjectScope> {
   const [{ absoluteProjectDir, projectAdapter }, reg] = await Promise.all([
-    import("../core/client_format.ts"),
-    import("../core/registry.ts"),
+    import("../core/sync/client_format.ts"),
+    import("../core/model/registry.ts"),
   ]);
   const dir = absoluteProjectDir(pathCtx, dirArg, Deno.cwd());
   let isDir = false;

@@ -2,8 +2,8 @@
  * Reading secret values: a hidden prompt on a terminal (no echo), or all of stdin when piped.
  * Values never come from argv.
  */
-import { ExitCode, NexusError, usageError } from "../core/errors.ts";
-import { writeErr } from "../core/output.ts";
+import { ExitCode, NexusError, usageError } from "../core/model/errors.ts";
+import { writeErr } from "../core/io/output.ts";
 
 /**
  * Reads a value without echoing it. The prompt goes to stderr. Echo is turned off before the prompt

@@ -4,11 +4,11 @@
  * parses its few options by hand. Errors are one line on stderr (stdout belongs to the MCP server),
  * naming the server, field and secret and how to fix it; never a secret value.
  */
-import { ExitCode, toNexusError, usageError } from "../core/errors.ts";
-import { SERVER_NAME_RE } from "../core/names.ts";
-import { launch, loadLaunchDef, resolveLaunch } from "../core/launcher.ts";
-import { redact } from "../core/redact.ts";
-import { sanitizeTerminal } from "../core/sanitize.ts";
+import { ExitCode, toNexusError, usageError } from "../core/model/errors.ts";
+import { SERVER_NAME_RE } from "../core/model/names.ts";
+import { launch, loadLaunchDef, resolveLaunch } from "../core/launch/launcher.ts";
+import { redact } from "../core/secrets/redact.ts";
+import { sanitizeTerminal } from "../core/io/sanitize.ts";
 import { isBuiltInBackend, launchSecrets, requestedBackend, secretServices } from "../host/services.ts";
 
 const HELP = `Usage: mcp-nexus run [--backend <id>] <server>
@@ -104,12 +104,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     } catch (err) {
       if ((err as { code?: string }).code !== "E_NOT_STDIO") throw err;
       // a remote server: bridge stdio to it (loaded only on this path)
-      const bridge: typeof import("../core/bridge.ts") = await import(
-        new URL("../core/bridge.ts", import.meta.url).href
+      const bridge: typeof import("../core/launch/bridge.ts") = await import(
+        new URL("../core/launch/bridge.ts", import.meta.url).href
       );
       const { loadRegistry, getServer } = await import(
-        new URL("../core/registry.ts", import.meta.url).href
-      ) as typeof import("../core/registry.ts");
+        new URL("../core/model/registry.ts", import.meta.url).href
+      ) as typeof import("../core/model/registry.ts");
       const data = await loadRegistry();
       const server = getServer(data, name);
       if (server.transport === "stdio") throw err;

@@ -1,7 +1,7 @@
 /** `schedule install|status|remove`: a scheduled `sync --unattended` with the OS's own scheduler. */
 import type { Command } from "@commander-js/extra-typings";
 import { action, type Ctx } from "./context.ts";
-import { ExitCode, usageError } from "../core/errors.ts";
+import { ExitCode, usageError } from "../core/model/errors.ts";
 import type { SchedulerId } from "../core/schedule/mod.ts";
 
 const BACKEND_HELP = "the scheduler: cron, systemd, launchd or schtasks (default: the OS's own)";
@@ -17,7 +17,7 @@ async function schedulerFlag(ctx: Ctx): Promise<SchedulerId | undefined> {
 async function buildJob(every?: string, at?: string, secrets = "launcher") {
   const [{ parseSchedule, captureJobEnv }, { selfCommand }] = await Promise.all([
     import("../core/schedule/spec.ts"),
-    import("../core/launcher_command.ts"),
+    import("../core/launch/launcher_command.ts"),
   ]);
   if (secrets !== "launcher" && secrets !== "inline") {
     throw usageError("E_USAGE", `--secrets ${secrets}: expected launcher or inline.`);

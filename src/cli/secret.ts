@@ -1,11 +1,11 @@
 /** `mcp-nexus secret …`: store, list and remove secrets in the OS keychain (names only in output). */
 import type { Command } from "@commander-js/extra-typings";
 import { action, type Ctx } from "./context.ts";
-import { table, writeAll } from "../core/output.ts";
-import type { SecretStore } from "../core/secrets.ts";
+import { table, writeAll } from "../core/io/output.ts";
+import type { SecretStore } from "../core/secrets/secrets.ts";
 import { openSecretStore } from "./store.ts";
-import { ExitCode, usageError } from "../core/errors.ts";
-import { validateSecretName } from "../core/names.ts";
+import { ExitCode, usageError } from "../core/model/errors.ts";
+import { validateSecretName } from "../core/model/names.ts";
 
 function store(ctx: Ctx): Promise<SecretStore> {
   return openSecretStore(ctx.backendFlag);
@@ -13,8 +13,8 @@ function store(ctx: Ctx): Promise<SecretStore> {
 
 /** Names referenced anywhere in the registry (so read-only backends can list them). */
 async function referencedSecretNames(): Promise<string[]> {
-  const { loadRegistry } = await import("../core/registry.ts");
-  const { collectReferences } = await import("../core/references.ts");
+  const { loadRegistry } = await import("../core/model/registry.ts");
+  const { collectReferences } = await import("../core/model/references.ts");
   const reg = await loadRegistry();
   return Object.entries(reg.servers).flatMap(([n, s]) => collectReferences(s, n).map((r) => r.name));
 }
@@ -40,8 +40,8 @@ function refuseValueInArgv(name: string, args: string[]): void {
 /** Servers whose references name `secret` (none when the registry cannot be read: rm still works). */
 async function serversReferring(secret: string): Promise<string[]> {
   try {
-    const { loadRegistry } = await import("../core/registry.ts");
-    const { collectReferences } = await import("../core/references.ts");
+    const { loadRegistry } = await import("../core/model/registry.ts");
+    const { collectReferences } = await import("../core/model/references.ts");
     const reg = await loadRegistry();
     return Object.entries(reg.servers)
       .filter(([n, srv]) => {

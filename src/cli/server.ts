@@ -1,9 +1,9 @@
 /** `mcp-nexus server …`: the central list of MCP servers (the registry). */
 import type { Command } from "@commander-js/extra-typings";
 import { action, collect, type Ctx } from "./context.ts";
-import { usageError } from "../core/errors.ts";
-import { ENV_KEY_RE, HEADER_NAME_RE, secretSlug, validateServerName } from "../core/names.ts";
-import type { RegistryData, ServerDef } from "../core/registry.ts";
+import { usageError } from "../core/model/errors.ts";
+import { ENV_KEY_RE, HEADER_NAME_RE, secretSlug, validateServerName } from "../core/model/names.ts";
+import type { RegistryData, ServerDef } from "../core/model/registry.ts";
 import { clientsOf, listServers } from "./server_list.ts";
 
 function parsePairs(pairs: string[], kind: "env" | "header"): Record<string, string> {
@@ -29,7 +29,7 @@ async function refusePlaintext(
   name: string,
   def: { env: Record<string, string>; headers: Record<string, string>; args: string[]; url?: string },
 ): Promise<void> {
-  const { serverSecretFields, spliceSpans } = await import("../core/secret_detect.ts");
+  const { serverSecretFields, spliceSpans } = await import("../core/secrets/secret_detect.ts");
   const found = serverSecretFields(def).map((f) => ({
     ...f,
     flag: f.field.startsWith("env.")
@@ -136,13 +136,13 @@ function describeServer(name: string, s: ServerDef): string {
 }
 
 async function reg() {
-  const m = await import("../core/registry.ts");
+  const m = await import("../core/model/registry.ts");
   m.allowNexusHome();
   return m;
 }
 
 async function warnMissingSecrets(ctx: Ctx, name: string, server: ServerDef): Promise<void> {
-  const { collectReferences } = await import("../core/references.ts");
+  const { collectReferences } = await import("../core/model/references.ts");
   const refs = collectReferences(server, name);
   if (refs.length === 0) return;
   try {
@@ -196,7 +196,7 @@ Examples:
     .action(action(async (ctx, name: string, command: string[], opts, cmd) => {
       if (nameCameAfterDoubleDash(cmd)) {
         const all = [name, ...command];
-        const { shellQuote } = await import("../core/arg_references.ts");
+        const { shellQuote } = await import("../core/model/arg_references.ts");
         throw usageError(
           "E_USAGE",
           `'mcp-nexus server add' needs a server name before --; without one, '${
@@ -257,7 +257,7 @@ Examples:
       const now = new Date().toISOString();
       def.createdAt = now;
       def.updatedAt = now;
-      const { Server, formatIssues } = await import("../core/registry_schema.ts");
+      const { Server, formatIssues } = await import("../core/model/registry_schema.ts");
       const parsed = Server.safeParse(def);
       if (!parsed.success) {
         throw usageError(
@@ -278,7 +278,7 @@ Examples:
         return existed;
       });
       await warnMissingSecrets(ctx, name, parsed.data);
-      const { argReferenceWarnings } = await import("../core/arg_references.ts");
+      const { argReferenceWarnings } = await import("../core/model/arg_references.ts");
       const argWarnings = argReferenceWarnings(name, parsed.data);
       for (const w of argWarnings) ctx.out.warn(w.message);
       ctx.out.result(

@@ -3,8 +3,8 @@
  * without commander; `server.ts` registers the same function.
  */
 import type { Ctx } from "./context.ts";
-import { table } from "../core/output.ts";
-import type { ServerDef } from "../core/registry.ts";
+import { table } from "../core/io/output.ts";
+import type { ServerDef } from "../core/model/registry.ts";
 
 export function target(s: ServerDef): string {
   return s.transport === "stdio" ? [s.command, ...s.args].join(" ") : s.url;
@@ -17,7 +17,7 @@ export function clientsOf(s: ServerDef): string {
 
 /** Lists the servers (the action of `server list` / `server ls`). */
 export async function listServers(ctx: Ctx): Promise<void> {
-  const r = await import("../core/registry.ts");
+  const r = await import("../core/model/registry.ts");
   r.allowNexusHome();
   const data = await r.loadRegistry();
   const names = Object.keys(data.servers).sort();

@@ -2,7 +2,7 @@
  * The secret store every command uses, chosen one way (src/host/services.ts): `--backend`, then
  * `MCP_NEXUS_BACKEND`, then the registry's `settings.secretBackend`, then the OS keychain.
  */
-import type { SecretStore } from "../core/secrets.ts";
+import type { SecretStore } from "../core/secrets/secrets.ts";
 
 export async function openSecretStore(backendFlag?: string): Promise<SecretStore> {
   const { registrySecretServices } = await import("../host/services.ts");

@@ -1,17 +1,17 @@
 /** `sync`, `client list`, `backup list|restore`, `adopt`: the sync engine's commands. */
 import type { Command } from "@commander-js/extra-typings";
 import { action, collect, type Ctx } from "./context.ts";
-import { ExitCode, NexusError, usageError } from "../core/errors.ts";
-import { table } from "../core/output.ts";
-import type { FilePlan } from "../core/sync.ts";
-import type { ServerDef } from "../core/registry.ts";
+import { ExitCode, NexusError, usageError } from "../core/model/errors.ts";
+import { table } from "../core/io/output.ts";
+import type { FilePlan } from "../core/sync/sync.ts";
+import type { ServerDef } from "../core/model/registry.ts";
 
 /** The registry, the clients to write (all known, or the ones named) and the path context. */
 export async function engine(clientIds: string[]) {
   const [{ clients }, { makePathContext }, reg] = await Promise.all([
     import("./clients.ts"),
-    import("../core/client_context.ts"),
-    import("../core/registry.ts"),
+    import("../core/sync/client_context.ts"),
+    import("../core/model/registry.ts"),
   ]);
   reg.allowNexusHome();
   const registry = await reg.loadRegistry();
@@ -24,8 +24,8 @@ export async function engine(clientIds: string[]) {
 async function clientConfigPaths(): Promise<Map<string, string[]>> {
   const [{ clients }, { makePathContext }, reg] = await Promise.all([
     import("./clients.ts"),
-    import("../core/client_context.ts"),
-    import("../core/registry.ts"),
+    import("../core/sync/client_context.ts"),
+    import("../core/model/registry.ts"),
   ]);
   const registry = await reg.loadRegistry().catch(() => undefined);
   const { listClients } = await clients(registry);
@@ -44,7 +44,7 @@ export async function renderPlans(
   verbose = true,
   stream: "stdout" | "stderr" = "stdout",
 ): Promise<string> {
-  const { maskEntry } = await import("../core/mask.ts");
+  const { maskEntry } = await import("../core/secrets/mask.ts");
   const out: string[] = [];
   const style = stream === "stderr" ? ctx.out.errStyle : ctx.out.style.bind(ctx.out);
   const j = (v: unknown) => JSON.stringify(maskEntry(v));
@@ -144,7 +144,7 @@ export async function runSync(ctx: Ctx, opts: SyncCliOptions): Promise<number> {
   }
   if (opts.project && opts.secrets === "inline") {
     // the same sync without --secrets inline: the project, its servers and clients, --yes or --dry-run
-    const { shellQuote } = await import("../core/arg_references.ts");
+    const { shellQuote } = await import("../core/model/arg_references.ts");
     const again = [
       `mcp-nexus sync --project ${shellQuote(opts.project)}`,
       ...opts.server.map((s) => `--server ${s}`),
@@ -171,20 +171,20 @@ export async function runSync(ctx: Ctx, opts: SyncCliOptions): Promise<number> {
       registry,
     ));
   }
-  const sync = await import("../core/sync.ts");
-  const { maskEntry } = await import("../core/mask.ts");
+  const sync = await import("../core/sync/sync.ts");
+  const { maskEntry } = await import("../core/secrets/mask.ts");
   const syncOpts = {
     clients: opts.client.length ? opts.client : undefined,
     secrets: opts.secrets as "launcher" | "inline",
     force: !!opts.force,
     resolve: opts.secrets === "inline" ? await secretResolver(ctx) : undefined,
     scope: (opts.project ? "project" : "user") as "project" | "user",
-    planCache: undefined as import("../core/plan_cache.ts").PlanCache | undefined,
+    planCache: undefined as import("../core/sync/plan_cache.ts").PlanCache | undefined,
   };
   if (syncOpts.secrets === "launcher") {
-    // a no-op sync reads each file but does not parse it again (src/core/plan_cache.ts)
+    // a no-op sync reads each file but does not parse it again (src/core/sync/plan_cache.ts)
     const [{ PlanCache }, { isBuiltInAdapter }] = await Promise.all([
-      import("../core/plan_cache.ts"),
+      import("../core/sync/plan_cache.ts"),
       import("../plugins/clients/mod.ts"),
     ]);
     syncOpts.planCache = await PlanCache.open(registry, syncOpts, isBuiltInAdapter);
@@ -201,7 +201,7 @@ export async function runSync(ctx: Ctx, opts: SyncCliOptions): Promise<number> {
       () => "",
     );
     if (!ctx.out.json) {
-      const { writeOut } = await import("../core/output.ts");
+      const { writeOut } = await import("../core/io/output.ts");
       const text = await renderPlans(ctx, plans);
       writeOut((text || "No clients detected.") + "\n" + summary(plans, true) + "\n");
     }
@@ -210,7 +210,7 @@ export async function runSync(ctx: Ctx, opts: SyncCliOptions): Promise<number> {
   let shown = false;
   // hints repeat what was asked for: the same clients, backend and secrets mode
   const self = `mcp-nexus${ctx.backendFlag ? ` --backend ${ctx.backendFlag}` : ""}`;
-  const { shellQuote } = await import("../core/arg_references.ts");
+  const { shellQuote } = await import("../core/model/arg_references.ts");
   const scope = [
     ...(opts.project ? [` --project ${shellQuote(opts.project)}`] : []),
     ...opts.server.map((s) => ` --server ${s}`),
@@ -229,7 +229,7 @@ export async function runSync(ctx: Ctx, opts: SyncCliOptions): Promise<number> {
       );
     }
     if (!ctx.out.json) {
-      const { writeErr } = await import("../core/output.ts");
+      const { writeErr } = await import("../core/io/output.ts");
       writeErr((await renderPlans(ctx, plans, false, "stderr")) + "\n");
       shown = true;
     }
@@ -249,7 +249,7 @@ export async function runSync(ctx: Ctx, opts: SyncCliOptions): Promise<number> {
     () => "",
   );
   if (!ctx.out.json) {
-    const { writeOut } = await import("../core/output.ts");
+    const { writeOut } = await import("../core/io/output.ts");
     const text = shown ? "" : await renderPlans(ctx, result.plans);
     writeOut(
       (text ? text + "\n" : "") + summary(result.plans, false) +
@@ -302,13 +302,13 @@ Examples:
   )
     .action(action(async (ctx) => {
       const { listClients } = await (await import("./clients.ts")).clients();
-      const { makePathContext } = await import("../core/client_context.ts");
-      const { clientPath } = await import("../core/sync.ts");
-      const { loadLedger } = await import("../core/ledger.ts");
-      const { remoteSecretsMode } = await import("../core/clients.ts");
+      const { makePathContext } = await import("../core/sync/client_context.ts");
+      const { clientPath } = await import("../core/sync/sync.ts");
+      const { loadLedger } = await import("../core/io/ledger.ts");
+      const { remoteSecretsMode } = await import("../core/sync/clients.ts");
       const pathCtx = makePathContext();
       const ledger = await loadLedger();
-      const registry = await (await import("../core/registry.ts")).loadRegistry().catch(() => null);
+      const registry = await (await import("../core/model/registry.ts")).loadRegistry().catch(() => null);
       const rows = listClients().map((a) => {
         const path = clientPath(a, pathCtx);
         return {
@@ -366,7 +366,7 @@ Examples:
           { hint: "mcp-nexus client list --json   (canInterpolate: true marks the clients that can)" },
         );
       }
-      const { updateRegistry } = await import("../core/registry.ts");
+      const { updateRegistry } = await import("../core/model/registry.ts");
       await updateRegistry((data) => {
         const set = new Set(data.settings.interpolateClients ?? []);
         if (mode === "interpolate") set.add(adapter.id);
@@ -388,7 +388,7 @@ Examples:
   const backup = program.command("backup").description("Backups made before each sync that changes a file");
   backup.command("list").alias("ls").description("List backups, newest first")
     .action(action(async (ctx) => {
-      const { listBackups } = await import("../core/backups.ts");
+      const { listBackups } = await import("../core/io/backups.ts");
       const all = await listBackups();
       ctx.out.result(
         { backups: all },
@@ -410,8 +410,8 @@ Examples:
     .option("--client <id>", "only this client's file (repeatable)", collect, [])
     .option("-y, --yes", "do not ask")
     .action(action(async (ctx, id: string, opts) => {
-      const { getBackup, listBackups, restoreFiles } = await import("../core/backups.ts");
-      const { allowNexusHome } = await import("../core/registry.ts");
+      const { getBackup, listBackups, restoreFiles } = await import("../core/io/backups.ts");
+      const { allowNexusHome } = await import("../core/model/registry.ts");
       allowNexusHome();
       if (opts.client.length) await (await import("./clients.ts")).resolveClientIds(opts.client);
       const ofClients = (f: { client?: string }) => !!f.client && opts.client.includes(f.client);
@@ -494,11 +494,11 @@ Examples:
 async function reownRestored(files: Array<{ path: string; client?: string }>, since: string): Promise<void> {
   const [{ loadLedger, saveLedger, entryHash }, { clients }, { readEntries }, { parseDocument }, fs] =
     await Promise.all([
-      import("../core/ledger.ts"),
+      import("../core/io/ledger.ts"),
       import("./clients.ts"),
-      import("../core/sync.ts"),
+      import("../core/sync/sync.ts"),
       import("../core/formats/mod.ts"),
-      import("../core/fs.ts"),
+      import("../core/io/fs.ts"),
     ]);
   let ledger;
   try {

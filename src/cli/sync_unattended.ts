@@ -5,8 +5,8 @@
  * last-run.json for `schedule status`, prints one summary line and exits with the usual codes.
  */
 import type { Ctx } from "./context.ts";
-import { ExitCode, NexusError, toNexusError, usageError } from "../core/errors.ts";
-import type { FilePlan } from "../core/sync.ts";
+import { ExitCode, NexusError, toNexusError, usageError } from "../core/model/errors.ts";
+import type { FilePlan } from "../core/sync/sync.ts";
 import type { LastRun, Waiting } from "../core/schedule/last_run.ts";
 
 export interface UnattendedOptions {
@@ -44,8 +44,8 @@ export async function runUnattended(ctx: Ctx, opts: UnattendedOptions): Promise<
     }
     const [{ engine }, sync, { collectReferences }] = await Promise.all([
       import("./sync.ts"),
-      import("../core/sync.ts"),
-      import("../core/references.ts"),
+      import("../core/sync/sync.ts"),
+      import("../core/model/references.ts"),
     ]);
     const { adapters, pathCtx, registry } = await engine(opts.client);
     let resolve;
@@ -68,11 +68,11 @@ export async function runUnattended(ctx: Ctx, opts: UnattendedOptions): Promise<
           },
         );
       }
-      resolve = <T extends import("../core/registry.ts").ServerDef>(name: string, server: T) =>
+      resolve = <T extends import("../core/model/registry.ts").ServerDef>(name: string, server: T) =>
         secrets.resolveServer(name, server);
     } else {
       // launcher mode writes references only; check them against the names index, not the keychain
-      const { readKeysIndex } = await import("../core/secrets.ts");
+      const { readKeysIndex } = await import("../core/secrets/secrets.ts");
       const known = new Set(await readKeysIndex());
       for (const [name, s] of Object.entries(registry.servers)) {
         if (!s.enabled) continue;

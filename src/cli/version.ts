@@ -1,7 +1,7 @@
 /** `version` (build, permission set, backends) and `completion SHELL`. */
 import type { Command } from "@commander-js/extra-typings";
 import { action } from "./context.ts";
-import { usageError } from "../core/errors.ts";
+import { usageError } from "../core/model/errors.ts";
 
 const PERMISSIONS = ["read", "write", "run", "ffi", "env", "sys", "net"] as const;
 
@@ -19,10 +19,10 @@ export function registerVersion(program: Command): void {
       ] = await Promise
         .all([
           import("../version.ts"),
-          import("../core/launcher_command.ts"),
+          import("../core/launch/launcher_command.ts"),
           import("../host/services.ts"),
           import("../core/schedule/mod.ts"),
-          import("../core/paths.ts"),
+          import("../core/io/paths.ts"),
         ]);
       // the set declared in deno.json (embedded in a compiled binary), and what is in force
       const config = (await import("../../deno.json", { with: { type: "json" } })).default as {
@@ -100,16 +100,16 @@ Examples:
   mcp-nexus completion powershell >> $PROFILE`,
     )
     .action(action(async (_ctx, shell: string) => {
-      const c = await import("../core/completion.ts");
+      const c = await import("../core/io/completion.ts");
       if (!c.isShell(shell)) {
         throw usageError("E_USAGE", `completion ${shell}: expected one of ${c.SHELLS.join(", ")}.`);
       }
       const { buildProgram } = await import("./mod.ts");
-      const { writeOut } = await import("../core/output.ts");
+      const { writeOut } = await import("../core/io/output.ts");
       writeOut(
         c.completionScript(
           shell,
-          c.commandTree(buildProgram() as unknown as import("../core/completion.ts").CommanderLike),
+          c.commandTree(buildProgram() as unknown as import("../core/io/completion.ts").CommanderLike),
         ),
       );
     }));

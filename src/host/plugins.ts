@@ -1,15 +1,15 @@
 /**
  * Third-party plugins, from a path on disk to a registered adapter. This is the one place that turns
  * a trusted plugin into something the core runs: the manifest is data (checked against its schema),
- * and the optional code file runs only in a locked-down Worker (src/core/sandbox.ts).
+ * and the optional code file runs only in a locked-down Worker (src/core/extend/sandbox.ts).
  *
  * Loading never throws: a missing, changed, invalid or hostile plugin becomes one problem (a
  * NexusError naming it and the fix) and every other client still works.
  */
 import { parse as parseJsonc, type ParseError } from "jsonc-parser";
 import { join } from "node:path";
-import type { ClientAdapter, ClientServer, PathContext } from "../core/clients.ts";
-import { NexusError, usageError } from "../core/errors.ts";
+import type { ClientAdapter, ClientServer, PathContext } from "../core/sync/clients.ts";
+import { NexusError, usageError } from "../core/model/errors.ts";
 import {
   localPluginPath,
   MANIFEST_FILE,
@@ -18,9 +18,13 @@ import {
   type TrustedPlugin,
   trustPlugin,
   verifyPlugin,
-} from "../core/plugin_trust.ts";
-import { Sandbox, type SandboxPermissions } from "../core/sandbox.ts";
-import { type BackendManifest, backendManifestProblems, expandPermissions } from "../core/plugin_backend.ts";
+} from "../core/extend/plugin_trust.ts";
+import { Sandbox, type SandboxPermissions } from "../core/extend/sandbox.ts";
+import {
+  type BackendManifest,
+  backendManifestProblems,
+  expandPermissions,
+} from "../core/extend/plugin_backend.ts";
 import { adapterFromManifest, type ClientManifest, resolvePaths } from "../plugins/clients/manifest.ts";
 import { checkManifest } from "../plugins/clients/manifest_schema.ts";
 

@@ -11,7 +11,7 @@
  * when `DENO_NO_PROMPT=1` (which Deno honours: then nothing can prompt) is set, as `deno task nexus`
  * and the install wrapper do. A source run on a terminal without it keeps its powers.
  */
-import { runningFromSource } from "../core/launcher_command.ts";
+import { runningFromSource } from "../core/launch/launcher_command.ts";
 import { isBuiltInBackend, requestedBackend } from "../plugins/backends/ids.ts";
 
 export type Power = "run" | "ffi" | "net";

@@ -4,7 +4,7 @@
  *
  * "Select the backend → open the store → resolve references → register the values for masking" is
  * written once, here (`secretServices`); the core receives it as a `SecretServices`
- * (src/core/services.ts) and never picks a backend itself: the launcher, the bridge, `check`, `sync
+ * (src/core/secrets/services.ts) and never picks a backend itself: the launcher, the bridge, `check`, `sync
  * --secrets inline` (attended and unattended), `server show`, `import`, `install` and `doctor` all
  * get theirs from here.
  *
@@ -12,8 +12,8 @@
  * so that `deno run` does not build the graph of the backends (and the keyring) for a server without
  * secrets. (`deno compile --include src` embeds them all the same.)
  */
-import type { BackendPlugin, SecretBackend, SecretStore } from "../core/secrets.ts";
-import type { LaunchSecrets, SecretServices } from "../core/services.ts";
+import type { BackendPlugin, SecretBackend, SecretStore } from "../core/secrets/secrets.ts";
+import type { LaunchSecrets, SecretServices } from "../core/secrets/services.ts";
 import { isBuiltInBackend, requestedBackend } from "../plugins/backends/ids.ts";
 
 export type { LaunchSecrets, SecretServices };
@@ -40,7 +40,7 @@ export async function selectSecretBackend(flag?: string, setting?: string): Prom
   const id = backends.requestedBackendId(flag, setting);
   const thirdParty = backends.hasBackend(id)
     ? null
-    : (await lazy<typeof import("../core/plugin_backend.ts")>("../core/plugin_backend.ts"))
+    : (await lazy<typeof import("../core/extend/plugin_backend.ts")>("../core/extend/plugin_backend.ts"))
       .trustedBackendPlugin(id);
   return backends.selectBackend(flag, setting, {
     thirdParty,
@@ -66,7 +66,7 @@ export function secretServices(
       const setting = typeof opts.setting === "function" ? await opts.setting() : opts.setting;
       const [backend, { SecretStore }] = await Promise.all([
         selectSecretBackend(opts.backendFlag, setting),
-        lazy<typeof import("../core/secrets.ts")>("../core/secrets.ts"),
+        lazy<typeof import("../core/secrets/secrets.ts")>("../core/secrets/secrets.ts"),
       ]);
       return new SecretStore(backend);
     })();
@@ -74,7 +74,7 @@ export function secretServices(
     if (names.length === 0) return new Map<string, string | null>();
     const [s, { registerSecret }] = await Promise.all([
       store(),
-      lazy<typeof import("../core/redact.ts")>("../core/redact.ts"),
+      lazy<typeof import("../core/secrets/redact.ts")>("../core/secrets/redact.ts"),
     ]);
     const found = await s.getMany(names);
     for (const v of found.values()) if (v) registerSecret(v);
@@ -84,13 +84,15 @@ export function secretServices(
     store,
     resolveSecrets,
     async resolveServer(name, server) {
-      const { collectReferences, resolveServer } = await lazy<typeof import("../core/references.ts")>(
-        "../core/references.ts",
+      const { collectReferences, resolveServer } = await lazy<typeof import("../core/model/references.ts")>(
+        "../core/model/references.ts",
       );
       if (collectReferences(server, name).length === 0) return structuredClone(server);
       const s = await store();
       // the env backend is read-only: a missing secret is a variable to set, not a 'secret set'
-      const { envVarFor } = await lazy<typeof import("../core/secrets.ts")>("../core/secrets.ts");
+      const { envVarFor } = await lazy<typeof import("../core/secrets/secrets.ts")>(
+        "../core/secrets/secrets.ts",
+      );
       const hint = s.backend.id === "env"
         ? (n: string) => `Set ${envVarFor(n)} (the env backend is selected).`
         : undefined;
@@ -125,7 +127,9 @@ export function registrySecretServices(backendFlag?: string): SecretServices {
     backendFlag,
     setting: async () => {
       if (backendFlag || Deno.env.get("MCP_NEXUS_BACKEND")) return undefined;
-      const { loadRegistry } = await lazy<typeof import("../core/registry.ts")>("../core/registry.ts");
+      const { loadRegistry } = await lazy<typeof import("../core/model/registry.ts")>(
+        "../core/model/registry.ts",
+      );
       return await loadRegistry().then((r) => r.settings.secretBackend, () => undefined);
     },
   });

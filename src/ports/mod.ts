@@ -10,8 +10,8 @@ export type {
   ClientServer,
   ConfigFormat,
   PathContext,
-} from "../core/clients.ts";
-export type { BackendContext, BackendHealth, BackendPlugin, SecretBackend } from "../core/secrets.ts";
+} from "../core/sync/clients.ts";
+export type { BackendContext, BackendHealth, BackendPlugin, SecretBackend } from "../core/secrets/secrets.ts";
 export type { ClientManifest, EntrySpec, ManifestHooks, PathSpec } from "../plugins/clients/manifest.ts";
-export type { BackendManifest } from "../core/plugin_backend.ts";
-export type { SandboxPermissions } from "../core/sandbox.ts";
+export type { BackendManifest } from "../core/extend/plugin_backend.ts";
+export type { SandboxPermissions } from "../core/extend/sandbox.ts";

@@ -9,8 +9,8 @@
  * It stores, reads, updates, lists and deletes items named `contract-*` and removes them afterwards.
  */
 import assert from "node:assert/strict";
-import type { SecretBackend } from "../core/secrets.ts";
-import { NexusError } from "../core/errors.ts";
+import type { SecretBackend } from "../core/secrets/secrets.ts";
+import { NexusError } from "../core/model/errors.ts";
 
 export async function backendContract(t: Deno.TestContext, backend: SecretBackend): Promise<void> {
   const tag = crypto.randomUUID().slice(0, 8);

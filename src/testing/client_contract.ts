@@ -12,9 +12,9 @@
  */
 import { posix, win32 } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import type { ClientAdapter, ClientServer } from "../core/clients.ts";
-import { fakePathContext } from "../core/client_context.ts";
-import type { OS } from "../core/paths.ts";
+import type { ClientAdapter, ClientServer } from "../core/sync/clients.ts";
+import { fakePathContext } from "../core/sync/client_context.ts";
+import type { OS } from "../core/io/paths.ts";
 import { parseDocument } from "../core/formats/mod.ts";
 
 export interface ContractResult {

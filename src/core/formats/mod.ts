@@ -16,7 +16,7 @@
  * map (or list, for a numeric index) throws E_FILE_SHAPE rather than overwrite it. `toString()`
  * throws E_EDIT_UNSAFE in the (unexpected) case that its edit would not read back right.
  */
-import type { ConfigFormat } from "../clients.ts";
+import type { ConfigFormat } from "../sync/clients.ts";
 import { type DataModel, deepEqual, type DocPath, type PlainObject } from "./model.ts";
 
 export type { DocPath } from "./model.ts";

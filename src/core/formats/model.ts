@@ -7,7 +7,7 @@
  * A format module parses the text once into this model; `set`/`delete` only change the model; the
  * writer turns (original text, original data, current data) into new text once, in `toString()`.
  */
-import { ExitCode, NexusError } from "../errors.ts";
+import { ExitCode, NexusError } from "../model/errors.ts";
 
 export type DocPath = Array<string | number>;
 

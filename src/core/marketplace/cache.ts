@@ -8,8 +8,8 @@
  */
 import { join } from "node:path";
 import type { z } from "zod";
-import { allowWritesUnder, readTextIfExists, removeFile, writeFileAtomic } from "../fs.ts";
-import { env, nexusHome } from "../paths.ts";
+import { allowWritesUnder, readTextIfExists, removeFile, writeFileAtomic } from "../io/fs.ts";
+import { env, nexusHome } from "../io/paths.ts";
 import { type Endpoint, FetchError, getJson } from "./http.ts";
 
 /** @default 5 minutes */

@@ -3,7 +3,7 @@
  * source's failure reported on its own, so one slow or throttled source does not hide the other), and
  * finding one server by the name `search` printed.
  */
-import { ExitCode, NexusError, toNexusError, usageError } from "../errors.ts";
+import { ExitCode, NexusError, toNexusError, usageError } from "../model/errors.ts";
 import { type CacheState, type FetchMeta, type FetchOptions, MarketCache } from "./cache.ts";
 import { mergeResults } from "./merge.ts";
 import { getRegistryServer, publisherServers, searchRegistry } from "./official.ts";

@@ -7,8 +7,8 @@
  * outside the permission set. No request carries a secret; base URLs with credentials are refused.
  */
 import { PROJECT_URL, VERSION } from "../../version.ts";
-import { ExitCode, NexusError, type NexusErrorOptions, usageError } from "../errors.ts";
-import { env } from "../paths.ts";
+import { ExitCode, NexusError, type NexusErrorOptions, usageError } from "../model/errors.ts";
+import { env } from "../io/paths.ts";
 import { cleanText as clip } from "./types.ts";
 
 /** Sent with every request. PulseMCP answers 410 to an empty or unversioned User-Agent. */

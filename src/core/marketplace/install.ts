@@ -21,9 +21,9 @@
  * fixed value may not refer to the user's keychain. A fixed value that looks like a secret (the
  * plaintext detector) goes to the keychain like any other secret.
  */
-import { NexusError } from "../errors.ts";
-import { ENV_KEY_RE, HEADER_NAME_RE } from "../names.ts";
-import { isPlaintextSecret, looksLikeSecretKey } from "../secret_detect.ts";
+import { NexusError } from "../model/errors.ts";
+import { ENV_KEY_RE, HEADER_NAME_RE } from "../model/names.ts";
+import { isPlaintextSecret, looksLikeSecretKey } from "../secrets/secret_detect.ts";
 import {
   DEFAULT_RUNTIME,
   HINTED_RUNTIME,

@@ -10,14 +10,14 @@
  * Everything outside the process comes in through `InstallIO`: the secret services (the host picks
  * the backend: src/host/services.ts), the terminal (prompts, stdin) and where notes go.
  */
-import { usageError } from "../errors.ts";
-import { registerSecret } from "../redact.ts";
-import { isPlaintextSecret as looksSecret } from "../secret_detect.ts";
-import { shellQuote } from "../arg_references.ts";
-import { validateServerName } from "../names.ts";
-import { loadRegistry, type ServerDef, updateRegistry } from "../registry.ts";
-import type { SecretServices } from "../services.ts";
-import type { SecretStore } from "../secrets.ts";
+import { usageError } from "../model/errors.ts";
+import { registerSecret } from "../secrets/redact.ts";
+import { isPlaintextSecret as looksSecret } from "../secrets/secret_detect.ts";
+import { shellQuote } from "../model/arg_references.ts";
+import { validateServerName } from "../model/names.ts";
+import { loadRegistry, type ServerDef, updateRegistry } from "../model/registry.ts";
+import type { SecretServices } from "../secrets/services.ts";
+import type { SecretStore } from "../secrets/secrets.ts";
 import { MarketCache } from "./cache.ts";
 import { age } from "./cache.ts";
 import { findServer } from "./catalog.ts";

@@ -6,7 +6,7 @@
  * skipped and reported, the rest still shown).
  */
 import { z } from "zod";
-import { ExitCode, NexusError } from "../errors.ts";
+import { ExitCode, NexusError } from "../model/errors.ts";
 import { combineMeta, fetchCached, type FetchMeta, type FetchOptions } from "./cache.ts";
 import { endpointUrl, FetchError, REGISTRY } from "./http.ts";
 import { cleanText, type MarketInput, type MarketServer } from "./types.ts";

@@ -7,10 +7,10 @@
  *   finishInstall  — the entry, with secrets as `${keychain:…}` references, validated by the registry
  *                    schema, and never a literal `{placeholder}`.
  */
-import { NexusError, usageError } from "../errors.ts";
-import { isPlaintextSecret } from "../secret_detect.ts";
-import { Server } from "../registry_schema.ts";
-import { formatIssues } from "../registry_schema.ts";
+import { NexusError, usageError } from "../model/errors.ts";
+import { isPlaintextSecret } from "../secrets/secret_detect.ts";
+import { Server } from "../model/registry_schema.ts";
+import { formatIssues } from "../model/registry_schema.ts";
 import {
   buildEntry,
   type BuildOptions,

@@ -2,7 +2,7 @@
  * A spinner for slow network calls: on stderr, only when stderr is a terminal (never with --json,
  * never in a pipe or a test), and only after 300 ms, so cached answers never flash one.
  */
-import { writeErrControl } from "../output.ts";
+import { writeErrControl } from "../io/output.ts";
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 

@@ -3,7 +3,7 @@
  * table, one server's details, and the outdated table. Marketplace text is cleaned of control
  * characters before it reaches a terminal (types.ts cleanText).
  */
-import { table } from "../output.ts";
+import { table } from "../io/output.ts";
 import { age } from "./cache.ts";
 import type { SearchResult, SourceReport } from "./catalog.ts";
 import {

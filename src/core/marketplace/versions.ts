@@ -7,8 +7,8 @@
  */
 import semver from "semver";
 import { z } from "zod";
-import { ExitCode, NexusError, toNexusError } from "../errors.ts";
-import type { RegistryData, ServerDef } from "../registry_schema.ts";
+import { ExitCode, NexusError, toNexusError } from "../model/errors.ts";
+import type { RegistryData, ServerDef } from "../model/registry_schema.ts";
 import { type CacheState, fetchCached, type Fetched, type FetchOptions } from "./cache.ts";
 import { endpointUrl, FetchError, NPM, PYPI } from "./http.ts";
 

@@ -2,7 +2,7 @@
  * cron (Linux, macOS): our job is one marked block in the user's crontab. Rendering the block and
  * splicing it into (or out of) the crontab text are pure; every other line stays byte-identical.
  */
-import { NexusError } from "../errors.ts";
+import { NexusError } from "../model/errors.ts";
 import { JOB, type JobSpec, type Schedule, shQuote, shSplit } from "./spec.ts";
 
 /** The five time fields. */

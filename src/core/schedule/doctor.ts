@@ -1,9 +1,9 @@
 /** `doctor`'s findings about the scheduled sync: a job whose command moved, a lost job, a failing job. */
-import type { Finding } from "../doctor.ts";
+import type { Finding } from "../sync/doctor.ts";
 import { inspectJob } from "./inspect.ts";
 import { readLastRun } from "./last_run.ts";
 import { readState } from "./mod.ts";
-import { toNexusError } from "../errors.ts";
+import { toNexusError } from "../model/errors.ts";
 
 export async function scheduleFindings(): Promise<Finding[]> {
   const f: Finding[] = [];

@@ -9,7 +9,7 @@ import {
   type SchedulerId,
   type ScheduleState,
 } from "./mod.ts";
-import { toNexusError } from "../errors.ts";
+import { toNexusError } from "../model/errors.ts";
 
 export interface JobInspection {
   backend: SchedulerId;

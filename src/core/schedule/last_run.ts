@@ -5,8 +5,8 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
-import { allowWritesUnder, readTextIfExists, writeFileAtomic } from "../fs.ts";
-import { nexusHome } from "../paths.ts";
+import { allowWritesUnder, readTextIfExists, writeFileAtomic } from "../io/fs.ts";
+import { nexusHome } from "../io/paths.ts";
 import { readRecord } from "./record.ts";
 
 const Str = z.string().max(4096);

@@ -7,10 +7,10 @@
  */
 import { dirname, join } from "node:path";
 import { z } from "zod";
-import { NexusError, usageError } from "../errors.ts";
-import { allowWritesUnder, readTextIfExists, removeFile, writeFileAtomic } from "../fs.ts";
-import { currentOS, env, homeDir, nexusHome, xdgConfigHome } from "../paths.ts";
-import { findOnPath } from "../client_context.ts";
+import { NexusError, usageError } from "../model/errors.ts";
+import { allowWritesUnder, readTextIfExists, removeFile, writeFileAtomic } from "../io/fs.ts";
+import { currentOS, env, homeDir, nexusHome, xdgConfigHome } from "../io/paths.ts";
+import { findOnPath } from "../sync/client_context.ts";
 import { JOB, type JobSpec, type Schedule } from "./spec.ts";
 import { readRecord } from "./record.ts";
 import { readCronBlock, renderCronBlock, spliceCronBlock } from "./cron.ts";

@@ -3,8 +3,8 @@
  * untrusted input: it is parsed and validated whole, and anything else is one error naming the file.
  */
 import type { z } from "zod";
-import { NexusError } from "../errors.ts";
-import { readTextIfExists } from "../fs.ts";
+import { NexusError } from "../model/errors.ts";
+import { readTextIfExists } from "../io/fs.ts";
 
 /** The record at `path`, validated by `schema`; null if there is none. */
 export async function readRecord<T>(

@@ -4,7 +4,7 @@
  * launchd, schtasks) turn a JobSpec into their artefact with pure functions; only applying it runs
  * an OS tool.
  */
-import { usageError } from "../errors.ts";
+import { usageError } from "../model/errors.ts";
 
 /** Every N minutes (N divides an hour or a day, so each run is evenly spaced), or daily at HH:MM. */
 export type Schedule =

@@ -2,7 +2,7 @@
  * Declarative client adapters: a JSON manifest (schema: schemas/client-manifest.schema.json) turned
  * into a ClientAdapter. Built-ins (cursor, windsurf, claude-code, claude-desktop, vscode) and
  * third-party plugins go through this same function; a third-party plugin's optional code hooks
- * (render/parse) run in a permissionless Worker (src/core/sandbox.ts) and are passed in here as plain
+ * (render/parse) run in a permissionless Worker (src/core/extend/sandbox.ts) and are passed in here as plain
  * functions.
  *
  * Path templates: segments joined with `/` (written with the OS's separator), `~` or `{home}` for the
@@ -11,7 +11,7 @@
  * (`Claude_*`). A list item that is itself a list means "the first of these that resolves".
  */
 import { posix } from "node:path";
-import type { ClientAdapter, ClientServer, ConfigFormat, PathContext } from "../../core/clients.ts";
+import type { ClientAdapter, ClientServer, ConfigFormat, PathContext } from "../../core/sync/clients.ts";
 import { installed, joiner, jsonEntryShape, type Transport } from "./common.ts";
 
 /** A list of candidates, or one list per OS (`default` for the others). */

@@ -8,7 +8,7 @@
  * its own file (Claude Code does) has not edited the entry.
  */
 import { join } from "node:path";
-import { NexusError } from "./errors.ts";
+import { NexusError } from "../model/errors.ts";
 import { readTextIfExists, writeFileAtomic } from "./fs.ts";
 import { nexusHome } from "./paths.ts";
 

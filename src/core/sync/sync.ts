@@ -15,17 +15,17 @@
  */
 import { join } from "node:path";
 import type { ClientAdapter, ClientServer, PathContext } from "./clients.ts";
-import { NexusError, toNexusError } from "./errors.ts";
-import { allowWritesUnder, readTextIfExists, resolveTarget, withLock } from "./fs.ts";
-import { canonicalJson, entryHash, type Ledger, loadLedger, ownsHash, saveLedger } from "./ledger.ts";
-import { BackupRun } from "./backups.ts";
-import { nexusHome } from "./paths.ts";
-import { collectReferences, parseValue, renderValue } from "./references.ts";
-import { isEnabledFor, type RegistryData, type ServerDef } from "./registry.ts";
-import { launcherEntry } from "./launcher_command.ts";
-import { bridgeable } from "./bridge_check.ts";
-import { envVarFor } from "./secrets.ts";
-import type { ConfigDocument } from "./formats/mod.ts";
+import { NexusError, toNexusError } from "../model/errors.ts";
+import { allowWritesUnder, readTextIfExists, resolveTarget, withLock } from "../io/fs.ts";
+import { canonicalJson, entryHash, type Ledger, loadLedger, ownsHash, saveLedger } from "../io/ledger.ts";
+import { BackupRun } from "../io/backups.ts";
+import { nexusHome } from "../io/paths.ts";
+import { collectReferences, parseValue, renderValue } from "../model/references.ts";
+import { isEnabledFor, type RegistryData, type ServerDef } from "../model/registry.ts";
+import { launcherEntry } from "../launch/launcher_command.ts";
+import { bridgeable } from "../launch/bridge_check.ts";
+import { envVarFor } from "../secrets/secrets.ts";
+import type { ConfigDocument } from "../formats/mod.ts";
 import { adapterForData } from "./client_format.ts";
 import type { PlanCache } from "./plan_cache.ts";
 
@@ -44,7 +44,7 @@ export interface SyncOptions {
    * secret-looking literal is skipped. @default "user"
    */
   scope?: "user" | "project";
-  /** Plans of unchanged inputs found to have nothing to do (src/core/plan_cache.ts); none: plan every file. */
+  /** Plans of unchanged inputs found to have nothing to do (src/core/sync/plan_cache.ts); none: plan every file. */
   planCache?: PlanCache;
 }
 
@@ -310,7 +310,7 @@ async function desiredEntry(
           reason:
             `its ${fields.join(", ")} look like a secret written as plain text, and project files are ` +
             `usually committed to git; move it to the keychain: ${
-              ((await import("./plaintext_fix.ts")).keychainFixCommands(name, server) ??
+              ((await import("../secrets/plaintext_fix.ts")).keychainFixCommands(name, server) ??
                 [`mcp-nexus secret set ${name}.secret`]).join(" && ")
             } (each 'secret set' asks for its value), then sync again`,
         },
@@ -397,7 +397,7 @@ export async function planClient(
       plan.notes = hit.notes;
       return plan;
     }
-    const { parseDocument } = await import("./formats/mod.ts");
+    const { parseDocument } = await import("../formats/mod.ts");
     const doc = await parseDocument(adapter.format, text ?? emptyText(adapter), path);
     // the format version this file is in (opencode v1 `mcp.<name>` / v2 `mcp.servers.<name>`, …)
     adapter = adapterForData(adapter, doc.get([])).adapter;
@@ -673,8 +673,8 @@ export async function applySync(
     }
     const backup = new BackupRun("sync");
     const written: string[] = [];
-    // client files are written from a Worker that may touch those files alone (src/core/scoped_write.ts)
-    const { ScopedWriter } = await import("./scoped_write.ts");
+    // client files are written from a Worker that may touch those files alone (src/core/io/scoped_write.ts)
+    const { ScopedWriter } = await import("../io/scoped_write.ts");
     const writer = new ScopedWriter();
     const changing = plans.filter((p) => p.status === "changed").map((p) => p.path);
     allowWritesUnder(...changing);

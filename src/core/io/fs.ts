@@ -15,7 +15,7 @@
  *   if the process dies, so a crashed run never leaves a stale lock behind.
  */
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { NexusError } from "./errors.ts";
+import { NexusError } from "../model/errors.ts";
 
 const isWindows = Deno.build.os === "windows";
 const allowedRoots = new Set<string>();
@@ -178,7 +178,7 @@ export interface WriteOptions {
    */
   expect?: string | null;
   /**
-   * Set only by the path-scoped writer (src/core/scoped_write.ts, in its Worker): the parent already
+   * Set only by the path-scoped writer (src/core/io/scoped_write.ts, in its Worker): the parent already
    * resolved the target, created its directory, removed stale temps and named the temp file (the
    * Worker may touch those two files alone), and fsyncs the directory afterwards.
    */
@@ -364,7 +364,7 @@ function tempNameFor(target: string): string {
 }
 
 /**
- * The parent's half of a path-scoped write (src/core/scoped_write.ts): checks the gateway's
+ * The parent's half of a path-scoped write (src/core/io/scoped_write.ts): checks the gateway's
  * allow-list, resolves symlinks, creates the directory, removes stale temps (after a crashed run: see
  * `crashedRunSeen`), names the temp file
  * and finds the owner a new file takes when run as root. Returns what the Worker is given.

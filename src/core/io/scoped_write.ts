@@ -1,5 +1,5 @@
 /**
- * Client files are written from a path-scoped Worker (src/core/write_worker.ts). This thread (which
+ * Client files are written from a path-scoped Worker (src/core/io/write_worker.ts). This thread (which
  * holds the keychain, the registry and every plugin) computes, before the Worker starts, the exact
  * files it may touch: for each client file about to change, the file finally written (symlinks
  * resolved here) and the temp file named here for it. The Worker gets read and write on those files
@@ -14,7 +14,7 @@
  * gateway as before. The Worker is started only when a file is to be written (sync: once its plans are
  * approved, so that it loads while the first backup is made).
  */
-import { type ExitCodeValue, NexusError } from "./errors.ts";
+import { type ExitCodeValue, NexusError } from "../model/errors.ts";
 import {
   exchangeScoped,
   faultDecision,

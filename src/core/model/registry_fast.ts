@@ -1,5 +1,5 @@
 /**
- * A fast accept path for the registry's schema (src/core/registry_schema.ts), so that reading a valid
+ * A fast accept path for the registry's schema (src/core/model/registry_schema.ts), so that reading a valid
  * registry does not load zod (~95 modules, ~40 ms of start-up on every `server list` and `sync`).
  *
  * `fastRegistry` checks every rule of the zod schema by hand and returns exactly what zod would (same

@@ -4,7 +4,7 @@
  * N runs are kept. `backup restore` puts files back atomically (and is itself backed up first).
  */
 import { basename, isAbsolute, join } from "node:path";
-import { NexusError } from "./errors.ts";
+import { NexusError } from "../model/errors.ts";
 import {
   allowWritesUnder,
   copyFilePrivate,

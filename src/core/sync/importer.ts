@@ -5,14 +5,14 @@
  */
 import { join } from "node:path";
 import type { ClientAdapter, ClientServer, PathContext } from "./clients.ts";
-import { NexusError, usageError } from "./errors.ts";
-import { registerSecret } from "./redact.ts";
-import type { SecretStore } from "./secrets.ts";
-import type { SecretServices } from "./services.ts";
-import type { ArgReferenceWarning } from "./arg_references.ts";
-import { toServerName } from "./names.ts";
-import { findSecretsInArgs, replaceSecrets, type SecretSpan } from "./secret_detect.ts";
-import { secretSlug } from "./names.ts";
+import { NexusError, usageError } from "../model/errors.ts";
+import { registerSecret } from "../secrets/redact.ts";
+import type { SecretStore } from "../secrets/secrets.ts";
+import type { SecretServices } from "../secrets/services.ts";
+import type { ArgReferenceWarning } from "../model/arg_references.ts";
+import { toServerName } from "../model/names.ts";
+import { findSecretsInArgs, replaceSecrets, type SecretSpan } from "../secrets/secret_detect.ts";
+import { secretSlug } from "../model/names.ts";
 
 /** Stores a value under a name like the suggested one; returns the name used. */
 export type SecretSink = (suggested: string, value: string) => Promise<string>;
@@ -113,8 +113,8 @@ interface Found {
 /** A client file's entries, read with the adapter for the format version it is in. */
 export async function readClient(a: ClientAdapter, pathCtx: PathContext) {
   const { clientPath, readEntries } = await import("./sync.ts");
-  const { parseDocument } = await import("./formats/mod.ts");
-  const { readTextIfExists } = await import("./fs.ts");
+  const { parseDocument } = await import("../formats/mod.ts");
+  const { readTextIfExists } = await import("../io/fs.ts");
   const path = clientPath(a, pathCtx);
   const text = await readTextIfExists(path);
   if (text === null) return { path, entries: new Map<string, { entry: unknown }>(), adapter: a };
@@ -152,9 +152,9 @@ export async function importFromClients(
 ): Promise<ImportOutcome> {
   const { pathCtx, secrets } = opts;
   const [{ allowNexusHome, updateRegistry }, { clientPath }, ledger] = await Promise.all([
-    import("./registry.ts"),
+    import("../model/registry.ts"),
     import("./sync.ts"),
-    import("./ledger.ts"),
+    import("../io/ledger.ts"),
   ]);
   allowNexusHome();
   const found: Found[] = [];
@@ -193,9 +193,9 @@ export async function importFromClients(
     f.key === f.name ? `mcp-nexus adopt ${f.key} --client ${f.client.id}` : undefined;
   const owned: Array<{ client: string; server: string; path: string; hash: string }> = [];
   const { canonicalJson, entryHash } = ledger;
-  const { argReferenceWarnings } = await import("./arg_references.ts");
-  const argWarningsFor = new Map<string, import("./arg_references.ts").ArgReferenceWarning[]>();
-  const { Server, formatIssues } = await import("./registry_schema.ts");
+  const { argReferenceWarnings } = await import("../model/arg_references.ts");
+  const argWarningsFor = new Map<string, import("../model/arg_references.ts").ArgReferenceWarning[]>();
+  const { Server, formatIssues } = await import("../model/registry_schema.ts");
 
   await updateRegistry(async (data) => {
     const resolvedCanon = async (name: string) => {
@@ -275,7 +275,7 @@ export async function importFromClients(
   });
 
   if (!opts.dryRun && owned.length) {
-    const { withLock } = await import("./fs.ts");
+    const { withLock } = await import("../io/fs.ts");
     await withLock(join(allowNexusHome(), ".sync.lock"), async () => {
       const data = await ledger.loadLedger();
       for (const o of owned) {
@@ -315,8 +315,8 @@ function toClientShape(s: Record<string, unknown>): Record<string, unknown> {
 async function readDesktopApp(): Promise<
   Array<{ name: string; cs: ClientServer; common: Record<string, unknown> }>
 > {
-  const { homeDir } = await import("../core/paths.ts");
-  const { readTextIfExists } = await import("../core/fs.ts");
+  const { homeDir } = await import("../io/paths.ts");
+  const { readTextIfExists } = await import("../io/fs.ts");
   const path = join(homeDir(), ".mcp-nexus", "config.json");
   const text = await readTextIfExists(path);
   if (!text) return [];
@@ -372,7 +372,7 @@ export async function adoptEntry(
   server: string,
   opts: { pathCtx: PathContext; secrets: SecretServices },
 ) {
-  const [reg, ledgerMod] = await Promise.all([import("./registry.ts"), import("./ledger.ts")]);
+  const [reg, ledgerMod] = await Promise.all([import("../model/registry.ts"), import("../io/ledger.ts")]);
   reg.allowNexusHome();
   const { path, entries, adapter: fileAdapter } = await readClient(adapter, opts.pathCtx);
   const found = entries.get(server);
@@ -398,7 +398,7 @@ export async function adoptEntry(
         },
       );
     }
-    const { withLock } = await import("./fs.ts");
+    const { withLock } = await import("../io/fs.ts");
     await withLock(join(reg.allowNexusHome(), ".sync.lock"), async () => {
       const ledger = await ledgerMod.loadLedger();
       const file = ledger.files[path] ??= { client: adapter.id, entries: {} };
@@ -414,7 +414,7 @@ export async function adoptEntry(
   await store.preflight();
   const secretsStored: string[] = [];
   const { def } = await convertClientServer(server, cs, keychainSink(store, secretsStored, false));
-  const { Server } = await import("./registry_schema.ts");
+  const { Server } = await import("../model/registry_schema.ts");
   await reg.updateRegistry((data) => {
     const prev = data.servers[server];
     const keep = prev
@@ -430,7 +430,7 @@ export async function adoptEntry(
     }
     data.servers[server] = parsed.data;
   });
-  const { withLock } = await import("./fs.ts");
+  const { withLock } = await import("../io/fs.ts");
   await withLock(join(reg.allowNexusHome(), ".sync.lock"), async () => {
     const ledger = await ledgerMod.loadLedger();
     const file = ledger.files[path] ??= { client: adapter.id, entries: {} };

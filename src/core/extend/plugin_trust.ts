@@ -9,9 +9,9 @@
  */
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ExitCode, NexusError, usageError } from "./errors.ts";
-import { allowWritesUnder, readTextIfExists, removeTree, withLock, writeFileAtomic } from "./fs.ts";
-import { nexusHome } from "./paths.ts";
+import { ExitCode, NexusError, usageError } from "../model/errors.ts";
+import { allowWritesUnder, readTextIfExists, removeTree, withLock, writeFileAtomic } from "../io/fs.ts";
+import { nexusHome } from "../io/paths.ts";
 
 export type PluginKind = "client" | "backend";
 

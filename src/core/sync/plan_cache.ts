@@ -19,13 +19,13 @@
  * code is not part of the key), and never `--secrets inline` (the values come from the keychain).
  */
 import { dirname, join } from "node:path";
-import type { LedgerEntry } from "./ledger.ts";
-import { nexusHome } from "./paths.ts";
-import { allowWritesUnder, readTextIfExists, writeFileAtomic } from "./fs.ts";
-import { runningFromSource, selfCommand } from "./launcher_command.ts";
-import { VERSION } from "../version.ts";
+import type { LedgerEntry } from "../io/ledger.ts";
+import { nexusHome } from "../io/paths.ts";
+import { allowWritesUnder, readTextIfExists, writeFileAtomic } from "../io/fs.ts";
+import { runningFromSource, selfCommand } from "../launch/launcher_command.ts";
+import { VERSION } from "../../version.ts";
 import type { ClientAdapter } from "./clients.ts";
-import type { RegistryData } from "./registry.ts";
+import type { RegistryData } from "../model/registry.ts";
 import type { Skipped } from "./sync.ts";
 
 /** Bump when planning changes in a way the inputs below do not show. */
@@ -128,7 +128,7 @@ function codeIdentity(): Promise<string> {
   };
   stamp(Deno.execPath());
   if (runningFromSource()) {
-    const root = new URL("../../", import.meta.url);
+    const root = new URL("../../../", import.meta.url);
     for (const dir of ["src/core", "src/core/formats", "src/plugins/clients"]) {
       const d = new URL(dir + "/", root);
       try {

@@ -14,7 +14,7 @@
  * `--unstable-worker-options` (deno.json `"unstable": ["worker-options"]`, which covers `deno run`,
  * `deno test` and `deno compile` alike).
  */
-import { ExitCode, NexusError } from "./errors.ts";
+import { ExitCode, NexusError } from "../model/errors.ts";
 
 /** Words a plugin module's source may not contain (as whole words). */
 const FORBIDDEN = [

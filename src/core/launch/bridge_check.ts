@@ -1,10 +1,10 @@
 /**
  * Whether the launcher can bridge to a remote server. The bridge's network part runs in a Worker
- * granted `net` for the server's own host:port (src/core/bridge.ts), so every http(s) URL can be
+ * granted `net` for the server's own host:port (src/core/launch/bridge.ts), so every http(s) URL can be
  * bridged; only a URL that is not http(s) cannot. Kept apart from bridge.ts so that sync can ask
  * without loading the MCP SDK.
  */
-import { ExitCode, NexusError } from "./errors.ts";
+import { ExitCode, NexusError } from "../model/errors.ts";
 
 /** The host the bridge would connect to, or null for a URL it cannot bridge. */
 export function bridgeHost(url: string): string | null {

@@ -5,7 +5,7 @@
  */
 import { posix, win32 } from "node:path";
 import type { PathContext } from "./clients.ts";
-import { appData, currentOS, homeDir, type OS, xdgConfigHome } from "./paths.ts";
+import { appData, currentOS, homeDir, type OS, xdgConfigHome } from "../io/paths.ts";
 
 /** An environment variable, empty treated as unset; a variable we may not read is unset too. */
 function readEnv(name: string): string | undefined {

@@ -5,7 +5,7 @@
  * these records. Built-in adapters (src/plugins/clients) use exactly this interface, as third-party
  * plugins do.
  */
-import type { OS } from "./paths.ts";
+import type { OS } from "../io/paths.ts";
 
 /** File formats the core can edit in place (comments and formatting kept). */
 export type ConfigFormat = "json" | "jsonc" | "toml" | "yaml";

@@ -1,5 +1,5 @@
 /**
- * The path-scoped writer's Worker (started by src/core/scoped_write.ts). It writes client files
+ * The path-scoped writer's Worker (started by src/core/io/scoped_write.ts). It writes client files
  * through the fs gateway and nothing else: its Deno permissions name the exact files it may read
  * and write (each target, symlinks resolved, and the temp file the parent named for it), with no
  * network, no programs, no FFI, no environment and no system facts. What it needs beyond that (the
@@ -7,7 +7,7 @@
  * parent, which checks it against the same list.
  */
 import { allowWritesUnder, type FaultReply, forwardFaults, writeFileAtomic } from "./fs.ts";
-import { NexusError } from "./errors.ts";
+import { NexusError } from "../model/errors.ts";
 
 /** One client file this Worker may write (computed by the parent). */
 export interface WorkerFile {

@@ -5,19 +5,19 @@
  */
 import { join } from "node:path";
 import type { ClientAdapter, PathContext } from "./clients.ts";
-import type { SecretBackend } from "./secrets.ts";
-import type { RegistryData } from "./registry.ts";
-import { fileMode, readTextIfExists } from "./fs.ts";
-import { keysIndexPath, nexusHome, registryPath } from "./paths.ts";
-import { collectReferences } from "./references.ts";
-import { findSecrets, findSecretsInArgs, serverSecretFields } from "./secret_detect.ts";
-import { argReferenceWarnings } from "./arg_references.ts";
-import { entryHash, type Ledger, ledgerPath, loadLedger, ownsHash } from "./ledger.ts";
-import { backupsDir, listBackups } from "./backups.ts";
+import type { SecretBackend } from "../secrets/secrets.ts";
+import type { RegistryData } from "../model/registry.ts";
+import { fileMode, readTextIfExists } from "../io/fs.ts";
+import { keysIndexPath, nexusHome, registryPath } from "../io/paths.ts";
+import { collectReferences } from "../model/references.ts";
+import { findSecrets, findSecretsInArgs, serverSecretFields } from "../secrets/secret_detect.ts";
+import { argReferenceWarnings } from "../model/arg_references.ts";
+import { entryHash, type Ledger, ledgerPath, loadLedger, ownsHash } from "../io/ledger.ts";
+import { backupsDir, listBackups } from "../io/backups.ts";
 import { clientPath, readEntries } from "./sync.ts";
-import { toNexusError } from "./errors.ts";
+import { toNexusError } from "../model/errors.ts";
 import { adapterForData } from "./client_format.ts";
-import { keychainFixCommands } from "./plaintext_fix.ts";
+import { keychainFixCommands } from "../secrets/plaintext_fix.ts";
 
 export interface Finding {
   level: "ok" | "warn" | "error";
@@ -217,7 +217,7 @@ export async function runDoctor(input: DoctorInput): Promise<Finding[]> {
     f.push({ level: "error", check: "ledger", message: e.message, fix: e.hint, file: ledgerPath() });
     return { version: 1, files: {} };
   });
-  const { parseDocument } = await import("./formats/mod.ts");
+  const { parseDocument } = await import("../formats/mod.ts");
   for (const a of input.adapters) {
     const path = clientPath(a, ctx);
     const text = await readTextIfExists(path);

@@ -5,8 +5,8 @@
  */
 import { dirname, join } from "node:path";
 import { NexusError } from "./errors.ts";
-import { allowWritesUnder, readTextIfExists, withLock, writeFileAtomic } from "./fs.ts";
-import { nexusHome, registryPath } from "./paths.ts";
+import { allowWritesUnder, readTextIfExists, withLock, writeFileAtomic } from "../io/fs.ts";
+import { nexusHome, registryPath } from "../io/paths.ts";
 import type { RegistryData, ServerDef } from "./registry_schema.ts";
 import { fastRegistry } from "./registry_fast.ts";
 

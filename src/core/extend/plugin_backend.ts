@@ -7,11 +7,11 @@
  * `selectBackend` asks here for an id that is not built-in. The trust file is read synchronously (it
  * is small); the plugin's files are verified against their hashes and the Worker started on first use.
  */
-import { ExitCode, NexusError, usageError } from "./errors.ts";
+import { ExitCode, NexusError, usageError } from "../model/errors.ts";
 import { MANIFEST_FILE, readTrustSync, trustPath, verifyPlugin } from "./plugin_trust.ts";
 import { Sandbox, type SandboxPermissions } from "./sandbox.ts";
-import type { BackendHealth, BackendPlugin, SecretBackend } from "./secrets.ts";
-import { homeDir } from "./paths.ts";
+import type { BackendHealth, BackendPlugin, SecretBackend } from "../secrets/secrets.ts";
+import { homeDir } from "../io/paths.ts";
 import { join } from "node:path";
 
 export interface BackendManifest {
@@ -160,7 +160,7 @@ export function sandboxedBackend(
 
 /** Parses a backend manifest's JSON/JSONC text (the fs editors' parser, loaded on demand) and checks it. */
 export async function parseBackendManifest(text: string, source: string): Promise<BackendManifest> {
-  const { parseDocument } = await import("./formats/mod.ts");
+  const { parseDocument } = await import("../formats/mod.ts");
   const value = (await parseDocument("jsonc", text, source)).get([]);
   const problems = backendManifestProblems(value);
   if (problems.length) {

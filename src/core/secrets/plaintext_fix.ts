@@ -5,9 +5,9 @@
  * The secret values are never part of the commands.
  */
 import { type SecretSpan, serverSecretFields, spliceSpans } from "./secret_detect.ts";
-import { secretSlug as slug } from "./names.ts";
-import type { ServerDef } from "./registry.ts";
-import { shellQuote as quote } from "./arg_references.ts";
+import { secretSlug as slug } from "../model/names.ts";
+import type { ServerDef } from "../model/registry.ts";
+import { shellQuote as quote } from "../model/arg_references.ts";
 
 /** Null when the server holds no plaintext secret the detector sees. */
 export function keychainFixCommands(name: string, def: ServerDef): string[] | null {

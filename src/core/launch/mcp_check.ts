@@ -9,12 +9,12 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { deserializeMessage, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-import { NexusError, toNexusError } from "./errors.ts";
-import type { ServerDef } from "./registry.ts";
-import type { SecretServices } from "./services.ts";
+import { NexusError, toNexusError } from "../model/errors.ts";
+import type { ServerDef } from "../model/registry.ts";
+import type { SecretServices } from "../secrets/services.ts";
 import { selfCommand } from "./launcher_command.ts";
 import { bridgeHost } from "./bridge_check.ts";
-import { VERSION } from "../version.ts";
+import { VERSION } from "../../version.ts";
 
 type StdioDef = Extract<ServerDef, { transport: "stdio" }>;
 type RemoteDef = Exclude<ServerDef, StdioDef>;

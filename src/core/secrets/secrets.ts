@@ -4,10 +4,10 @@
  * except the launcher's child environment; they are never logged, never put in an error message.
  */
 import { dirname } from "node:path";
-import { ExitCode, NexusError, usageError } from "./errors.ts";
-import { allowWritesUnder, readTextIfExists, withLock, writeFileAtomic } from "./fs.ts";
-import { validateSecretName } from "./names.ts";
-import { keysIndexPath } from "./paths.ts";
+import { ExitCode, NexusError, usageError } from "../model/errors.ts";
+import { allowWritesUnder, readTextIfExists, withLock, writeFileAtomic } from "../io/fs.ts";
+import { validateSecretName } from "../model/names.ts";
+import { keysIndexPath } from "../io/paths.ts";
 import { registerSecret } from "./redact.ts";
 
 /** What a backend's health probe found. */

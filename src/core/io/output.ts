@@ -8,9 +8,9 @@
  *   control sequences from files or marketplace answers never reach the terminal);
  * - the exit code says what happened (errors.ts, README).
  */
-import { redact } from "./redact.ts";
+import { redact } from "../secrets/redact.ts";
 import { sanitizeTerminal } from "./sanitize.ts";
-import { type NexusError, toNexusError } from "./errors.ts";
+import { type NexusError, toNexusError } from "../model/errors.ts";
 
 export interface OutputOptions {
   json: boolean;

@@ -70,8 +70,8 @@ export function selfCommand(): string[] {
   const stable = stableSelfPath();
   if (stable) return [stable];
   if (!runningFromSource()) return [Deno.execPath()];
-  const config = fromFileUrl(new URL("../../deno.json", import.meta.url));
-  const main = fromFileUrl(new URL("../../main.ts", import.meta.url));
+  const config = fromFileUrl(new URL("../../../deno.json", import.meta.url));
+  const main = fromFileUrl(new URL("../../../main.ts", import.meta.url));
   return [Deno.execPath(), "run", "-q", "--no-prompt", "-P=nexus", "--config", config, main];
 }
 

@@ -3,7 +3,7 @@
  * can point HOME / MCP_NEXUS_HOME at a temp dir and never touch the real user's files.
  */
 import { join } from "node:path";
-import { NexusError } from "./errors.ts";
+import { NexusError } from "../model/errors.ts";
 
 export type OS = "linux" | "darwin" | "windows";
 

@@ -4,7 +4,7 @@
  * hands them in. Types only: importing this file loads nothing.
  */
 import type { SecretStore } from "./secrets.ts";
-import type { ReferenceFields } from "./references.ts";
+import type { ReferenceFields } from "../model/references.ts";
 
 /** The secrets of one command: its selected backend, opened on first use. */
 export interface SecretServices {

@@ -10,12 +10,12 @@
  * the secrets, keeps stdio, and drops `net`, `run` and `ffi` once the Worker exists. So any http(s)
  * server can be bridged (`bridgeable()` only checks the URL), and the bridge can reach nothing else.
  */
-import { ExitCode } from "./errors.ts";
+import { ExitCode } from "../model/errors.ts";
 import { bridgeHost, notBridgeable } from "./bridge_check.ts";
-import { redact } from "./redact.ts";
-import { sanitizeTerminal } from "./sanitize.ts";
-import type { RemoteServerDef } from "./registry_schema.ts";
-import type { SecretServices } from "./services.ts";
+import { redact } from "../secrets/redact.ts";
+import { sanitizeTerminal } from "../io/sanitize.ts";
+import type { RemoteServerDef } from "../model/registry_schema.ts";
+import type { SecretServices } from "../secrets/services.ts";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 
 /**

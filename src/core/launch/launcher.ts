@@ -16,8 +16,8 @@
  * The child gets our whole environment plus the server's `env`, minus the `MCP_NEXUS_SECRET_*`
  * variables of the env backend: a server gets the secrets it refers to, not every secret we can see.
  */
-import { ExitCode, NexusError, usageError } from "./errors.ts";
-import type { LaunchSecrets } from "./services.ts";
+import { ExitCode, NexusError, usageError } from "../model/errors.ts";
+import type { LaunchSecrets } from "../secrets/services.ts";
 
 /**
  * Loads a module of ours by a computed specifier, so that `deno run` does not build the module graph
@@ -124,7 +124,8 @@ function quickServer(raw: unknown, name: string): { def?: StdioLaunchDef; settin
  * Errors: E_SERVER_NOT_FOUND (exit 3), E_NOT_STDIO (exit 2), a registry parse/validation error.
  */
 export async function loadLaunchDef(name: string): Promise<{ def: StdioLaunchDef; setting?: string }> {
-  const path = quickRegistryPath() ?? (await lazy<typeof import("./paths.ts")>("./paths.ts")).registryPath();
+  const path = quickRegistryPath() ??
+    (await lazy<typeof import("../io/paths.ts")>("../io/paths.ts")).registryPath();
   let text: string | null;
   try {
     text = await Deno.readTextFile(path);
@@ -137,14 +138,16 @@ export async function loadLaunchDef(name: string): Promise<{ def: StdioLaunchDef
     try {
       raw = JSON.parse(text);
     } catch {
-      const { parseJsonWithPosition } = await lazy<typeof import("./registry.ts")>("./registry.ts");
+      const { parseJsonWithPosition } = await lazy<typeof import("../model/registry.ts")>(
+        "../model/registry.ts",
+      );
       parseJsonWithPosition(text, path); // throws the error with line and column
     }
   }
   const quick = quickServer(raw, name);
   if (quick.ok && quick.def) return { def: quick.def, setting: quick.setting };
   // Something is unusual: the full validation explains it (or it is "not found" / "not stdio").
-  const registry = await lazy<typeof import("./registry.ts")>("./registry.ts");
+  const registry = await lazy<typeof import("../model/registry.ts")>("../model/registry.ts");
   const data = await registry.loadRegistry(path);
   const server = registry.getServer(data, name);
   if (server.transport !== "stdio") {
@@ -181,8 +184,8 @@ export async function resolveLaunch(
   // the host's launch store loads the backend registry and secrets.ts only when its fast path
   // cannot answer (src/plugins/backends/launch_store.ts)
   const [{ collectReferences, resolveServer }, { registerSecret }] = await Promise.all([
-    lazy<typeof import("./references.ts")>("./references.ts"),
-    lazy<typeof import("./redact.ts")>("./redact.ts"),
+    lazy<typeof import("../model/references.ts")>("../model/references.ts"),
+    lazy<typeof import("../secrets/redact.ts")>("../secrets/redact.ts"),
   ]);
   const sites = collectReferences({ args: def.args, env: def.env }, name); // malformed → exit 2
   if (sites.length === 0) return plan;
@@ -212,7 +215,7 @@ export async function resolveLaunch(
   } catch (err) {
     if (err instanceof NexusError && err.code === "E_REFERENCE_MISSING" && store.backend.id === "env") {
       const missing = (err.details?.missing as Array<{ secret: string }> | undefined) ?? [];
-      const { envVarFor } = await lazy<typeof import("./secrets.ts")>("./secrets.ts");
+      const { envVarFor } = await lazy<typeof import("../secrets/secrets.ts")>("../secrets/secrets.ts");
       throw new NexusError(err.code, err.message, {
         exitCode: err.exitCode,
         details: err.details,
