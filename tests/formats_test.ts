@@ -897,6 +897,29 @@ Deno.test("yaml: an edited line takes the library's spacing (documented), the ot
   );
 });
 
+Deno.test("yaml: multi-line values are written double-quoted; removing one gives the bytes back, a user's block scalar stays", async () => {
+  // Found by the property test below (seeds -214054821, 2021270320): "\n#" was printed as a block
+  // scalar with an indented empty line, and removing the entry later left two stray lines behind.
+  const user = GOOSE.replace(
+    "    type: builtin\n",
+    "    type: builtin\n    description: |\n      first line\n\n      # not a comment\n",
+  );
+  for (const value of ["\n#", " \n", "a\n\n  b\n", "#\n#"]) {
+    const doc = await parse("yaml", user);
+    doc.set(["extensions", "ours"], { cmd: "x", envs: { "": value, K: value } });
+    const out = doc.toString();
+    assert.ok(
+      out.includes("      first line\n\n      # not a comment\n"),
+      "the user's block scalar is kept as written",
+    );
+    assert.ok(!/ours:[^]*\|[-+]?\n/.test(out), `no block scalar for ${JSON.stringify(value)}:\n${out}`);
+    const back = await parse("yaml", out);
+    assert.deepEqual(back.get(["extensions", "ours", "envs"]), { "": value, K: value });
+    back.delete(["extensions", "ours"]);
+    assert.equal(back.toString(), user, JSON.stringify(value));
+  }
+});
+
 Deno.test("yaml: new files and comment-only files", async () => {
   const empty = await parse("yaml", "");
   assert.deepEqual(empty.get([]), {});

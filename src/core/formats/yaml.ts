@@ -220,10 +220,13 @@ function escapeChar(c: string): string {
 }
 
 /**
- * A multi-line string that starts with white space: the yaml library prints `" \n"` as a block scalar
- * (`|+`) whose first line is read back as indentation, so the value comes back as `"\n"` (yaml 2.9.1).
+ * Any multi-line string. The yaml library prints it as a block scalar (`|`, `|-`, `|+`), which does not
+ * come back reliably: `" \n"` reads back as `"\n"` (its first line taken as indentation), and for
+ * `"\n#"` the library prints the empty line indented, which the line merge then cannot match, so a
+ * later removal of that entry left two stray lines behind (yaml 2.9.1, found by the property test in
+ * tests/formats_test.ts). Double quotes print every such string on one line, the same each time.
  */
-const LEADING_SPACE_MULTILINE = /^[ \t][^]*\n/;
+const MULTILINE = /\n/;
 
 /**
  * Strings holding such characters are printed double-quoted (the one style that can escape them), and
@@ -235,7 +238,7 @@ function quoteUnsafe(doc: Document): void {
     Scalar(_key, node) {
       if (
         typeof node.value === "string" &&
-        (unsafe.test(node.value) || LEADING_SPACE_MULTILINE.test(node.value))
+        (unsafe.test(node.value) || MULTILINE.test(node.value))
       ) {
         node.type = Scalar.QUOTE_DOUBLE;
       }
