@@ -163,11 +163,11 @@ Deno.test({
       assert.deepEqual(t.clients, ["cursor"]);
       assert.equal(await keychain(sb, "tenant-remote.token"), typed);
       const cursor = JSON.parse(await Deno.readTextFile(`${sb.home}/.cursor/mcp.json`));
-      assert.equal(cursor.mcpServers["tenant-remote"].url, "https://acme.example.com/mcp");
-      assert.ok(
-        !JSON.stringify(cursor).includes(typed),
-        "the secret header is an env reference, not the value",
-      );
+      // a remote server with a keychain header reaches Cursor through the launcher's bridge
+      const entry = cursor.mcpServers["tenant-remote"];
+      assert.equal(entry.url, undefined);
+      assert.deepEqual(entry.args.slice(-2), ["run", "tenant-remote"]);
+      assert.ok(!JSON.stringify(cursor).includes(typed), "the secret is not in the file");
     }),
 });
 

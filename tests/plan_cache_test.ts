@@ -52,6 +52,8 @@ function files(stdout: string): unknown {
 
 Deno.test("plan cache: a no-op sync served from the cache reports exactly what a full plan does", async () => {
   await withSandbox(async (sb) => {
+    // Cursor opted in to its own interpolation: its plan then carries a note, which the cache must keep
+    expectCode(await sb.run(["client", "remote-secrets", "cursor", "interpolate"], { env: ENV }), 0);
     await setup(sb);
     await Deno.remove(cachePath(sb)).catch(() => {});
     // a dry run writes no cache
