@@ -23,8 +23,17 @@
  *   refuses us, several items match, an odd reply, a timeout, any other error.
  * The caller takes the normal path for the last two, so a surprise here costs time, never a wrong
  * answer. Nothing here writes to the keychain, prompts, or starts a bus (`autolaunch:` is refused).
+ * The wire format (and its limits on what a reply may cost) is dbus_wire.ts; the whole conversation
+ * has one 10-second deadline.
+ *
+ * The socket is opened through FFI, so Deno's `net` permission does not apply to it (`run` has
+ * dropped `net` by then): it goes only to the address in DBUS_SESSION_BUS_ADDRESS, which
+ * session_bus.ts fills, when it is unset, with the user's own bus socket in XDG_RUNTIME_DIR or
+ * /run/user/<uid> (never an address read from a file).
  * A musl system (no libc.so.6) takes the normal path; macOS and Windows never come here.
  */
+
+import { type Arg, Bus, BusError, type Transport, Unsure, type Value } from "./dbus_wire.ts";
 
 export type FastRead =
   | { kind: "found"; value: string }
@@ -39,7 +48,7 @@ export function itemAttributes(service: string, name: string): Record<string, st
 }
 
 // ---------------------------------------------------------------------------------------------
-// The socket: libc over FFI (blocking calls with a timeout; nothing else is going on at start-up).
+// The socket: libc over FFI (blocking calls under a deadline; nothing else is going on at start-up).
 
 const LIBC_SYMBOLS = {
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
@@ -88,20 +97,13 @@ function libc(): Libc | string {
   return libcCache;
 }
 
-/** Why the fast path gives up: the caller takes the normal path. */
-class Unsure extends Error {}
 /** The bus or the Secret Service is not there: the caller takes the normal path, which explains. */
 class Unreachable extends Error {}
-/** An error reply (`org.freedesktop.Secret.Error.IsLocked: …`). */
-class BusError extends Error {
-  constructor(readonly dbusName: string, message: string) {
-    super(`${dbusName}: ${message}`);
-  }
-}
 
 const AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = 0o2000000;
 const SOL_SOCKET = 1, SO_RCVTIMEO = 20, SO_SNDTIMEO = 21;
-const TIMEOUT_S = 10;
+/** The whole conversation's time limit (each read waits only for what is left of it). */
+const TIMEOUT_MS = 10_000;
 
 /** The unix socket addresses in a D-Bus address (`unix:path=…` or `unix:abstract=…`), in order. */
 export function busSockets(address: string): Array<{ path: string; abstract: boolean }> {
@@ -125,11 +127,23 @@ export function busSockets(address: string): Array<{ path: string; abstract: boo
   return out;
 }
 
-class Socket {
+/** struct timeval (64-bit Linux: two 64-bit fields) of `ms` milliseconds (at least 1 ms: 0 is "forever"). */
+function timeval(ms: number): Uint8Array<ArrayBuffer> {
+  const t = Math.max(1, Math.ceil(ms));
+  return new Uint8Array(new BigInt64Array([BigInt(Math.floor(t / 1000)), BigInt((t % 1000) * 1000)]).buffer);
+}
+
+/**
+ * A connected unix stream socket (libc over FFI), with a deadline for the whole conversation: a bus
+ * that trickles bytes or never answers costs at most TIMEOUT_MS, then the normal path answers.
+ */
+class Socket implements Transport {
   private fd: number;
   private pending = new Uint8Array(0);
+  private deadline = Date.now() + TIMEOUT_MS;
   constructor(private c: Libc, target: { path: string; abstract: boolean }) {
     const name = new TextEncoder().encode(target.path);
+    if (name.includes(0)) throw new Unsure("the bus socket path holds a NUL");
     const len = 2 + (target.abstract ? 1 : 0) + name.length + (target.abstract ? 0 : 1);
     if (len > 110) throw new Unsure("the bus socket path is too long");
     const addr = new Uint8Array(110);
@@ -137,18 +151,33 @@ class Socket {
     addr.set(name, target.abstract ? 3 : 2);
     this.fd = c.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (this.fd < 0) throw new Unsure("socket() failed");
-    const tv = new BigInt64Array([BigInt(TIMEOUT_S), 0n]);
-    const tvBytes = new Uint8Array(tv.buffer);
-    c.setsockopt(this.fd, SOL_SOCKET, SO_RCVTIMEO, tvBytes, tvBytes.length);
-    c.setsockopt(this.fd, SOL_SOCKET, SO_SNDTIMEO, tvBytes, tvBytes.length);
+    try {
+      // SO_SNDTIMEO bounds connect() and write(); SO_RCVTIMEO is set before each read
+      this.timeout(SO_SNDTIMEO, TIMEOUT_MS);
+    } catch (err) {
+      this.close();
+      throw err;
+    }
     if (c.connect(this.fd, addr, len) !== 0) {
       this.close();
       throw new Unreachable(`cannot connect to the session bus at ${target.path}`);
     }
   }
+  private timeout(option: number, ms: number): void {
+    const tv = timeval(ms);
+    if (this.c.setsockopt(this.fd, SOL_SOCKET, option, tv, tv.length) !== 0) {
+      throw new Unsure("cannot set the socket's time limit");
+    }
+  }
+  private left(): number {
+    const ms = this.deadline - Date.now();
+    if (ms <= 0) throw new Unsure("the session bus did not answer in time");
+    return ms;
+  }
   write(bytes: Uint8Array): void {
     let off = 0;
     while (off < bytes.length) {
+      this.left();
       const n = Number(this.c.write(this.fd, bytes.subarray(off), BigInt(bytes.length - off)));
       if (n <= 0) throw new Unsure("the session bus closed the connection (write)");
       off += n;
@@ -157,9 +186,11 @@ class Socket {
   /** Reads until `n` bytes are pending. */
   fill(n: number): Uint8Array {
     while (this.pending.length < n) {
+      this.timeout(SO_RCVTIMEO, this.left());
       const buf = new Uint8Array(Math.max(4096, n - this.pending.length));
       const got = Number(this.c.read(this.fd, buf, BigInt(buf.length)));
       if (got <= 0) {
+        buf.fill(0);
         throw new Unsure(got === 0 ? "the session bus closed the connection" : "read failed or timed out");
       }
       const joined = new Uint8Array(this.pending.length + got);
@@ -178,16 +209,6 @@ class Socket {
     old.fill(0); // it held secret bytes
     return out;
   }
-  /** One line of the authentication conversation (without CRLF). */
-  line(): string {
-    for (let n = 1;; n++) {
-      const b = this.fill(n);
-      if (n >= 2 && b[n - 2] === 13 && b[n - 1] === 10) {
-        return new TextDecoder().decode(this.take(n)).slice(0, -2);
-      }
-      if (n > 4096) throw new Unsure("odd authentication reply");
-    }
-  }
   close(): void {
     if (this.fd >= 0) this.c.close(this.fd);
     this.fd = -1;
@@ -196,320 +217,13 @@ class Socket {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The D-Bus wire format (little-endian out; either byte order in).
-
-class Writer {
-  bytes: number[] = [];
-  align(n: number) {
-    while (this.bytes.length % n) this.bytes.push(0);
-  }
-  u8(v: number) {
-    this.bytes.push(v & 0xff);
-  }
-  u32(v: number) {
-    this.align(4);
-    this.bytes.push(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
-  }
-  setU32(at: number, v: number) {
-    this.bytes.splice(at, 4, v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
-  }
-  /** s and o */
-  str(s: string) {
-    const b = new TextEncoder().encode(s);
-    this.u32(b.length);
-    for (const x of b) this.bytes.push(x);
-    this.bytes.push(0);
-  }
-  sig(s: string) {
-    this.u8(s.length);
-    for (let i = 0; i < s.length; i++) this.bytes.push(s.charCodeAt(i));
-    this.bytes.push(0);
-  }
-}
-
-type Arg =
-  | { sig: "s" | "o"; value: string }
-  | { sig: "v"; inner: "ay"; value: Uint8Array }
-  | { sig: "a{ss}"; value: Record<string, string> };
-
-/** A METHOD_CALL message. */
-function methodCall(
-  serial: number,
-  dest: string,
-  path: string,
-  iface: string,
-  member: string,
-  args: Arg[],
-): Uint8Array {
-  const body = new Writer();
-  for (const a of args) {
-    if (a.sig === "v") {
-      body.sig(a.inner);
-      body.u32(a.value.length);
-      for (const x of a.value) body.bytes.push(x);
-    } else if (a.sig === "a{ss}") {
-      body.u32(0);
-      const lenAt = body.bytes.length - 4;
-      body.align(8);
-      const start = body.bytes.length;
-      for (const [k, v] of Object.entries(a.value)) {
-        body.align(8);
-        body.str(k);
-        body.str(v);
-      }
-      body.setU32(lenAt, body.bytes.length - start);
-    } else body.str(a.value);
-  }
-  const m = new Writer();
-  m.u8(0x6c); // 'l'
-  m.u8(1); // METHOD_CALL
-  m.u8(0);
-  m.u8(1);
-  m.u32(body.bytes.length);
-  m.u32(serial);
-  m.u32(0);
-  const lenAt = m.bytes.length - 4;
-  const start = m.bytes.length; // 16: already 8-aligned
-  const field = (code: number, sig: string, write: () => void) => {
-    m.align(8);
-    m.u8(code);
-    m.sig(sig);
-    write();
-  };
-  field(1, "o", () => m.str(path));
-  field(2, "s", () => m.str(iface));
-  field(3, "s", () => m.str(member));
-  field(6, "s", () => m.str(dest));
-  const signature = args.map((a) => a.sig).join("");
-  if (signature) field(8, "g", () => m.sig(signature));
-  m.setU32(lenAt, m.bytes.length - start);
-  m.align(8);
-  return new Uint8Array([...m.bytes, ...body.bytes]);
-}
-
-/** The single complete types of a signature (`aoao` → `ao`, `ao`). */
-function splitSignature(sig: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  const one = (): void => {
-    const c = sig[i++];
-    if (c === "a") return one();
-    if (c === "(" || c === "{") {
-      const close = c === "(" ? ")" : "}";
-      while (sig[i] !== close) {
-        if (i >= sig.length) throw new Unsure(`bad signature ${sig}`);
-        one();
-      }
-      i++;
-    } else if (c === undefined || !"ybnqiuxtdsogvh".includes(c)) throw new Unsure(`bad signature ${sig}`);
-  };
-  while (i < sig.length) {
-    const s = i;
-    one();
-    out.push(sig.slice(s, i));
-  }
-  return out;
-}
-
-const ALIGN: Record<string, number> = {
-  y: 1,
-  g: 1,
-  v: 1,
-  b: 4,
-  n: 2,
-  q: 2,
-  i: 4,
-  u: 4,
-  h: 4,
-  s: 4,
-  o: 4,
-  a: 4,
-  x: 8,
-  t: 8,
-  d: 8,
-  "(": 8,
-  "{": 8,
-};
-type Value = string | number | boolean | Uint8Array | Value[] | { sig: string; value: Value };
-
-class Reader {
-  pos = 0;
-  constructor(private view: DataView, private bytes: Uint8Array, private le: boolean, private base = 0) {}
-  align(n: number) {
-    this.pos += (n - ((this.pos - this.base) % n)) % n;
-  }
-  u32(): number {
-    this.align(4);
-    if (this.pos + 4 > this.bytes.length) throw new Unsure("truncated message");
-    const v = this.view.getUint32(this.pos, this.le);
-    this.pos += 4;
-    return v;
-  }
-  str(len: number): string {
-    if (this.pos + len + 1 > this.bytes.length) throw new Unsure("truncated message");
-    const s = new TextDecoder().decode(this.bytes.subarray(this.pos, this.pos + len));
-    this.pos += len + 1;
-    return s;
-  }
-  value(sig: string): Value {
-    const c = sig[0];
-    this.align(ALIGN[c] ?? 1);
-    switch (c) {
-      case "y":
-        if (this.pos >= this.bytes.length) throw new Unsure("truncated message");
-        return this.bytes[this.pos++];
-      case "b":
-        return this.u32() !== 0;
-      case "u":
-        return this.u32();
-      case "s":
-      case "o":
-        return this.str(this.u32());
-      case "g": {
-        if (this.pos >= this.bytes.length) throw new Unsure("truncated message");
-        return this.str(this.bytes[this.pos++]);
-      }
-      case "v": {
-        const inner = this.value("g") as string;
-        if (splitSignature(inner).length !== 1) throw new Unsure("bad variant");
-        return { sig: inner, value: this.value(inner) };
-      }
-      case "a": {
-        const len = this.u32();
-        const elem = sig.slice(1);
-        this.align(ALIGN[elem[0]] ?? 1);
-        const end = this.pos + len;
-        if (end > this.bytes.length) throw new Unsure("truncated message");
-        if (elem === "y") {
-          const out = this.bytes.slice(this.pos, end);
-          this.pos = end;
-          return out;
-        }
-        const out: Value[] = [];
-        while (this.pos < end) out.push(this.value(elem));
-        return out;
-      }
-      case "(":
-      case "{":
-        return splitSignature(sig.slice(1, -1)).map((t) => this.value(t));
-      default:
-        throw new Unsure(`unexpected type ${c} in a reply`);
-    }
-  }
-}
-
-/**
- * A connection to the bus: EXTERNAL authentication, Hello, then method calls. Calls are pipelined:
- * `send` queues a call, `reply` sends what is queued and reads until that call's reply (replies to
- * other calls are kept), so a batch costs one round trip to the bus. The authentication lines, BEGIN
- * and Hello go out together with the first batch, as sd-bus sends them.
- */
-class Bus {
-  private serial = 0;
-  private queued: Uint8Array[] = [];
-  private authenticated = false;
-  private replies = new Map<number, { error?: BusError; sig: string; values: Value[] }>();
-  private hello: number;
-  constructor(private sock: Socket) {
-    let uid: number;
-    try {
-      uid = Deno.uid() ?? -1;
-    } catch {
-      throw new Unsure("cannot tell our uid");
-    }
-    if (uid < 0) throw new Unsure("cannot tell our uid");
-    const hex = [...new TextEncoder().encode(String(uid))].map((b) => b.toString(16).padStart(2, "0"))
-      .join("");
-    this.queued.push(new TextEncoder().encode(`\0AUTH EXTERNAL ${hex}\r\nBEGIN\r\n`));
-    this.hello = this.send(
-      "org.freedesktop.DBus",
-      "/org/freedesktop/DBus",
-      "org.freedesktop.DBus",
-      "Hello",
-      [],
-    );
-  }
-
-  /** Queues a method call; returns its serial. */
-  send(dest: string, path: string, iface: string, member: string, args: Arg[]): number {
-    const serial = ++this.serial;
-    this.queued.push(methodCall(serial, dest, path, iface, member, args));
-    return serial;
-  }
-
-  private flush(): void {
-    if (this.queued.length === 0) return;
-    const all = new Uint8Array(this.queued.reduce((n, q) => n + q.length, 0));
-    let off = 0;
-    for (const q of this.queued) {
-      all.set(q, off);
-      off += q.length;
-    }
-    this.queued = [];
-    this.sock.write(all);
-    if (!this.authenticated) {
-      const ok = this.sock.line();
-      if (!ok.startsWith("OK ")) throw new Unsure(`the bus refused us: ${ok.slice(0, 60)}`);
-      this.authenticated = true;
-      this.reply(this.hello, "Hello", "s");
-    }
-  }
-
-  /** The values of call `serial`'s reply (of type `replySig`); an error reply throws BusError. */
-  reply(serial: number, member: string, replySig: string): Value[] {
-    this.flush();
-    for (;;) {
-      const got = this.replies.get(serial);
-      if (got) {
-        this.replies.delete(serial);
-        if (got.error) throw got.error;
-        if (got.sig !== replySig) {
-          throw new Unsure(`${member} replied with type '${got.sig}', not '${replySig}'`);
-        }
-        return got.values;
-      }
-      this.readMessage();
-    }
-  }
-
-  /** Reads one message; keeps it if it is a reply (or error) to one of our calls. */
-  private readMessage(): void {
-    const head = this.sock.fill(16);
-    const le = head[0] === 0x6c;
-    if (!le && head[0] !== 0x42) throw new Unsure("odd message");
-    const hv = new DataView(head.buffer, head.byteOffset, 16);
-    const bodyLen = hv.getUint32(4, le), fieldsLen = hv.getUint32(12, le);
-    if (fieldsLen > 1 << 16 || bodyLen > 1 << 26) throw new Unsure("message too large");
-    const headerEnd = 16 + fieldsLen + ((8 - (fieldsLen % 8)) % 8);
-    const total = headerEnd + bodyLen;
-    const msg = this.sock.take(total);
-    try {
-      const view = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
-      const type = msg[1];
-      const r = new Reader(view, msg.subarray(0, 16 + fieldsLen), le);
-      r.pos = 12;
-      const fields = r.value("a(yv)") as Array<[number, { sig: string; value: Value }]>;
-      const field = (code: number) => fields.find((f) => f[0] === code)?.[1].value;
-      const replyTo = field(5);
-      if ((type !== 2 && type !== 3) || typeof replyTo !== "number") return; // a signal
-      const sig = (field(8) as string | undefined) ?? "";
-      const body = new Reader(view, msg.subarray(0, total), le, headerEnd);
-      body.pos = headerEnd;
-      const values = splitSignature(sig).map((t) => body.value(t));
-      const error = type === 3
-        ? new BusError(String(field(4) ?? "error"), typeof values[0] === "string" ? values[0] : "")
-        : undefined;
-      this.replies.set(replyTo, { error, sig, values });
-    } finally {
-      msg.fill(0);
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // The encrypted session, as libsecret and keyring-rs open it: "dh-ietf1024-sha256-aes128-cbc-pkcs7"
 // (Diffie-Hellman in the 1024-bit MODP group of RFC 2409, HKDF-SHA256 of the shared secret without
-// salt or info to an AES-128 key, AES-CBC with PKCS#7 padding; the IV comes with each secret).
+// salt or info to an AES-128 key, AES-CBC with PKCS#7 padding; the IV comes with each secret). The
+// shared secret is hashed left-padded to the prime's 128 bytes, as libsecret's and gnome-keyring's
+// egg_dh_gen_secret and keyring-rs do: dropping its leading zeros would derive another key about one
+// session in 256. BigInt arithmetic is not constant-time; the private exponent lives for one
+// session of a local bus conversation (SECURITY.md, residual risks).
 
 const DH_ALGORITHM = "dh-ietf1024-sha256-aes128-cbc-pkcs7";
 const DH_PRIME = BigInt(
@@ -580,6 +294,7 @@ export async function readSecretsFast(service: string, names: string[]): Promise
     for (const n of names) if (!answers.has(n)) answers.set(n, r);
     return answers;
   };
+  if (names.length === 0) return answers;
   if (Deno.build.os !== "linux") return rest({ kind: "fallback", reason: "not Linux" });
   let address: string | undefined;
   try {
@@ -605,7 +320,13 @@ export async function readSecretsFast(service: string, names: string[]): Promise
       }
     }
     if (!sock) throw lastError;
-    const bus = new Bus(sock);
+    let uid: number | null;
+    try {
+      uid = Deno.uid();
+    } catch {
+      uid = null;
+    }
+    const bus = new Bus(sock, uid ?? -1);
     const secrets = (path: string, iface: string, member: string, args: Arg[]) =>
       bus.send(SERVICE, path, iface, member, args);
 
@@ -671,14 +392,17 @@ export async function readSecretsFast(service: string, names: string[]): Promise
       }
       let bytes: Uint8Array;
       try {
+        // the secret is for our session, with a whole IV; WebCrypto checks the PKCS#7 padding
+        if (secret[0] !== session || secret[1].length !== 16) throw new Unsure("odd secret");
         bytes = new Uint8Array(
           await crypto.subtle.decrypt({ name: "AES-CBC", iv: secret[1] }, aesKey, secret[2]),
         );
       } catch {
         answers.set(name, { kind: "fallback", reason: "the secret could not be decrypted" });
         continue;
+      } finally {
+        secret[2].fill(0);
       }
-      secret[2].fill(0);
       let value: string;
       try {
         // what `secret set` stores is UTF-8; anything else (another program's bytes) is the normal path's
