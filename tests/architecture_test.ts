@@ -32,7 +32,7 @@ const CORE_CONTRACTS: Record<string, string> = {
   "src/core/io/paths.ts":
     "OS, home and environment lookups, so a plugin resolves paths exactly as the rest does",
   "src/core/model/names.ts":
-    "validateSecretName: a backend refuses exactly the secret names the store refuses",
+    "validateSecretName: a backend refuses exactly the secret names the store refuses; keychainServiceName: the launcher's light store reads the service name paths.ts reads, without node:path",
   "src/core/secrets/redact.ts":
     "registerSecret: a backend that hands values past SecretStore (the launcher's fast path) registers them for masking itself",
   "src/core/io/fs.ts":

@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import { NexusError } from "../model/errors.ts";
+import { keychainServiceName } from "../model/names.ts";
 
 export type OS = "linux" | "darwin" | "windows";
 
@@ -74,5 +75,5 @@ export function keysIndexPath(): string {
 
 /** The keychain service all credentials are stored under (shared with the desktop app). */
 export function keychainService(): string {
-  return env("MCP_NEXUS_KEYCHAIN_SERVICE") ?? "com.mcp-manager.credentials";
+  return keychainServiceName();
 }

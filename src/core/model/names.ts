@@ -1,6 +1,16 @@
 /** Validation of the names users give: secrets (shared rules with the desktop app) and servers. */
 import { usageError } from "./errors.ts";
 
+/**
+ * The keychain service every credential is stored under (shared with the desktop app), unless
+ * MCP_NEXUS_KEYCHAIN_SERVICE names another (tests). The one place it is written: paths.ts and the
+ * launcher's light store (launch_store.ts, which must not load node:path) both ask here.
+ */
+export function keychainServiceName(): string {
+  const v = Deno.env.get("MCP_NEXUS_KEYCHAIN_SERVICE");
+  return v === undefined || v === "" ? "com.mcp-manager.credentials" : v;
+}
+
 /** Secret names: 1–256 characters of `[A-Za-z0-9._-]` (the MCP Nexus desktop app's rule). */
 export const SECRET_NAME_RE = /^[A-Za-z0-9._-]{1,256}$/;
 

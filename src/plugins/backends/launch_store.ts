@@ -9,7 +9,7 @@
  * so the answer and its diagnostics are the normal path's. macOS and Windows take the normal path.
  */
 import { ExitCode, NexusError } from "../../core/model/errors.ts";
-import { validateSecretName } from "../../core/model/names.ts";
+import { keychainServiceName, validateSecretName } from "../../core/model/names.ts";
 import { ensureSessionBusAddress } from "./session_bus.ts";
 import { classifyLinux } from "./secret_service_errors.ts";
 import type { FastRead } from "./secret_service_fast.ts";
@@ -24,11 +24,6 @@ export interface LaunchStore {
 
 function lazy<T>(path: string): Promise<T> {
   return import(new URL(path, import.meta.url).href);
-}
-
-function envVar(name: string): string | undefined {
-  const v = Deno.env.get(name);
-  return v === undefined || v === "" ? undefined : v;
 }
 
 const LIBSECRET = { id: "libsecret", label: "Secret Service (libsecret)" } as const;
@@ -58,10 +53,7 @@ export async function openLaunchStore(
       const { readSecretsFast } = await lazy<typeof import("./secret_service_fast.ts")>(
         "./secret_service_fast.ts",
       );
-      const answers = await readSecretsFast(
-        envVar("MCP_NEXUS_KEYCHAIN_SERVICE") ?? "com.mcp-manager.credentials",
-        names,
-      );
+      const answers = await readSecretsFast(keychainServiceName(), names);
       const read = (n: string): FastRead => answers.get(n) ?? { kind: "fallback", reason: "no answer" };
       if (names.some((n) => read(n).kind === "locked")) {
         const h = classifyLinux("the collection is locked");
