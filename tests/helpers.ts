@@ -209,3 +209,72 @@ export function recorder(sb: Sandbox, canary: string) {
   };
   return { run, seen };
 }
+
+/** The lowercase hex SHA-256 of `text` (what `sha256sum` prints for it). */
+export async function sha256Hex(text: string): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * A Linux test against the suite's Secret Service, in a sandbox (skipped elsewhere; fails loudly when
+ * the suite's keyring was not set up).
+ */
+export function secretServiceTest(name: string, fn: (sb: Sandbox) => Promise<void>): void {
+  Deno.test({
+    name,
+    ignore: Deno.build.os !== "linux",
+    fn: () =>
+      withSandbox(async (sb) => {
+        if (!HAS_SECRET_SERVICE) throw new Error("run with `deno task test` (a private Secret Service)");
+        await fn(sb);
+      }),
+  });
+}
+
+/**
+ * A temp HOME and XDG_RUNTIME_DIR for a test's own `dbus-run-session` (its own bus and keyring, never
+ * the suite's), with the cleared environment to start it with: `extra` is added (a canary, …).
+ * Removes both directories after `fn`.
+ */
+export async function withPrivateSession(
+  fn: (s: { home: string; runtime: string; env: Record<string, string> }) => Promise<void>,
+  extra: Record<string, string> = {},
+): Promise<void> {
+  const home = await Deno.makeTempDir({ prefix: "mcp-nexus-test-session-" });
+  const runtime = await Deno.makeTempDir({ prefix: "mcp-nexus-test-session-rt-" });
+  try {
+    const env: Record<string, string> = {
+      HOME: home,
+      XDG_RUNTIME_DIR: runtime,
+      XDG_CONFIG_HOME: join(home, ".config"),
+      MCP_NEXUS_HOME: join(home, "nexus"),
+      MCP_NEXUS_KEYCHAIN_SERVICE: `mcp-nexus-test-${crypto.randomUUID()}`,
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      NO_COLOR: "1",
+      ...extra,
+    };
+    const denoDir = Deno.env.get("DENO_DIR");
+    if (denoDir) env.DENO_DIR = denoDir;
+    await fn({ home, runtime, env });
+  } finally {
+    await Deno.remove(home, { recursive: true }).catch(() => {});
+    await Deno.remove(runtime, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Runs `args` under `dbus-run-session` (a bus of its own) with exactly `env`; its output, decoded. */
+export async function dbusRunSession(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ stdout: string; stderr: string }> {
+  const out = await new Deno.Command("dbus-run-session", {
+    args,
+    env,
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}

@@ -10,18 +10,25 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cliCommand, expectCode, HAS_SECRET_SERVICE, type Sandbox, withSandbox } from "./helpers.ts";
+import {
+  cliCommand,
+  dbusRunSession,
+  expectCode,
+  HAS_SECRET_SERVICE,
+  REPO,
+  type Sandbox,
+  secretServiceTest,
+  sha256Hex as sha256,
+  START_PRIVATE_KEYRING,
+  walkFiles,
+  withPrivateSession,
+} from "./helpers.ts";
 import { busSockets, itemAttributes, readSecretsFast } from "../src/plugins/backends/secret_service_fast.ts";
-import { keychainService } from "../src/core/io/paths.ts";
 
 const linux = { ignore: Deno.build.os !== "linux" };
 const dec = new TextDecoder();
 const NO_NAPI = { NAPI_RS_NATIVE_LIBRARY_PATH: "/nonexistent/keyring.node" };
 
-async function sha256(text: string): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 const canary = () => `canary-${crypto.randomUUID()}`;
 
 function assertNoSecret(text: string, secret: string) {
@@ -62,52 +69,48 @@ Deno.test("busSockets reads unix path and abstract addresses, unescaped, and ski
   assert.deepEqual(busSockets("unix:tmpdir=/tmp"), []);
 });
 
-Deno.test({
-  name:
-    "fast read: finds what `secret set` stored (same attributes as keyring-rs), says missing for the rest",
-  ...linux,
-  fn: () =>
-    withSandbox(async (sb) => {
-      assert.ok(HAS_SECRET_SERVICE, "run with `deno task test` (a private Secret Service)");
-      const a = canary(), b = `${canary()} ünïcode`;
-      expectCode(await sb.run(["secret", "set", "fast-a"], { stdin: a }), 0);
-      expectCode(await sb.run(["secret", "set", "fast-b"], { stdin: b }), 0);
-      // the item our normal backend wrote carries exactly the attributes the fast path searches by
-      const tool = await new Deno.Command("secret-tool", {
-        args: ["search", "--all", "service", sb.service, "username", "fast-a"],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const attrs = Object.fromEntries(
-        [...(dec.decode(tool.stdout) + dec.decode(tool.stderr)).matchAll(/^attribute\.(\S+) = (.*)$/gm)].map((
-          m,
-        ) => [m[1], m[2]]),
-      );
-      assert.deepEqual(attrs, itemAttributes(sb.service, "fast-a"));
+secretServiceTest(
+  "fast read: finds what `secret set` stored (same attributes as keyring-rs), says missing for the rest",
+  async (sb) => {
+    const a = canary(), b = `${canary()} ünïcode`;
+    expectCode(await sb.run(["secret", "set", "fast-a"], { stdin: a }), 0);
+    expectCode(await sb.run(["secret", "set", "fast-b"], { stdin: b }), 0);
+    // the item our normal backend wrote carries exactly the attributes the fast path searches by
+    const tool = await new Deno.Command("secret-tool", {
+      args: ["search", "--all", "service", sb.service, "username", "fast-a"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const attrs = Object.fromEntries(
+      [...(dec.decode(tool.stdout) + dec.decode(tool.stderr)).matchAll(/^attribute\.(\S+) = (.*)$/gm)].map((
+        m,
+      ) => [m[1], m[2]]),
+    );
+    assert.deepEqual(attrs, itemAttributes(sb.service, "fast-a"));
 
-      const got = await readSecretsFast(sb.service, ["fast-a", "fast-b", "fast-missing"]);
-      assert.deepEqual(got.get("fast-a"), { kind: "found", value: a });
-      assert.deepEqual(got.get("fast-b"), { kind: "found", value: b });
-      assert.deepEqual(got.get("fast-missing"), { kind: "missing" });
-      // two items match (another program stored one with an extra attribute): not sure which, so the
-      // normal path decides (keyring-rs reports the ambiguity)
-      const other = new Deno.Command("secret-tool", {
-        args: ["store", "--label", "other", "service", sb.service, "username", "fast-b", "extra", "1"],
-        stdin: "piped",
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
-      const w = other.stdin.getWriter();
-      await w.write(new TextEncoder().encode("other-value"));
-      await w.close();
-      assert.ok((await other.output()).success);
-      assert.equal((await readSecretsFast(sb.service, ["fast-b"])).get("fast-b")?.kind, "fallback");
-      // another service's items are not ours
-      assert.deepEqual((await readSecretsFast(`${sb.service}-other`, ["fast-a"])).get("fast-a"), {
-        kind: "missing",
-      });
-    }),
-});
+    const got = await readSecretsFast(sb.service, ["fast-a", "fast-b", "fast-missing"]);
+    assert.deepEqual(got.get("fast-a"), { kind: "found", value: a });
+    assert.deepEqual(got.get("fast-b"), { kind: "found", value: b });
+    assert.deepEqual(got.get("fast-missing"), { kind: "missing" });
+    // two items match (another program stored one with an extra attribute): not sure which, so the
+    // normal path decides (keyring-rs reports the ambiguity)
+    const other = new Deno.Command("secret-tool", {
+      args: ["store", "--label", "other", "service", sb.service, "username", "fast-b", "extra", "1"],
+      stdin: "piped",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const w = other.stdin.getWriter();
+    await w.write(new TextEncoder().encode("other-value"));
+    await w.close();
+    assert.ok((await other.output()).success);
+    assert.equal((await readSecretsFast(sb.service, ["fast-b"])).get("fast-b")?.kind, "fallback");
+    // another service's items are not ours
+    assert.deepEqual((await readSecretsFast(`${sb.service}-other`, ["fast-a"])).get("fast-a"), {
+      kind: "missing",
+    });
+  },
+);
 
 Deno.test({
   name: "fast read: no bus is 'unavailable'; a bus address it does not handle falls back",
@@ -128,94 +131,72 @@ Deno.test({
   },
 });
 
-Deno.test("the launcher's keychain service name is paths.ts's", () => {
-  // launch_store.ts reads MCP_NEXUS_KEYCHAIN_SERVICE itself (paths.ts would load node:path)
-  const src = Deno.readTextFileSync(new URL("../src/plugins/backends/launch_store.ts", import.meta.url));
-  const saved = Deno.env.get("MCP_NEXUS_KEYCHAIN_SERVICE");
-  try {
-    Deno.env.delete("MCP_NEXUS_KEYCHAIN_SERVICE");
-    assert.ok(src.includes(`?? ${JSON.stringify(keychainService())}`), "default service name differs");
-  } finally {
-    if (saved !== undefined) Deno.env.set("MCP_NEXUS_KEYCHAIN_SERVICE", saved);
+Deno.test("the keychain service name is written once (names.ts), for the launcher and paths.ts alike", async () => {
+  // launch_store.ts cannot load paths.ts (node:path on the launcher's hot path): both ask names.ts
+  const holders: string[] = [];
+  for (const file of await walkFiles(join(REPO, "src"))) {
+    if (!file.endsWith(".ts")) continue;
+    const code = Deno.readTextFileSync(file).split("\n").filter((l) => !/^\s*(\*|\/\/|\/\*)/.test(l));
+    if (code.some((l) => l.includes('"com.mcp-manager.credentials"'))) holders.push(file.slice(REPO.length));
   }
+  assert.deepEqual(holders, ["src/core/model/names.ts"]);
 });
 
-Deno.test({
-  name:
-    "run: the fast path feeds the server without @napi-rs/keyring; without it (no libc) the normal path does",
-  ...linux,
-  fn: () =>
-    withSandbox(async (sb) => {
-      assert.ok(HAS_SECRET_SERVICE, "run with `deno task test` (a private Secret Service)");
-      const secret = canary();
-      expectCode(await sb.run(["secret", "set", "fast-token"], { stdin: secret }), 0);
-      await addProbe(sb, "probe", "fast-token");
-      const want = `${await sha256(secret)}  -\n`;
+secretServiceTest(
+  "run: the fast path feeds the server without @napi-rs/keyring; without it (no libc) the normal path does",
+  async (sb) => {
+    const secret = canary();
+    expectCode(await sb.run(["secret", "set", "fast-token"], { stdin: secret }), 0);
+    await addProbe(sb, "probe", "fast-token");
+    const want = `${await sha256(secret)}  -\n`;
 
-      // the normal path cannot load: the fast path alone answers
-      const fast = await sb.run(["run", "probe"], { env: NO_NAPI });
-      assert.equal(fast.code, 0, fast.stderr);
-      assert.equal(fast.stdout, want);
-      assertNoSecret(fast.stdout + fast.stderr, secret);
+    // the normal path cannot load: the fast path alone answers
+    const fast = await sb.run(["run", "probe"], { env: NO_NAPI });
+    assert.equal(fast.code, 0, fast.stderr);
+    assert.equal(fast.stdout, want);
+    assertNoSecret(fast.stdout + fast.stderr, secret);
 
-      // the fast path's C library is missing (test switch): the normal path answers, same result
-      const lib = "missing";
-      await Deno.writeTextFile(join(sb.home, ".mcp-nexus-test-fast-libc"), lib);
-      const normal = await sb.run(["run", "probe"], { env: { MCP_NEXUS_TEST_FAST_LIBC: lib } });
-      assert.equal(normal.code, 0, normal.stderr);
-      assert.equal(normal.stdout, want);
-      assertNoSecret(normal.stdout + normal.stderr, secret);
-      // …and it really was the normal path: with both gone, the server cannot start
-      const neither = await sb.run(["run", "probe"], { env: { MCP_NEXUS_TEST_FAST_LIBC: lib, ...NO_NAPI } });
-      assert.notEqual(neither.code, 0);
-      assert.equal(neither.stdout, "");
-      assertNoSecret(neither.stdout + neither.stderr, secret);
-    }),
-});
+    // the fast path's C library is missing (test switch): the normal path answers, same result
+    const lib = "missing";
+    await Deno.writeTextFile(join(sb.home, ".mcp-nexus-test-fast-libc"), lib);
+    const normal = await sb.run(["run", "probe"], { env: { MCP_NEXUS_TEST_FAST_LIBC: lib } });
+    assert.equal(normal.code, 0, normal.stderr);
+    assert.equal(normal.stdout, want);
+    assertNoSecret(normal.stdout + normal.stderr, secret);
+    // …and it really was the normal path: with both gone, the server cannot start
+    const neither = await sb.run(["run", "probe"], { env: { MCP_NEXUS_TEST_FAST_LIBC: lib, ...NO_NAPI } });
+    assert.notEqual(neither.code, 0);
+    assert.equal(neither.stdout, "");
+    assertNoSecret(neither.stdout + neither.stderr, secret);
+  },
+);
 
-Deno.test({
-  name: "run: a secret that is not stored is exit 3 from the fast path, naming the secret",
-  ...linux,
-  fn: () =>
-    withSandbox(async (sb) => {
-      assert.ok(HAS_SECRET_SERVICE, "run with `deno task test` (a private Secret Service)");
-      await addProbe(sb, "probe", "never-stored");
-      const r = await sb.run(["run", "probe"], { env: NO_NAPI });
-      assert.equal(r.code, 3, r.stderr);
-      assert.equal(r.stdout, "");
-      assert.match(r.stderr, /env\.TOKEN → never-stored/);
-      assert.match(r.stderr, /mcp-nexus secret set never-stored/);
-    }),
-});
+secretServiceTest(
+  "run: a secret that is not stored is exit 3 from the fast path, naming the secret",
+  async (sb) => {
+    await addProbe(sb, "probe", "never-stored");
+    const r = await sb.run(["run", "probe"], { env: NO_NAPI });
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /env\.TOKEN → never-stored/);
+    assert.match(r.stderr, /mcp-nexus secret set never-stored/);
+  },
+);
 
 Deno.test({
   name: "run: a locked keyring is 'locked' from the fast path (stored or not), never 'not stored'",
   ...linux,
-  fn: async () => {
-    assert.ok(HAS_SECRET_SERVICE, "run with `deno task test` (a private Secret Service)");
-    const home = await Deno.makeTempDir({ prefix: "mcp-nexus-test-lock-" });
-    const runtime = await Deno.makeTempDir({ prefix: "mcp-nexus-test-lock-rt-" });
-    try {
+  fn: () => {
+    assert.ok(HAS_SECRET_SERVICE, "run with `deno task test` (gnome-keyring installed)");
+    const secret = canary();
+    return withPrivateSession(async ({ env }) => {
       const cli = cliCommand().map((a) => `'${a}'`).join(" ");
-      const secret = canary();
-      const env: Record<string, string> = {
-        HOME: home,
-        XDG_RUNTIME_DIR: runtime,
-        XDG_CONFIG_HOME: join(home, ".config"),
-        MCP_NEXUS_HOME: join(home, "nexus"),
-        MCP_NEXUS_KEYCHAIN_SERVICE: `mcp-nexus-test-${crypto.randomUUID()}`,
-        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-        NO_COLOR: "1",
-        CANARY: secret,
-      };
-      const denoDir = Deno.env.get("DENO_DIR");
-      if (denoDir) env.DENO_DIR = denoDir;
-      const out = await new Deno.Command("dbus-run-session", {
-        args: [
+      const out = await dbusRunSession(
+        [
           "--",
           "bash",
           "-c",
-          `eval "$(printf pw | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
+          `${START_PRIVATE_KEYRING}
            printf %s "$CANARY" | ${cli} secret set lock-token >/dev/null; echo "set=$?"
            ${cli} server add stored --env 'T=\${keychain:lock-token}' -- sh -c 'echo started' >/dev/null
            ${cli} server add absent --env 'T=\${keychain:no-token}' -- sh -c 'echo started' >/dev/null 2>&1
@@ -227,56 +208,45 @@ Deno.test({
            $fast ${cli} run absent 2>&1; echo "absent=$?"`,
         ],
         env,
-        clearEnv: true,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const text = dec.decode(out.stdout);
-      assert.match(text, /set=0/, text + dec.decode(out.stderr));
+      );
+      const text = out.stdout;
+      assert.match(text, /set=0/, text + out.stderr);
       assert.match(text, /started\nunlocked=0/);
       assert.match(text, /stored=4/);
       assert.match(text, /absent=4/);
       assert.equal(text.match(/keyring is locked/g)?.length, 2, text);
       assert.match(text, /gnome-keyring-daemon --unlock/);
       assert.doesNotMatch(text, /not stored|started\nstored/);
-      assertNoSecret(text + dec.decode(out.stderr), secret);
-    } finally {
-      await Deno.remove(home, { recursive: true }).catch(() => {});
-      await Deno.remove(runtime, { recursive: true }).catch(() => {});
-    }
+      assertNoSecret(text + out.stderr, secret);
+    }, { CANARY: secret });
   },
 });
 
-Deno.test({
-  name:
-    "secret get: the libsecret backend reads through the fast path too (no @napi-rs/keyring); 'missing' is exit 3",
-  ...linux,
-  fn: () =>
-    withSandbox(async (sb) => {
-      assert.ok(HAS_SECRET_SERVICE, "run with `deno task test` (a private Secret Service)");
-      const secret = canary();
-      expectCode(await sb.run(["secret", "set", "get-token"], { stdin: secret }), 0);
-      const shown = await sb.run(["secret", "get", "get-token"], { env: NO_NAPI });
-      assert.equal(shown.code, 0, shown.stderr);
-      assert.match(shown.stdout, /is stored in Secret Service/);
-      assertNoSecret(shown.stdout + shown.stderr, secret);
-      const revealed = await sb.run(["secret", "get", "get-token", "--reveal"], { env: NO_NAPI });
-      assert.equal(revealed.code, 0, revealed.stderr);
-      assert.equal(revealed.stdout.trimEnd(), secret);
-      const missing = await sb.run(["secret", "get", "no-such-token"], { env: NO_NAPI });
-      assert.equal(missing.code, 3, missing.stderr);
-    }),
-});
+secretServiceTest(
+  "secret get: the libsecret backend reads through the fast path too (no @napi-rs/keyring); 'missing' is exit 3",
+  async (sb) => {
+    const secret = canary();
+    expectCode(await sb.run(["secret", "set", "get-token"], { stdin: secret }), 0);
+    const shown = await sb.run(["secret", "get", "get-token"], { env: NO_NAPI });
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /is stored in Secret Service/);
+    assertNoSecret(shown.stdout + shown.stderr, secret);
+    const revealed = await sb.run(["secret", "get", "get-token", "--reveal"], { env: NO_NAPI });
+    assert.equal(revealed.code, 0, revealed.stderr);
+    assert.equal(revealed.stdout.trimEnd(), secret);
+    const missing = await sb.run(["secret", "get", "no-such-token"], { env: NO_NAPI });
+    assert.equal(missing.code, 3, missing.stderr);
+  },
+);
 
 Deno.test({
   name:
     "fast read over an abstract-socket bus: no Secret Service is 'unavailable' (the normal path explains), then found",
   ...linux,
-  fn: async () => {
-    assert.ok(HAS_SECRET_SERVICE, "run with `deno task test` (a private Secret Service)");
-    const home = await Deno.makeTempDir({ prefix: "mcp-nexus-test-abstract-" });
-    const runtime = await Deno.makeTempDir({ prefix: "mcp-nexus-test-abstract-rt-" });
-    try {
+  fn: () => {
+    assert.ok(HAS_SECRET_SERVICE, "run with `deno task test` (gnome-keyring installed)");
+    const secret = canary();
+    return withPrivateSession(async ({ home, env }) => {
       // a bus of our own with no service files (so nothing is activated) on an abstract socket
       const config = join(home, "bus.conf");
       await Deno.writeTextFile(
@@ -295,21 +265,8 @@ Deno.test({
 console.log("kind=" + (await readSecretsFast(Deno.env.get("MCP_NEXUS_KEYCHAIN_SERVICE"), ["tok"])).get("tok").kind);`,
       );
       const cli = cliCommand().map((a) => `'${a}'`).join(" ");
-      const secret = canary();
-      const env: Record<string, string> = {
-        HOME: home,
-        XDG_RUNTIME_DIR: runtime,
-        XDG_CONFIG_HOME: join(home, ".config"),
-        MCP_NEXUS_HOME: join(home, "nexus"),
-        MCP_NEXUS_KEYCHAIN_SERVICE: `mcp-nexus-test-${crypto.randomUUID()}`,
-        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-        NO_COLOR: "1",
-        CANARY: secret,
-      };
-      const denoDir = Deno.env.get("DENO_DIR");
-      if (denoDir) env.DENO_DIR = denoDir;
-      const out = await new Deno.Command("dbus-run-session", {
-        args: [
+      const out = await dbusRunSession(
+        [
           `--config-file=${config}`,
           "--",
           "bash",
@@ -318,7 +275,7 @@ console.log("kind=" + (await readSecretsFast(Deno.env.get("MCP_NEXUS_KEYCHAIN_SE
            ${cli} server add p --env 'T=\${keychain:tok}' -- sh -c 'printf %s "$T" | sha256sum' >/dev/null 2>&1
            '${Deno.execPath()}' run -q -A '${probe}'
            ${cli} run p 2>&1; echo "nosvc=$?"
-           eval "$(printf pw | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
+           ${START_PRIVATE_KEYRING}
            printf %s "$CANARY" | ${cli} secret set tok >/dev/null; echo "set=$?"
            dbus-monitor --session "member='OpenSession'" > "$HOME/monitor.txt" 2>&1 & monitor=$!
            for i in $(seq 50); do grep -q NameAcquired "$HOME/monitor.txt" && break; sleep 0.1; done
@@ -328,12 +285,9 @@ console.log("kind=" + (await readSecretsFast(Deno.env.get("MCP_NEXUS_KEYCHAIN_SE
            echo "sessions=$(grep -A1 'member=OpenSession' "$HOME/monitor.txt" | grep -o 'string "[^"]*"' | sort | uniq -c | tr -s ' ')"`,
         ],
         env,
-        clearEnv: true,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const text = dec.decode(out.stdout);
-      const all = text + dec.decode(out.stderr);
+      );
+      const text = out.stdout;
+      const all = text + out.stderr;
       assert.match(text, /address=unix:abstract=/, all);
       assert.match(text, /kind=unavailable\n[^]*No Secret Service is running[^]*nosvc=4/, all);
       assert.match(text, /set=0\nkind=found\n/, all);
@@ -341,9 +295,6 @@ console.log("kind=" + (await readSecretsFast(Deno.env.get("MCP_NEXUS_KEYCHAIN_SE
       // both fast reads opened the encrypted session, as keyring-rs does: the secret never crossed the bus in clear
       assert.match(text, /sessions= 2 string "dh-ietf1024-sha256-aes128-cbc-pkcs7"\n/, all);
       assertNoSecret(all, secret);
-    } finally {
-      await Deno.remove(home, { recursive: true }).catch(() => {});
-      await Deno.remove(runtime, { recursive: true }).catch(() => {});
-    }
+    }, { CANARY: secret });
   },
 });
