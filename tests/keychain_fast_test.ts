@@ -131,6 +131,59 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "fast read: a bus that sends a message a byte a second: fallback within the deadline, not a wait for ever",
+  ...linux,
+  fn: async () => {
+    // before: each read(2) had its own 10-second timeout, so a byte every second held the launcher forever
+    const dir = await Deno.makeTempDir({ prefix: "mcp-nexus-test-slow-bus-" });
+    const server = join(dir, "slow_bus.ts");
+    await Deno.writeTextFile(
+      server,
+      `const l = Deno.listen({ transport: "unix", path: Deno.args[0] });
+console.log("ready");
+for await (const c of l) {
+  (async () => {
+    await c.read(new Uint8Array(65536));
+    await c.write(new TextEncoder().encode("OK ${"0123456789abcdef".repeat(2)}\\r\\n"));
+    // a signal announcing a 1 MiB body, then the body a byte a second
+    await c.write(new Uint8Array([0x6c, 4, 0, 1, 0, 0, 16, 0, 1, 0, 0, 0, 0, 0, 0, 0]));
+    for (;;) {
+      await c.write(new Uint8Array([0]));
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  })().catch(() => {});
+}`,
+    );
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-q", "-A", server, join(dir, "bus")],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const saved = Deno.env.get("DBUS_SESSION_BUS_ADDRESS");
+    try {
+      const reader = child.stdout.getReader();
+      assert.match(dec.decode((await reader.read()).value), /ready/);
+      reader.releaseLock();
+      Deno.env.set("DBUS_SESSION_BUS_ADDRESS", `unix:path=${join(dir, "bus")}`);
+      const started = Date.now();
+      const got = (await readSecretsFast("svc", ["x"])).get("x");
+      const took = Date.now() - started;
+      assert.equal(got?.kind, "fallback");
+      assert.match((got as { reason: string }).reason, /did not answer in time|timed out/);
+      assert.ok(took < 15_000, `${took} ms`);
+    } finally {
+      if (saved === undefined) Deno.env.delete("DBUS_SESSION_BUS_ADDRESS");
+      else Deno.env.set("DBUS_SESSION_BUS_ADDRESS", saved);
+      child.kill();
+      await child.stdout.cancel().catch(() => {});
+      await child.status;
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
 Deno.test("the keychain service name is written once (names.ts), for the launcher and paths.ts alike", async () => {
   // launch_store.ts cannot load paths.ts (node:path on the launcher's hot path): both ask names.ts
   const holders: string[] = [];
