@@ -13,6 +13,7 @@ import { table } from "../core/io/output.ts";
 import { ExitCode, usageError } from "../core/model/errors.ts";
 import type { RegistryData } from "../core/model/registry.ts";
 import type { CheckResult } from "../core/launch/mcp_check.ts";
+import { terminalPrompt } from "./terminal_prompt.ts";
 
 /** By a computed specifier: `deno run` would otherwise build the SDK's module graph for every command. */
 function load<T>(path: string): Promise<T> {
@@ -87,7 +88,11 @@ Examples:
         load<typeof import("../core/launch/mcp_check.ts")>("../core/launch/mcp_check.ts"),
         load<typeof import("../host/services.ts")>("../host/services.ts"),
       ]);
-      const secrets = secretServices({ backendFlag: ctx.backendFlag, setting: data.settings.secretBackend });
+      const secrets = secretServices({
+        backendFlag: ctx.backendFlag,
+        setting: data.settings.secretBackend,
+        prompt: terminalPrompt,
+      });
       const results: CheckResult[] = [];
       for (const n of names) {
         if (!ctx.out.json && names.length > 1) ctx.out.note(`checking ${n}…`);

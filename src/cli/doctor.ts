@@ -3,6 +3,7 @@ import type { Command } from "@commander-js/extra-typings";
 import { action } from "./context.ts";
 import { ExitCode } from "../core/model/errors.ts";
 import type { Finding } from "../core/sync/doctor.ts";
+import { terminalPrompt } from "./terminal_prompt.ts";
 
 export function registerDoctor(program: Command): void {
   program.command("doctor")
@@ -30,7 +31,11 @@ export function registerDoctor(program: Command): void {
       }
       let backend = null, backendError: unknown;
       try {
-        backend = await selectSecretBackend(ctx.backendFlag, registry?.settings.secretBackend);
+        backend = await selectSecretBackend(
+          ctx.backendFlag,
+          registry?.settings.secretBackend,
+          terminalPrompt,
+        );
       } catch (err) {
         backendError = err;
       }

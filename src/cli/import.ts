@@ -2,6 +2,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { action, collect, type Ctx } from "./context.ts";
 import { table } from "../core/io/output.ts";
+import { terminalPrompt } from "./terminal_prompt.ts";
 
 export function registerImport(program: Command): void {
   program.command("import")
@@ -33,7 +34,7 @@ export function registerImport(program: Command): void {
         : listClients().filter((a) => a.detect(pathCtx));
       const r = await importFromClients(adapters, {
         pathCtx,
-        secrets: registrySecretServices(ctx.backendFlag),
+        secrets: registrySecretServices(ctx.backendFlag, terminalPrompt),
         dryRun: !!opts.dryRun,
         desktopApp: opts.desktopApp,
       });
@@ -93,6 +94,6 @@ export async function adoptEntry(ctx: Ctx, server: string, clientId: string) {
   ]);
   return await core.adoptEntry(getClient(clientId), server, {
     pathCtx: makePathContext(),
-    secrets: registrySecretServices(ctx.backendFlag),
+    secrets: registrySecretServices(ctx.backendFlag, terminalPrompt),
   });
 }

@@ -7,6 +7,7 @@ import { type Command, InvalidArgumentError, Option } from "@commander-js/extra-
 import { action, collect, type Ctx } from "./context.ts";
 import { ExitCode } from "../core/model/errors.ts";
 import { writeErr } from "../core/io/output.ts";
+import { terminalPrompt } from "./terminal_prompt.ts";
 
 /** The modules actions load when they run. */
 const MODULES = {
@@ -265,7 +266,7 @@ Examples:
       ]);
       (await mod("registry")).allowNexusHome();
       const r = await installServer({ ...opts, name }, {
-        secrets: registrySecretServices(ctx.backendFlag),
+        secrets: registrySecretServices(ctx.backendFlag, terminalPrompt),
         warn: (message) => ctx.out.warn(message),
         json: ctx.out.json,
         interactive: Deno.stdin.isTerminal() && !opts.stdin,

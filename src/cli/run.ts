@@ -10,6 +10,7 @@ import { launch, loadLaunchDef, resolveLaunch } from "../core/launch/launcher.ts
 import { redact } from "../core/secrets/redact.ts";
 import { sanitizeTerminal } from "../core/io/sanitize.ts";
 import { isBuiltInBackend, launchSecrets, requestedBackend, secretServices } from "../host/services.ts";
+import { terminalPrompt } from "./terminal_prompt.ts";
 
 const HELP = `Usage: mcp-nexus run [--backend <id>] <server>
 
@@ -116,7 +117,11 @@ export async function runCommand(argv: string[]): Promise<number> {
       return await bridge.bridgeRemote(
         name,
         server,
-        secretServices({ backendFlag: args.backend, setting: data.settings.secretBackend }),
+        secretServices({
+          backendFlag: args.backend,
+          setting: data.settings.secretBackend,
+          prompt: terminalPrompt,
+        }),
       );
     }
     const { def, setting } = loaded;
@@ -135,7 +140,11 @@ export async function runCommand(argv: string[]): Promise<number> {
       }
       Deno.stderr.writeSync(enc.encode(`run permissions: ${JSON.stringify({ net })}\n`));
     }
-    const plan = await resolveLaunch(name, def, launchSecrets({ backendFlag: args.backend, setting }));
+    const plan = await resolveLaunch(
+      name,
+      def,
+      launchSecrets({ backendFlag: args.backend, setting, prompt: terminalPrompt }),
+    );
     return await launch(plan);
   } catch (err) {
     return report(err, args.json);

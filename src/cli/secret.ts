@@ -6,6 +6,7 @@ import type { SecretStore } from "../core/secrets/secrets.ts";
 import { openSecretStore } from "./store.ts";
 import { ExitCode, usageError } from "../core/model/errors.ts";
 import { validateSecretName } from "../core/model/names.ts";
+import { terminalPrompt } from "./terminal_prompt.ts";
 
 function store(ctx: Ctx): Promise<SecretStore> {
   return openSecretStore(ctx.backendFlag);
@@ -167,7 +168,7 @@ export function registerSecret(program: Command): void {
     .action(action(async (ctx) => {
       const { listSecretBackends, selectSecretBackend } = await import("../host/services.ts");
       const s = await store(ctx).catch(() => null);
-      const selected = s?.backend ?? await selectSecretBackend(ctx.backendFlag);
+      const selected = s?.backend ?? await selectSecretBackend(ctx.backendFlag, undefined, terminalPrompt);
       const health = await selected.probe();
       const all = (await listSecretBackends()).map((b) => ({
         id: b.id,

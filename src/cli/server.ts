@@ -5,6 +5,7 @@ import { usageError } from "../core/model/errors.ts";
 import { ENV_KEY_RE, HEADER_NAME_RE, secretSlug, validateServerName } from "../core/model/names.ts";
 import type { RegistryData, ServerDef } from "../core/model/registry.ts";
 import { clientsOf, listServers } from "./server_list.ts";
+import { terminalPrompt } from "./terminal_prompt.ts";
 
 function parsePairs(pairs: string[], kind: "env" | "header"): Record<string, string> {
   const out: Record<string, string> = {};
@@ -147,7 +148,7 @@ async function warnMissingSecrets(ctx: Ctx, name: string, server: ServerDef): Pr
   if (refs.length === 0) return;
   try {
     const { registrySecretServices } = await import("../host/services.ts");
-    const secrets = registrySecretServices(ctx.backendFlag);
+    const secrets = registrySecretServices(ctx.backendFlag, terminalPrompt);
     const found = await secrets.resolveSecrets(refs.map((r) => r.name));
     for (const r of refs) {
       if (found.get(r.name) == null) {

@@ -3,8 +3,9 @@
  * `MCP_NEXUS_BACKEND`, then the registry's `settings.secretBackend`, then the OS keychain.
  */
 import type { SecretStore } from "../core/secrets/secrets.ts";
+import { terminalPrompt } from "./terminal_prompt.ts";
 
 export async function openSecretStore(backendFlag?: string): Promise<SecretStore> {
   const { registrySecretServices } = await import("../host/services.ts");
-  return await registrySecretServices(backendFlag).store();
+  return await registrySecretServices(backendFlag, terminalPrompt).store();
 }

@@ -5,6 +5,7 @@ import { ExitCode, NexusError, usageError } from "../core/model/errors.ts";
 import { table } from "../core/io/output.ts";
 import type { FilePlan } from "../core/sync/sync.ts";
 import type { ServerDef } from "../core/model/registry.ts";
+import { terminalPrompt } from "./terminal_prompt.ts";
 
 /** The registry, the clients to write (all known, or the ones named) and the path context. */
 export async function engine(clientIds: string[]) {
@@ -114,7 +115,7 @@ async function confirm(question: string): Promise<boolean> {
 async function secretResolver(ctx: Ctx) {
   // select → store → resolve → mask: the host's one way (src/host/services.ts)
   const { registrySecretServices } = await import("../host/services.ts");
-  const secrets = registrySecretServices(ctx.backendFlag);
+  const secrets = registrySecretServices(ctx.backendFlag, terminalPrompt);
   await secrets.store(); // an unavailable backend fails here, before any plan
   return <T extends ServerDef>(name: string, server: T) => secrets.resolveServer(name, server);
 }

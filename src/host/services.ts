@@ -25,17 +25,22 @@ function lazy<T>(path: string): Promise<T> {
 
 const backendsModule = () => lazy<typeof import("../plugins/backends/mod.ts")>("../plugins/backends/mod.ts");
 
-/** A hidden prompt, only when someone is at a terminal to answer it (an age passphrase). */
-async function promptHidden(message: string): Promise<string> {
-  const { promptHidden } = await lazy<typeof import("../cli/prompt.ts")>("../cli/prompt.ts");
-  return await promptHidden(message);
-}
+/**
+ * A hidden prompt (an age passphrase). Only a terminal has one: the command hands it in
+ * (src/cli/terminal_prompt.ts), so the host never imports the CLI (cli → host → core). It is asked
+ * only when someone is at the terminal to answer it.
+ */
+export type HiddenPrompt = (message: string) => Promise<string>;
 
 /**
  * The backend: `--backend`, then `MCP_NEXUS_BACKEND`, then the registry setting, then the OS
  * keychain; an id that is not built in is looked up among the trusted plugins (`plugin add`).
  */
-export async function selectSecretBackend(flag?: string, setting?: string): Promise<SecretBackend> {
+export async function selectSecretBackend(
+  flag?: string,
+  setting?: string,
+  prompt?: HiddenPrompt,
+): Promise<SecretBackend> {
   const backends = await backendsModule();
   const id = backends.requestedBackendId(flag, setting);
   const thirdParty = backends.hasBackend(id)
@@ -44,7 +49,7 @@ export async function selectSecretBackend(flag?: string, setting?: string): Prom
       .trustedBackendPlugin(id);
   return backends.selectBackend(flag, setting, {
     thirdParty,
-    context: Deno.stdin.isTerminal() ? { promptHidden } : {},
+    context: prompt && Deno.stdin.isTerminal() ? { promptHidden: prompt } : {},
   });
 }
 
@@ -58,14 +63,18 @@ export async function listSecretBackends(): Promise<BackendPlugin[]> {
  * the registry's `settings.secretBackend`, or how to read it then.
  */
 export function secretServices(
-  opts: { backendFlag?: string; setting?: string | (() => Promise<string | undefined>) } = {},
+  opts: {
+    backendFlag?: string;
+    setting?: string | (() => Promise<string | undefined>);
+    prompt?: HiddenPrompt;
+  } = {},
 ): SecretServices {
   let opened: Promise<SecretStore> | undefined;
   const store = () =>
     opened ??= (async () => {
       const setting = typeof opts.setting === "function" ? await opts.setting() : opts.setting;
       const [backend, { SecretStore }] = await Promise.all([
-        selectSecretBackend(opts.backendFlag, setting),
+        selectSecretBackend(opts.backendFlag, setting, opts.prompt),
         lazy<typeof import("../core/secrets/secrets.ts")>("../core/secrets/secrets.ts"),
       ]);
       return new SecretStore(backend);
@@ -105,7 +114,9 @@ export function secretServices(
  * The launcher's store (`run`): the Secret Service fast path where it applies
  * (src/plugins/backends/launch_store.ts), this module's store otherwise and whenever it is unsure.
  */
-export function launchSecrets(opts: { backendFlag?: string; setting?: string } = {}): LaunchSecrets {
+export function launchSecrets(
+  opts: { backendFlag?: string; setting?: string; prompt?: HiddenPrompt } = {},
+): LaunchSecrets {
   return {
     async open() {
       const { openLaunchStore } = await lazy<typeof import("../plugins/backends/launch_store.ts")>(
@@ -122,9 +133,10 @@ export function launchSecrets(opts: { backendFlag?: string; setting?: string } =
  * chooses. A registry that does not load must not keep anyone from managing secrets: the OS default
  * then.
  */
-export function registrySecretServices(backendFlag?: string): SecretServices {
+export function registrySecretServices(backendFlag?: string, prompt?: HiddenPrompt): SecretServices {
   return secretServices({
     backendFlag,
+    prompt,
     setting: async () => {
       if (backendFlag || Deno.env.get("MCP_NEXUS_BACKEND")) return undefined;
       const { loadRegistry } = await lazy<typeof import("../core/model/registry.ts")>(
