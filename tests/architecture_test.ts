@@ -9,11 +9,15 @@
  * - **src/core** never imports src/plugins, src/host or src/cli. What it needs from them (the secret
  *   backend, a prompt) is handed in: `SecretServices` (src/core/secrets/services.ts), implemented by the
  *   composition root src/host/services.ts. No exceptions.
- * - **src/ports** (the plugin contracts) only re-exports types (`export type … from`): importing it
- *   loads nothing, and it never names src/host or src/cli.
+ * - **src/host** never imports src/cli: the command hands the host what only a terminal has (the
+ *   hidden prompt), so the dependencies run cli → host → core.
+ * - **src/ports** (the plugin contracts) only re-exports (`export … from`), and defines nothing: values
+ *   only from the core modules listed in CORE_CONTRACTS below (each for a reason), types from the core
+ *   and the plugins' manifest; it never names src/host or src/cli. Each CORE_CONTRACTS module is
+ *   re-exported by one port.
  * - **src/plugins** imports src/ports, other files under src/plugins (a plugin's own helpers, e.g.
- *   clients/common.ts), packages (`npm:`, `node:`, import-map names), and only these core modules,
- *   each for a reason (CORE_CONTRACTS below). Never src/host, src/cli, nor any other core module.
+ *   clients/common.ts) and packages (`npm:`, `node:`, import-map names). Never src/core directly, nor
+ *   src/host or src/cli.
  */
 import assert from "node:assert/strict";
 import { dirname, join, relative, resolve } from "node:path";
@@ -21,12 +25,15 @@ import { dirname, join, relative, resolve } from "node:path";
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), "..");
 const SRC = join(ROOT, "src");
 
-/** Core modules a plugin may import, and why each is part of the contract. */
+/**
+ * The core modules src/ports re-exports (src/ports/<port>.ts), and why each is part of the contract: the
+ * only core modules whose functions a plugin reaches, and only through a port.
+ */
 const CORE_CONTRACTS: Record<string, string> = {
   "src/core/sync/clients.ts":
-    "the client-adapter contract (ClientAdapter, PathContext and the helpers adapters share); src/ports re-exports its types",
+    "the client-adapter contract (ClientAdapter, PathContext, ClientServer): types only (src/ports/clients.ts)",
   "src/core/secrets/secrets.ts":
-    "the secret-backend contract (SecretBackend, BackendPlugin, BackendContext, backendError); src/ports re-exports its types",
+    "the secret-backend contract (SecretBackend, BackendPlugin, BackendContext) and backendError, envVarFor (src/ports/secrets.ts)",
   "src/core/model/errors.ts":
     "NexusError: the one error type every layer throws and the CLI renders with its exit code",
   "src/core/io/paths.ts":
@@ -139,26 +146,56 @@ Deno.test("architecture: src/core never imports src/plugins, src/host or src/cli
   assert.deepEqual(found, []);
 });
 
-Deno.test("architecture: src/ports only re-exports types, never from src/host or src/cli", async () => {
+Deno.test("architecture: src/host never imports src/cli", async () => {
+  const found = await violations(
+    "host",
+    (to) =>
+      under(to, "cli") ? "the command hands the host what it needs (a prompt): cli → host → core" : null,
+  );
+  assert.deepEqual(found, []);
+});
+
+Deno.test("architecture: src/ports only re-exports: values from the core contracts, never from src/host or src/cli", async () => {
   const found = await violations(
     "ports",
     (to, s) =>
       under(to, "host") || under(to, "cli")
         ? "ports are contracts; the host implements them"
-        : !s.typeOnly
-        ? "ports hold types only (importing them must load nothing)"
+        : to !== null && under(to, "ports")
+        ? null
+        : !s.typeOnly && !(to !== null && Object.hasOwn(CORE_CONTRACTS, to))
+        ? "ports re-export functions only from CORE_CONTRACTS (tests/architecture_test.ts), types from anywhere else"
         : null,
   );
   assert.deepEqual(found, []);
+  // a port defines nothing: once its re-exports (and comments) are gone, nothing is left
+  const reexport = /\bexport\s+(?:type\s+)?(?:\*|\{[^}]*\})\s*from\s*"[^"]+"\s*;/g;
+  const reexported = new Set<string>();
+  for await (const file of tsFiles(join(SRC, "ports"))) {
+    const text = await Deno.readTextFile(file);
+    const rest = text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, "").replace(reexport, "").trim();
+    assert.equal(rest, "", `${relative(ROOT, file)} only re-exports`);
+    for (const s of specifiers(text)) {
+      const to = target(file, s.spec);
+      if (to) reexported.add(to);
+    }
+  }
+  // every contract is offered to plugins by a port (the list says what ports re-export, no more)
+  assert.deepEqual(
+    Object.keys(CORE_CONTRACTS).filter((c) => !reexported.has(c)),
+    [],
+  );
 });
 
-Deno.test("architecture: src/plugins imports only src/ports, src/plugins, packages and the core contracts", async () => {
+Deno.test("architecture: src/plugins imports only src/ports, src/plugins and packages", async () => {
   const found = await violations("plugins", (to) => {
     if (to === null) return null; // a package: npm:, node:, an import-map name
     if (under(to, "ports") || under(to, "plugins")) return null;
-    if (Object.hasOwn(CORE_CONTRACTS, to)) return null;
     if (under(to, "host") || under(to, "cli")) return "a plugin never reaches the host or the CLI";
-    return "not a plugin contract (src/ports, or one of CORE_CONTRACTS in tests/architecture_test.ts)";
+    if (under(to, "core")) {
+      return "a plugin imports the core through src/ports (re-export it there, if it is a contract)";
+    }
+    return "not a plugin contract (src/ports)";
   });
   assert.deepEqual(found, []);
   // every contract module still exists (a rename must update the rule, not silently widen it)

@@ -13,10 +13,10 @@
  *   needs it for every read, so `run` from a GUI client cannot use it: use a key file there.
  */
 import { dirname, join } from "node:path";
-import type { SecretBackend } from "../../core/secrets/secrets.ts";
-import { backendError } from "../../core/secrets/secrets.ts";
-import { allowWritesUnder, readTextIfExists, withLock, writeFileAtomic } from "../../core/io/fs.ts";
-import { env, nexusHome } from "../../core/io/paths.ts";
+import type { SecretBackend } from "../../ports/secrets.ts";
+import { backendError } from "../../ports/secrets.ts";
+import { allowWritesUnder, readTextIfExists, withLock, writeFileAtomic } from "../../ports/fs.ts";
+import { env, nexusHome } from "../../ports/paths.ts";
 
 type Age = typeof import("age-encryption");
 let ageModule: Promise<Age> | undefined;

@@ -3,8 +3,8 @@
  * first the name exactly as written, then upper-cased with every other character turned into `_`
  * (`gh-token` → `MCP_NEXUS_SECRET_GH_TOKEN`).
  */
-import type { BackendPlugin, SecretBackend } from "../../core/secrets/secrets.ts";
-import { backendError, envVarFor } from "../../core/secrets/secrets.ts";
+import type { BackendPlugin, SecretBackend } from "../../ports/secrets.ts";
+import { backendError, envVarFor } from "../../ports/secrets.ts";
 
 function read(name: string): string | null {
   for (const key of [`MCP_NEXUS_SECRET_${name}`, envVarFor(name)]) {

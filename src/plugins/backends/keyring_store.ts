@@ -12,9 +12,9 @@
  *   when the read-only checks cannot tell (no D-Bus tool, macOS, Windows), under a reserved account
  *   name no user can create (it is not a valid secret name).
  */
-import type { BackendContext, BackendHealth, SecretBackend } from "../../core/secrets/secrets.ts";
-import { backendError } from "../../core/secrets/secrets.ts";
-import { NexusError } from "../../core/model/errors.ts";
+import type { BackendContext, BackendHealth, SecretBackend } from "../../ports/secrets.ts";
+import { backendError } from "../../ports/secrets.ts";
+import { NexusError } from "../../ports/errors.ts";
 
 let keyringModule: Promise<Keyring> | undefined;
 function keyring(): Promise<Keyring> {

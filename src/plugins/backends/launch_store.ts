@@ -8,8 +8,8 @@
  * missing, no bus, several items match, anything unexpected) they are loaded and asked as before,
  * so the answer and its diagnostics are the normal path's. macOS and Windows take the normal path.
  */
-import { ExitCode, NexusError } from "../../core/model/errors.ts";
-import { keychainServiceName, validateSecretName } from "../../core/model/names.ts";
+import { ExitCode, NexusError } from "../../ports/errors.ts";
+import { keychainServiceName, validateSecretName } from "../../ports/names.ts";
 import { ensureSessionBusAddress } from "./session_bus.ts";
 import { classifyLinux } from "./secret_service_errors.ts";
 import type { FastRead } from "./secret_service_fast.ts";
@@ -67,8 +67,8 @@ export async function openLaunchStore(
         return await (await fallback()).getMany(names); // the normal path decides, and explains
       }
       const out = new Map<string, string | null>();
-      const { registerSecret } = await lazy<typeof import("../../core/secrets/redact.ts")>(
-        "../../core/secrets/redact.ts",
+      const { registerSecret } = await lazy<typeof import("../../ports/redact.ts")>(
+        "../../ports/redact.ts",
       );
       for (const n of names) {
         const r = read(n);

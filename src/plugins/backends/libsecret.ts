@@ -2,8 +2,8 @@
  * Linux: the freedesktop Secret Service (GNOME Keyring, KWallet 6, KeePassXC) over D-Bus, via
  * libsecret's protocol. Never the kernel keyutils store: that forgets everything at reboot.
  */
-import type { BackendHealth, BackendPlugin } from "../../core/secrets/secrets.ts";
-import { backendError } from "../../core/secrets/secrets.ts";
+import type { BackendHealth, BackendPlugin } from "../../ports/secrets.ts";
+import { backendError } from "../../ports/secrets.ts";
 import { keyringBackend } from "./keyring_store.ts";
 import { ensureSessionBusAddress } from "./session_bus.ts";
 import { classifyLinux } from "./secret_service_errors.ts";

@@ -1,5 +1,5 @@
 /** macOS: the login Keychain (generic passwords), via @napi-rs/keyring. */
-import type { BackendHealth, BackendPlugin } from "../../core/secrets/secrets.ts";
+import type { BackendHealth, BackendPlugin } from "../../ports/secrets.ts";
 import { keyringBackend } from "./keyring_store.ts";
 
 function classify(message: string): Omit<BackendHealth, "ok"> {

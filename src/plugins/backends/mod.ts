@@ -1,7 +1,7 @@
 /** The built-in secret backends, registered exactly as a third-party backend would be. */
-import type { BackendContext, BackendPlugin, SecretBackend } from "../../core/secrets/secrets.ts";
-import { usageError } from "../../core/model/errors.ts";
-import { currentOS, keychainService } from "../../core/io/paths.ts";
+import type { BackendContext, BackendPlugin, SecretBackend } from "../../ports/secrets.ts";
+import { usageError } from "../../ports/errors.ts";
+import { currentOS, keychainService } from "../../ports/paths.ts";
 import { BUILT_IN_BACKEND_IDS, requestedBackend } from "./ids.ts";
 import libsecret from "./libsecret.ts";
 import macosKeychain from "./macos.ts";

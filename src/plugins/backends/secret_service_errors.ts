@@ -2,7 +2,7 @@
  * What the Secret Service's errors mean to the user (a type import only: the launcher's fast path
  * and the libsecret plugin share it).
  */
-import type { BackendHealth } from "../../core/secrets/secrets.ts";
+import type { BackendHealth } from "../../ports/secrets.ts";
 
 const ALTERNATIVES =
   "Or choose another backend: --backend env reads MCP_NEXUS_SECRET_<NAME> variables (CI, cron).";

@@ -1,5 +1,5 @@
 /** Windows: Credential Manager (generic credentials), via @napi-rs/keyring. */
-import type { BackendHealth, BackendPlugin } from "../../core/secrets/secrets.ts";
+import type { BackendHealth, BackendPlugin } from "../../ports/secrets.ts";
 import { keyringBackend } from "./keyring_store.ts";
 
 function classify(message: string): Omit<BackendHealth, "ok"> {

@@ -5,7 +5,7 @@
  *
  * stdio `{command, args, env}`; remote `{url, headers}`. Project file: `.amp/settings.json`.
  */
-import type { ClientAdapter, PathContext } from "../../core/sync/clients.ts";
+import type { ClientAdapter, PathContext } from "../../ports/clients.ts";
 import { installed, joiner, jsonEntryShape } from "./common.ts";
 import { remoteSecrets } from "./remote_secrets.ts";
 

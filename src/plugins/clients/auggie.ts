@@ -3,7 +3,7 @@
  * `{type:"stdio", command, args, env}` / `{type:"http"|"sse", url, headers}` (Auggie writes the
  * `type` itself on `auggie mcp add`). Project file `.augment/settings.json`.
  */
-import type { ClientAdapter, PathContext } from "../../core/sync/clients.ts";
+import type { ClientAdapter, PathContext } from "../../ports/clients.ts";
 import { installed, joiner, jsonEntryShape } from "./common.ts";
 import { remoteSecrets } from "./remote_secrets.ts";
 

@@ -6,7 +6,7 @@
  * and adding their own keys): a re-formatted entry is not a user edit.
  */
 // Declared in manifests/claude-code.json (a client manifest, the same format third-party plugins use).
-import type { ClientAdapter } from "../../core/sync/clients.ts";
+import type { ClientAdapter } from "../../ports/clients.ts";
 import { adapterFromManifest, type ClientManifest } from "./manifest.ts";
 import { remoteSecrets } from "./remote_secrets.ts";
 import manifest from "./manifests/claude-code.json" with { type: "json" };

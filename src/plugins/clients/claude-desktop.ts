@@ -9,7 +9,7 @@
  * - Linux: no official build; community builds use `$XDG_CONFIG_HOME/Claude/…` (`~/.config`).
  */
 // Declared in manifests/claude-desktop.json (a client manifest, the same format third-party plugins use).
-import type { ClientAdapter } from "../../core/sync/clients.ts";
+import type { ClientAdapter } from "../../ports/clients.ts";
 import { adapterFromManifest, type ClientManifest } from "./manifest.ts";
 import { remoteSecrets } from "./remote_secrets.ts";
 import manifest from "./manifests/claude-desktop.json" with { type: "json" };

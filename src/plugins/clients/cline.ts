@@ -6,7 +6,7 @@
  * stdio `{type:"stdio", command, args, cwd, env}`; remote `{type:"streamableHttp"|"sse", url,
  * headers}`. A remote entry with no `type` is SSE (Cline's default); older files say `transportType`.
  */
-import type { ClientAdapter, PathContext } from "../../core/sync/clients.ts";
+import type { ClientAdapter, PathContext } from "../../ports/clients.ts";
 import { installed, joiner, jsonEntryShape } from "./common.ts";
 import { remoteSecrets } from "./remote_secrets.ts";
 

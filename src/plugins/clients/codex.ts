@@ -11,7 +11,7 @@
  *
  * parse maps them back, so `${VAR}` placeholders round-trip.
  */
-import type { ClientAdapter, ClientServer, PathContext } from "../../core/sync/clients.ts";
+import type { ClientAdapter, ClientServer, PathContext } from "../../ports/clients.ts";
 import {
   ifNonEmpty,
   installed,

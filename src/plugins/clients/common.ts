@@ -5,11 +5,11 @@
  * describes its quirks as options here instead of repeating the same code.
  *
  * These helpers are for built-in adapters only; a third-party plugin may use them, but they are not
- * part of the plugin interface (src/core/sync/clients.ts).
+ * part of the plugin interface (src/ports/clients.ts).
  */
 import { posix, win32 } from "node:path";
-import type { ClientServer, PathContext } from "../../core/sync/clients.ts";
-import { NexusError } from "../../core/model/errors.ts";
+import type { ClientServer, PathContext } from "../../ports/clients.ts";
+import { NexusError } from "../../ports/errors.ts";
 
 export type Transport = ClientServer["transport"];
 export type RemoteTransport = Exclude<Transport, "stdio">;

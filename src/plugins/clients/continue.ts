@@ -5,7 +5,7 @@
  * stdio  `{name, command, args, env, cwd}`
  * remote `{name, type:"sse"|"streamable-http", url, requestOptions:{headers}}`
  */
-import type { ClientAdapter, ClientServer, PathContext } from "../../core/sync/clients.ts";
+import type { ClientAdapter, ClientServer, PathContext } from "../../ports/clients.ts";
 import { installed, isRecord, joiner, jsonEntryShape, nonEmptyString, stringMap } from "./common.ts";
 import { remoteSecrets } from "./remote_secrets.ts";
 

@@ -7,7 +7,7 @@
  *
  * `tools: ["*"]` enables every tool of the server; without it the CLI offers none.
  */
-import type { ClientAdapter, PathContext } from "../../core/sync/clients.ts";
+import type { ClientAdapter, PathContext } from "../../ports/clients.ts";
 import { installed, isRecord, joiner, jsonEntryShape } from "./common.ts";
 import { remoteSecrets } from "./remote_secrets.ts";
 

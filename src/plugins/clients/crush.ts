@@ -14,7 +14,7 @@
  * JSON only; doctor says when a crushrc sits next to it.
  */
 import { posix, win32 } from "node:path";
-import type { ClientAdapter, PathContext } from "../../core/sync/clients.ts";
+import type { ClientAdapter, PathContext } from "../../ports/clients.ts";
 import { installed, joiner, jsonEntryShape } from "./common.ts";
 import { remoteSecrets } from "./remote_secrets.ts";
 

@@ -3,7 +3,7 @@
  * Cursor detects the transport; an SSE server is marked with `type: "sse"`.
  */
 // Declared in manifests/cursor.json (a client manifest, the same format third-party plugins use).
-import type { ClientAdapter } from "../../core/sync/clients.ts";
+import type { ClientAdapter } from "../../ports/clients.ts";
 import { adapterFromManifest, type ClientManifest } from "./manifest.ts";
 import { remoteSecrets } from "./remote_secrets.ts";
 import manifest from "./manifests/cursor.json" with { type: "json" };

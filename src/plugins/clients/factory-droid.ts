@@ -3,7 +3,7 @@
  * (`{type:"stdio", command, args, env}` / `{type:"http", url, headers}`), with no variable
  * interpolation: remote servers with secrets get the launcher bridge. Project file `.factory/mcp.json`.
  */
-import type { ClientAdapter, PathContext } from "../../core/sync/clients.ts";
+import type { ClientAdapter, PathContext } from "../../ports/clients.ts";
 import { installed, joiner, jsonEntryShape } from "./common.ts";
 import { remoteSecrets } from "./remote_secrets.ts";
 

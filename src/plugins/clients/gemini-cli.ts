@@ -6,7 +6,7 @@
  * 0.61 warns that `httpUrl` is deprecated). The older `httpUrl` (streamable) and bare `url` (SSE) are
  * still read.
  */
-import type { ClientAdapter, ClientServer, PathContext } from "../../core/sync/clients.ts";
+import type { ClientAdapter, ClientServer, PathContext } from "../../ports/clients.ts";
 import {
   ifNonEmpty,
   installed,

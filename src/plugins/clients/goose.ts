@@ -11,7 +11,7 @@
  * `args` and `description` are always written: Goose's deserializer requires them (`args` on stdio,
  * `description` on streamable_http). SSE extensions are no longer supported by Goose.
  */
-import type { ClientAdapter, ClientServer, PathContext } from "../../core/sync/clients.ts";
+import type { ClientAdapter, ClientServer, PathContext } from "../../ports/clients.ts";
 import {
   installed,
   isRecord,

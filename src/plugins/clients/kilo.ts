@@ -3,7 +3,7 @@
  * (`~/.config/kilo`, on every OS as opencode does), key `mcp`, in opencode's entry shapes and format
  * versions (v1 `mcp.<name>`, v2 `mcp.servers.<name>`). Not opencode's file: Kilo keeps its own.
  */
-import type { ClientAdapter, PathContext } from "../../core/sync/clients.ts";
+import type { ClientAdapter, PathContext } from "../../ports/clients.ts";
 import { installed, joiner } from "./common.ts";
 import { opencodeEntries, opencodeFormats, opencodeUnknownFormat } from "./opencode.ts";
 import { remoteSecrets } from "./remote_secrets.ts";

@@ -3,7 +3,7 @@
  * `{url, headers}`). The home is the path written in `~/.lmstudio-home-pointer` when that file exists,
  * else `~/.lmstudio`, or the legacy `~/.cache/lm-studio` when only that one exists.
  */
-import type { ClientAdapter, PathContext } from "../../core/sync/clients.ts";
+import type { ClientAdapter, PathContext } from "../../ports/clients.ts";
 import { installed, joiner, jsonEntryShape } from "./common.ts";
 import { remoteSecrets } from "./remote_secrets.ts";
 

@@ -11,7 +11,7 @@
  * (`Claude_*`). A list item that is itself a list means "the first of these that resolves".
  */
 import { posix } from "node:path";
-import type { ClientAdapter, ClientServer, ConfigFormat, PathContext } from "../../core/sync/clients.ts";
+import type { ClientAdapter, ClientServer, ConfigFormat, PathContext } from "../../ports/clients.ts";
 import { installed, joiner, jsonEntryShape, type Transport } from "./common.ts";
 
 /** A list of candidates, or one list per OS (`default` for the others). */

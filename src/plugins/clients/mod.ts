@@ -7,8 +7,8 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { ClientAdapter, ClientPlugin } from "../../core/sync/clients.ts";
-import { NexusError, usageError } from "../../core/model/errors.ts";
+import type { ClientAdapter, ClientPlugin } from "../../ports/clients.ts";
+import { NexusError, usageError } from "../../ports/errors.ts";
 import claudeCode from "./claude-code.ts";
 import claudeDesktop from "./claude-desktop.ts";
 import cline from "./cline.ts";
@@ -113,7 +113,7 @@ function invalidPlugin(source: string, problems: string[]): NexusError {
     `${source} is not a valid client adapter:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
     {
       hint:
-        "See src/core/sync/clients.ts for the ClientAdapter interface (the built-ins in src/plugins/clients are examples).",
+        "See src/ports/clients.ts for the ClientAdapter interface (the built-ins in src/plugins/clients are examples).",
       details: { plugin: source, problems },
     },
   );

@@ -11,12 +11,7 @@
  * v2 is read and written in v2; a new file gets v1 (what released opencode reads). Kilo Code's CLI
  * (a fork) uses the same shapes in its own file, so the shapes are exported for it.
  */
-import type {
-  ClientAdapter,
-  ClientFormatVersion,
-  ClientServer,
-  PathContext,
-} from "../../core/sync/clients.ts";
+import type { ClientAdapter, ClientFormatVersion, ClientServer, PathContext } from "../../ports/clients.ts";
 import {
   ifNonEmpty,
   installed,

@@ -4,7 +4,7 @@
  * (permissions, …), which are kept. Qoder's project scope is the repository's `.mcp.json`, the same
  * file as Claude Code's project scope, so `sync --project` writes it once, through Claude Code.
  */
-import type { ClientAdapter, PathContext } from "../../core/sync/clients.ts";
+import type { ClientAdapter, PathContext } from "../../ports/clients.ts";
 import { installed, joiner, jsonEntryShape } from "./common.ts";
 import { remoteSecrets } from "./remote_secrets.ts";
 

@@ -5,7 +5,7 @@
  * Disconnected` for a streamable server), so streamable HTTP is written as `httpUrl` and SSE as `url`
  * (both read, and Gemini's `url` + `type` too). Project file: `.qwen/settings.json`.
  */
-import type { ClientAdapter, PathContext } from "../../core/sync/clients.ts";
+import type { ClientAdapter, PathContext } from "../../ports/clients.ts";
 import { ifNonEmpty, installed, joiner } from "./common.ts";
 import { geminiCli } from "./gemini-cli.ts";
 import { remoteSecrets } from "./remote_secrets.ts";

@@ -15,7 +15,7 @@
  * Every adapter takes its `envInterpolation` / `envInterpolationScope` from here (`remoteSecrets`);
  * a test checks that every built-in client has a row and that its adapter agrees with it.
  */
-import type { ClientAdapter } from "../../core/sync/clients.ts";
+import type { ClientAdapter } from "../../ports/clients.ts";
 
 export interface RemoteSecretPolicy {
   /** The client's own environment placeholder (opt-in only); absent: the bridge is the only form. */

@@ -4,7 +4,7 @@
  * Linux). JSONC; the key is **`servers`** (next to `inputs`), and every entry has a `type`.
  */
 // Declared in manifests/vscode.json (a client manifest, the same format third-party plugins use).
-import type { ClientAdapter } from "../../core/sync/clients.ts";
+import type { ClientAdapter } from "../../ports/clients.ts";
 import { adapterFromManifest, type ClientManifest } from "./manifest.ts";
 import { remoteSecrets } from "./remote_secrets.ts";
 import manifest from "./manifests/vscode.json" with { type: "json" };

@@ -2,7 +2,7 @@
  * Windsurf for JetBrains (the Codeium/Windsurf plugin): `~/.codeium/mcp_config.json` on every OS, in
  * Windsurf's shape (`mcpServers`, remote `serverUrl`).
  */
-import type { ClientAdapter, PathContext } from "../../core/sync/clients.ts";
+import type { ClientAdapter, PathContext } from "../../ports/clients.ts";
 import { installed, joiner } from "./common.ts";
 import { windsurf } from "./windsurf.ts";
 import { remoteSecrets } from "./remote_secrets.ts";

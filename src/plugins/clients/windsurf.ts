@@ -3,7 +3,7 @@
  * entries use **`serverUrl`** (a Cursor-style `url` is also read on import).
  */
 // Declared in manifests/windsurf.json (a client manifest, the same format third-party plugins use).
-import type { ClientAdapter } from "../../core/sync/clients.ts";
+import type { ClientAdapter } from "../../ports/clients.ts";
 import { adapterFromManifest, type ClientManifest } from "./manifest.ts";
 import { remoteSecrets } from "./remote_secrets.ts";
 import manifest from "./manifests/windsurf.json" with { type: "json" };

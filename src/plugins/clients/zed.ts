@@ -8,7 +8,7 @@
  * stdio `{command, args, env}`, remote `{url, headers}`. Older builds nested the command as
  * `{command: {path, args, env}}` (with `"source": "custom"`); parse reads that form too.
  */
-import type { ClientAdapter, PathContext } from "../../core/sync/clients.ts";
+import type { ClientAdapter, PathContext } from "../../ports/clients.ts";
 import { installed, isRecord, joiner, jsonEntryShape } from "./common.ts";
 import { remoteSecrets } from "./remote_secrets.ts";
 
