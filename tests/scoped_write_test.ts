@@ -1,6 +1,7 @@
 /**
- * sync writes client files from a path-scoped Worker (src/core/io/scoped_write.ts): its Deno
- * permissions name the resolved target and the temp file alone. The proof runs a real sync with a
+ * sync and `backup restore` write client files from a path-scoped Worker (src/core/io/scoped_write.ts):
+ * its Deno permissions name the resolved target and the temp file alone. The proof runs a real sync (a
+ * real restore) with a
  * test-only fault hook (`escape@<boundary>`, gated like every MCP_NEXUS_TEST_FAULT: HOME under /tmp
  * and a marker file) that makes the code at that boundary try to write `$HOME/.mcp-nexus-escape`.
  */
@@ -120,3 +121,60 @@ Deno.test("Worker permissions need worker-options: deno.json is the one source, 
   assert.ok(!args.includes("--no-config"), "compile reads deno.json (its unstable list is embedded)");
   assert.ok(args.includes("-P=nexus"));
 });
+
+/** codex's and cursor's files synced once (one backup holds both as they were); returns the backup id. */
+async function restoreSetup(sb: Sandbox): Promise<string> {
+  await setup(sb);
+  await Deno.mkdir(join(sb.home, ".codex"), { recursive: true });
+  await Deno.writeTextFile(join(sb.home, ".codex", "config.toml"), '# mine\nmodel = "o3"\n');
+  expectCode(await sb.run(["sync", "--client", "cursor", "--client", "codex", "--yes"], { env: ENV }), 0);
+  const list = await sb.json<{ backups: Array<{ id: string; files: Array<{ path: string }> }> }>(
+    ["backup", "list"],
+    { env: ENV },
+  );
+  assert.equal(list.data.backups.length, 1);
+  assert.equal(list.data.backups[0].files.length, 2, "the backup holds both files");
+  return list.data.backups[0].id;
+}
+
+Deno.test("backup restore: the writer Worker is granted only the restored client file and its temp", () =>
+  withSandbox(async (sb) => {
+    const id = await restoreSetup(sb);
+    const env = { ...ENV, MCP_NEXUS_DEBUG_PERMISSIONS: "9" };
+    const r = expectCode(
+      await sb.run(["backup", "restore", id, "--client", "cursor", "--yes"], { env }),
+      0,
+    );
+    const lines = r.stderr.split("\n").filter((l) => l.startsWith("writer permissions: "));
+    assert.equal(lines.length, 1, r.stderr);
+    const p = JSON.parse(lines[0].slice("writer permissions: ".length));
+    const file = await Deno.realPath(join(sb.home, ".cursor", "mcp.json"));
+    assert.equal(p.write.length, 2, "cursor's file and its temp; not codex's, not the backups or the ledger");
+    assert.equal(p.write[0], file);
+    assert.match(p.write[1], /\/\.mcp\.json\.\d+\.[0-9a-f]{8}\.tmp$/);
+    assert.deepEqual(p.read, p.write);
+    for (const k of ["net", "run", "ffi", "env", "sys", "import"]) assert.equal(p[k], false, k);
+    // the file is back as it was before the sync; codex's stays synced
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(join(sb.home, ".cursor", "mcp.json"))), {
+      mcpServers: {},
+    });
+    assert.match(await Deno.readTextFile(join(sb.home, ".codex", "config.toml")), /plain/);
+  }, ENV));
+
+Deno.test("backup restore: the Worker writing the restored client file cannot write anywhere else (NotCapable)", () =>
+  withSandbox(async (sb) => {
+    const id = await restoreSetup(sb);
+    const trace = join(sb.home, ".mcp-nexus-fault-trace");
+    const escaped = join(sb.home, ".mcp-nexus-escape");
+    const env = await armFault(sb, "escape@tmp:mcp.json");
+    const r = await sb.run(["backup", "restore", id, "--yes"], { env: { ...ENV, ...env } });
+    await disarmFault(sb);
+    expectCode(r, 0);
+    const lines = (await Deno.readTextFile(trace).catch(() => "")).split("\n").filter(Boolean);
+    assert.deepEqual(lines, ["escape:tmp:mcp.json:NotCapable"], "the write outside its grant was refused");
+    assert.equal(await Deno.lstat(escaped).then(() => true, () => false), false, "nothing written outside");
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(join(sb.home, ".cursor", "mcp.json"))), {
+      mcpServers: {},
+    });
+    assert.equal(await Deno.readTextFile(join(sb.home, ".codex", "config.toml")), '# mine\nmodel = "o3"\n');
+  }, ENV));

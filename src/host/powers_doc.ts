@@ -14,7 +14,8 @@ export const COMMAND_FILES: Record<string, { reads: string; writes: string; net?
   client: { reads: `registry, ledger, each client's config file`, writes: "nothing" },
   backup: {
     reads: `${HOME}/backups`,
-    writes: "`restore`: only config files of known clients (never a path a manifest names), a backup first",
+    writes:
+      "`restore`: only config files of known clients (never a path a manifest names), from a Worker granted only those files (as sync); a backup first",
   },
   server: { reads: "registry", writes: `registry (${HOME}/registry.json, .bak)` },
   secret: { reads: "registry, keys index", writes: `the keychain, the keys index in ${HOME}` },

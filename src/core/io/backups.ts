@@ -213,48 +213,60 @@ export async function readBackupCopy(b: BackupManifest, f: BackupFile): Promise<
   return data;
 }
 
-/**
- * Puts a backup's files back, one by one, under the sync lock (the caller checked each path is a
- * client config path). The current files are backed up first. Ownership follows each file: the
- * entries that were ours in the copy are ours again (write-ahead, as sync does), so the next sync
- * does not call them drift. Returns the paths restored.
- */
 /** A manifest's ledger entry as the ledger gets it back: its hash then, and whether it was inline. */
 function restoredEntry(e: LedgerEntry): LedgerEntry {
   return { sha256: e.sha256, writtenAt: e.writtenAt, ...(e.inline ? { inline: true } : {}) };
 }
 
+/**
+ * Puts a backup's files back, one by one, under the sync lock (the caller checked each path is a
+ * client config path). The current files are backed up first. Ownership follows each file: the
+ * entries that were ours in the copy are ours again (write-ahead, as sync does), so the next sync
+ * does not call them drift. The client files are written from the
+ * path-scoped writer Worker (src/core/io/scoped_write.ts), granted exactly the restored files (their
+ * targets and temps), as sync writes them; the safety backup and the ledger, files of ours, are written
+ * here. A file the backup holds as absent is removed here (the Worker only writes). Returns the paths
+ * restored.
+ */
 export async function restoreFiles(b: BackupManifest, files: BackupFile[]): Promise<string[]> {
   const { loadLedger, saveLedger } = await import("./ledger.ts");
+  const { ScopedWriter } = await import("./scoped_write.ts");
   const restored: string[] = [];
   await withLock(join(nexusHome(), ".sync.lock"), async () => {
     const ledger = await loadLedger();
     const safety = new BackupRun(`before restoring ${b.id}`);
-    for (const f of files) {
-      allowWritesUnder(f.path);
-      const data = await readBackupCopy(b, f);
-      const current = ledger.files[f.path];
-      await safety.add(f.path, f.client, current?.entries ?? {});
-      if (f.ledger) {
-        // before the write: the restored hashes are ours too
-        const file = ledger.files[f.path] ??= { client: f.client ?? current?.client ?? "", entries: {} };
-        for (const [name, e] of Object.entries(f.ledger)) {
-          if (Object.hasOwn(file.entries, name)) file.entries[name].pending = e.sha256;
-          else file.entries[name] = restoredEntry(e);
+    allowWritesUnder(...files.map((f) => f.path));
+    // granted the files that have a copy to write back; it loads while the first backup is made
+    const writer = new ScopedWriter();
+    try {
+      await writer.add(files.filter((f) => f.copy !== null).map((f) => f.path));
+      for (const f of files) {
+        const data = await readBackupCopy(b, f);
+        const current = ledger.files[f.path];
+        await safety.add(f.path, f.client, current?.entries ?? {});
+        if (f.ledger) {
+          // before the write: the restored hashes are ours too
+          const file = ledger.files[f.path] ??= { client: f.client ?? current?.client ?? "", entries: {} };
+          for (const [name, e] of Object.entries(f.ledger)) {
+            if (Object.hasOwn(file.entries, name)) file.entries[name].pending = e.sha256;
+            else file.entries[name] = restoredEntry(e);
+          }
+          await saveLedger(ledger);
         }
-        await saveLedger(ledger);
-      }
-      if (data === null) await removeFile(f.path);
-      else await writeFileAtomic(f.path, data);
-      if (f.ledger) {
-        const entries: Record<string, LedgerEntry> = {};
-        for (const [name, e] of Object.entries(f.ledger)) {
-          entries[name] = restoredEntry(e);
+        if (data === null) await removeFile(f.path);
+        else await writer.write(f.path, data);
+        if (f.ledger) {
+          const entries: Record<string, LedgerEntry> = {};
+          for (const [name, e] of Object.entries(f.ledger)) {
+            entries[name] = restoredEntry(e);
+          }
+          ledger.files[f.path] = { client: f.client ?? current?.client ?? "", entries };
+          await saveLedger(ledger);
         }
-        ledger.files[f.path] = { client: f.client ?? current?.client ?? "", entries };
-        await saveLedger(ledger);
+        restored.push(f.path);
       }
-      restored.push(f.path);
+    } finally {
+      writer.stop();
     }
     await safety.prune();
   }, { what: "client config files (a sync is running)" });

@@ -12,7 +12,8 @@
  * prepared), and the directory's fsync (opening a directory for reading would grant reading all of
  * it). Backups, the ledger and the lock are files of ours in the tool's home, written here by the
  * gateway as before. The Worker is started only when a file is to be written (sync: once its plans are
- * approved, so that it loads while the first backup is made).
+ * approved, so that it loads while the first backup is made). `backup restore` writes its client files
+ * the same way (src/core/io/backups.ts restoreFiles).
  */
 import { type ExitCodeValue, NexusError } from "../model/errors.ts";
 import {
@@ -84,7 +85,7 @@ export class ScopedWriter {
   /** Writes `path` (one of the files added) from the Worker: the gateway's writeFileAtomic, scoped. */
   async write(
     path: string,
-    data: string,
+    data: string | Uint8Array,
     opts: { mode?: number; expect?: string | null } = {},
   ): Promise<string> {
     await this.add([path]);

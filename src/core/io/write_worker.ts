@@ -20,7 +20,14 @@ export interface WorkerFile {
 
 export type ToWorker =
   | { kind: "init"; files: WorkerFile[]; faults: boolean }
-  | { kind: "write"; id: number; path: string; data: string; mode?: number; expect?: string | null }
+  | {
+    kind: "write";
+    id: number;
+    path: string;
+    data: string | Uint8Array;
+    mode?: number;
+    expect?: string | null;
+  }
   | { kind: "exchanged"; id: number; ok: boolean }
   | { kind: "fault-reply"; id: number; reply: FaultReply };
 
