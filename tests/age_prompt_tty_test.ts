@@ -1,0 +1,74 @@
+/**
+ * The age-file passphrase is asked at a real terminal (a pty from util-linux `script`): the command
+ * hands the host its hidden prompt (src/cli/terminal_prompt.ts → src/host/services.ts), the host never
+ * imports the CLI. Without a terminal nobody is asked, and a passphrase store is exit 4.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { cliCommand, expectCode, type Sandbox, withSandbox } from "./helpers.ts";
+
+const hasScript = (() => {
+  try {
+    return new Deno.Command("script", { args: ["--version"], stdout: "null", stderr: "null" }).outputSync()
+      .success;
+  } catch {
+    return false;
+  }
+})();
+
+/** Runs the CLI on a pty; answers each `(hidden): ` prompt with the next of `answers`. */
+async function onTerminal(sb: Sandbox, args: string[], answers: string[]) {
+  const cmd = [...cliCommand(), ...args].map((a) => `'${a}'`).join(" ");
+  const child = new Deno.Command("script", {
+    args: ["-qec", cmd, "/dev/null"],
+    env: sb.env,
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  const w = child.stdin.getWriter();
+  const dec = new TextDecoder();
+  let screen = "";
+  for (let i = 0; i < answers.length; i++) {
+    while (screen.split("(hidden): ").length - 1 <= i) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      screen += dec.decode(value);
+    }
+    await w.write(new TextEncoder().encode(answers[i] + "\r"));
+  }
+  await w.close();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) screen += dec.decode(r.value);
+  screen += await new Response(child.stderr).text();
+  return { code: (await child.status).code, screen };
+}
+
+Deno.test({
+  name: "age-file on a terminal: the passphrase is asked at a hidden prompt; without a terminal it is exit 4",
+  ignore: Deno.build.os !== "linux" || !hasScript,
+  fn: () =>
+    withSandbox(async (sb) => {
+      const value = `typed-${crypto.randomUUID()}`;
+      const pass = "correct horse battery";
+      const set = await onTerminal(sb, ["--backend", "age-file", "secret", "set", "tok"], [value, pass]);
+      assert.equal(set.code, 0, set.screen);
+      assert.match(set.screen, /Passphrase for .*secrets\.age \(hidden\): /);
+      assert.ok(!set.screen.includes(pass) && !set.screen.includes(value), set.screen);
+      // a passphrase store: no key file was made
+      assert.equal(
+        await Deno.lstat(join(sb.nexusHome, "age-identity.txt")).then(() => true, () => false),
+        false,
+      );
+      const get = await onTerminal(sb, ["--backend", "age-file", "secret", "get", "tok", "--reveal"], [pass]);
+      assert.equal(get.code, 0, get.screen);
+      assert.ok(get.screen.includes(value), get.screen);
+      // no terminal: nobody to ask
+      const piped = expectCode(
+        await sb.run(["--backend", "age-file", "secret", "get", "tok", "--reveal"]),
+        4,
+      );
+      assert.match(piped.stderr, /no terminal to ask/);
+    }),
+});
