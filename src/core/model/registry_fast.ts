@@ -148,7 +148,7 @@ function server(v: unknown): ServerDef {
 }
 
 const TOP_KEYS = new Set(["$schema", "version", "settings", "servers", "projects"]);
-const SETTINGS_KEYS = new Set(["secretBackend", "plugins"]);
+const SETTINGS_KEYS = new Set(["secretBackend", "interpolateClients", "plugins"]);
 
 /** The registry zod would return for `raw` (parsed JSON), or null: then ask zod. */
 export function fastRegistry(raw: unknown): RegistryData | null {
@@ -164,6 +164,7 @@ export function fastRegistry(raw: unknown): RegistryData | null {
       const s = obj(o.settings);
       onlyKeys(s, SETTINGS_KEYS);
       if (s.secretBackend !== undefined) settings.secretBackend = str(s.secretBackend);
+      if (s.interpolateClients !== undefined) settings.interpolateClients = clientList(s.interpolateClients);
       if (s.plugins !== undefined) {
         settings.plugins = strArray(s.plugins, (x) => {
           if (str(x).length < 1) throw NO;
