@@ -11,6 +11,7 @@ import fc from "fast-check";
 import * as plist from "plist";
 import { XMLParser } from "fast-xml-parser";
 import { expectCode, type Sandbox, withSandbox } from "./helpers.ts";
+import { addServers, GITHUB } from "./server_fixtures.ts";
 import {
   describeSchedule,
   JOB,
@@ -294,20 +295,7 @@ async function setupClient(sb: Sandbox) {
     MCP_NEXUS_BACKEND: "env",
     MCP_NEXUS_SECRET_GH_TOKEN: "ghp_scheduleCanary0000000000000000000000",
   };
-  expectCode(
-    await sb.run([
-      "server",
-      "add",
-      "github",
-      "--env",
-      "GITHUB_PERSONAL_ACCESS_TOKEN=${keychain:gh-token}",
-      "--",
-      "npx",
-      "-y",
-      "gh-mcp",
-    ], { env }),
-    0,
-  );
+  await addServers(sb, env, GITHUB);
   await Deno.mkdir(join(sb.home, ".mcp-manager"), { recursive: true, mode: 0o700 });
   await Deno.writeTextFile(join(sb.home, ".mcp-manager", "credential_keys.json"), '["gh-token"]\n');
 }

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { BUILTIN_CLIENT_IDS, expectCode, modeOf, type Sandbox, walkFiles, withSandbox } from "./helpers.ts";
+import { addServers, GITHUB, PLAIN } from "./server_fixtures.ts";
 
 const ENV = {
   MCP_NEXUS_BACKEND: "env",
@@ -42,17 +43,7 @@ async function setup(sb: Sandbox) {
   await write(".cursor/mcp.json", '{\n  "mcpServers": {}\n}\n');
   await write(".config/Code/User/mcp.json", VSCODE);
   await write(".codex/config.toml", CODEX);
-  const add = async (args: string[]) => expectCode(await sb.run(["server", "add", ...args], { env: ENV }), 0);
-  await add(["plain", "--", "npx", "-y", "@modelcontextprotocol/server-everything"]);
-  await add([
-    "github",
-    "--env",
-    "GITHUB_PERSONAL_ACCESS_TOKEN=${keychain:gh-token}",
-    "--",
-    "npx",
-    "-y",
-    "gh-mcp",
-  ]);
+  await addServers(sb, ENV, PLAIN, GITHUB);
 }
 
 const CLIENTS = ["--client", "claude-code", "--client", "cursor", "--client", "vscode", "--client", "codex"];
