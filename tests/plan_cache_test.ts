@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { expectCode, type Sandbox, withSandbox } from "./helpers.ts";
+import { addServers, GITHUB, PLAIN } from "./server_fixtures.ts";
 
 const ENV = { MCP_NEXUS_BACKEND: "env" };
 const CLIENTS = [
@@ -24,24 +25,14 @@ const sync = (sb: Sandbox, ...extra: string[]) =>
 const cachePath = (sb: Sandbox) => join(sb.nexusHome, "state", "plan-cache.json");
 
 async function setup(sb: Sandbox): Promise<void> {
-  const add = async (args: string[]) => expectCode(await sb.run(["server", "add", ...args], { env: ENV }), 0);
-  await add(["plain", "--", "npx", "-y", "@modelcontextprotocol/server-everything"]);
-  await add([
-    "github",
-    "--env",
-    "GITHUB_PERSONAL_ACCESS_TOKEN=${keychain:gh-token}",
-    "--",
-    "npx",
-    "-y",
-    "gh-mcp",
-  ]);
-  await add([
+  const remote = [
     "remote",
     "--url",
     "https://mcp.example.com/mcp",
     "--header",
     "Authorization=Bearer ${keychain:tok}",
-  ]);
+  ];
+  await addServers(sb, ENV, PLAIN, GITHUB, remote);
   expectCode(await sync(sb), 0); // writes every file
 }
 
@@ -191,5 +182,35 @@ Deno.test("plan cache: a file changed after a cached no-op is planned again and 
     const r = expectCode(await sync(sb), 0);
     assert.equal(JSON.parse(r.stdout).applied, true);
     assert.ok(JSON.parse(await Deno.readTextFile(cursor)).mcpServers.plain);
+  });
+});
+
+Deno.test("plan cache: from source, an edited module in any room of src/core plans afresh", async () => {
+  const { REPO } = await import("./helpers.ts");
+  await withSandbox(async (sb) => {
+    await setup(sb);
+    expectCode(await sync(sb), 0); // cached
+    const cursorPath = join(sb.home, ".cursor", "mcp.json");
+    const cache = JSON.parse(await Deno.readTextFile(cachePath(sb)));
+    cache.files[cursorPath].notes = ["served from the cache"];
+    await Deno.writeTextFile(cachePath(sb), JSON.stringify(cache));
+    const notes = async () =>
+      JSON.parse(expectCode(await sync(sb), 0).stdout).files.find((f: { client: string }) =>
+        f.client === "cursor"
+      )
+        .notes;
+    assert.deepEqual(await notes(), ["served from the cache"], "served from the cache");
+    // the planning code changes (its mtime stands for an edit): the record no longer matches
+    for (const rel of ["src/core/sync/sync.ts", "src/core/formats/json.ts", "src/plugins/clients/mod.ts"]) {
+      await Deno.writeTextFile(cachePath(sb), JSON.stringify(cache));
+      const module = join(REPO, rel);
+      const was = await Deno.stat(module);
+      try {
+        await Deno.utime(module, was.atime!, new Date(was.mtime!.getTime() + 1000));
+        assert.notDeepEqual(await notes(), ["served from the cache"], `${rel} changed: planned afresh`);
+      } finally {
+        await Deno.utime(module, was.atime!, was.mtime!);
+      }
+    }
   });
 });

@@ -19,6 +19,7 @@
  * code is not part of the key), and never `--secrets inline` (the values come from the keychain).
  */
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { LedgerEntry } from "../io/ledger.ts";
 import { nexusHome } from "../io/paths.ts";
 import { allowWritesUnder, readTextIfExists, writeFileAtomic } from "../io/fs.ts";
@@ -127,22 +128,33 @@ function codeIdentity(): Promise<string> {
     }
   };
   stamp(Deno.execPath());
-  if (runningFromSource()) {
-    const root = new URL("../../../", import.meta.url);
-    for (const dir of ["src/core", "src/core/formats", "src/plugins/clients"]) {
-      const d = new URL(dir + "/", root);
-      try {
-        for (const e of [...Deno.readDirSync(d)].sort((a, b) => a.name < b.name ? -1 : 1)) {
-          if (e.isFile) stamp(new URL(e.name, d).pathname);
-        }
-      } catch {
-        parts.push(`${dir}:-`);
-      }
-    }
-    stamp(new URL("deno.json", root).pathname);
-    stamp(new URL("deno.lock", root).pathname);
-  }
+  if (runningFromSource()) { for (const p of sourceFiles()) stamp(p); }
   return sha256(...parts);
+}
+
+/**
+ * Running from source: every module planning may load (all of src/core, its rooms included, and the
+ * built-in clients, at any depth), src/version.ts, deno.json and deno.lock, in a stable order.
+ */
+export function sourceFiles(): string[] {
+  const root = new URL("../../../", import.meta.url);
+  const out: string[] = [];
+  const walk = (d: URL) => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(d)].sort((a, b) => a.name < b.name ? -1 : 1);
+    } catch {
+      out.push(`${fileURLToPath(d)}:-`);
+      return;
+    }
+    for (const e of entries) {
+      if (e.isFile) out.push(fileURLToPath(new URL(e.name, d)));
+      else if (e.isDirectory) walk(new URL(e.name + "/", d));
+    }
+  };
+  for (const dir of ["src/core/", "src/plugins/clients/"]) walk(new URL(dir, root));
+  for (const f of ["src/version.ts", "deno.json", "deno.lock"]) out.push(fileURLToPath(new URL(f, root)));
+  return out;
 }
 
 export class PlanCache {
