@@ -178,3 +178,24 @@ Deno.test("backup restore: the Worker writing the restored client file cannot wr
     });
     assert.equal(await Deno.readTextFile(join(sb.home, ".codex", "config.toml")), '# mine\nmodel = "o3"\n');
   }, ENV));
+
+Deno.test("sync: a writer Worker that dies mid-write leaves no temp file, the client file as it was, and the next sync writes it", () =>
+  withSandbox(async (sb) => {
+    await setup(sb);
+    const dir = join(sb.home, ".cursor");
+    const file = join(dir, "mcp.json");
+    const before = await Deno.readTextFile(file);
+    const env = await armFault(sb, "crash@tmp:mcp.json");
+    const r = await sb.run(["sync", "--client", "cursor", "--yes", "--json"], { env: { ...ENV, ...env } });
+    await disarmFault(sb);
+    expectCode(r, 1);
+    const cursor = JSON.parse(r.stdout).files.find((f: { client: string }) => f.client === "cursor");
+    assert.equal(cursor.status, "error", r.stdout);
+    assert.equal(await Deno.readTextFile(file), before, "the client file is as it was");
+    const left = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n !== "mcp.json");
+    assert.deepEqual(left, [], "no temp file of the dead Worker is left");
+    // the lock was released cleanly (no sweep comes): the next sync writes the file all the same
+    expectCode(await sb.run(["sync", "--client", "cursor", "--yes"], { env: ENV }), 0);
+    assert.ok(JSON.parse(await Deno.readTextFile(file)).mcpServers.plain);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["mcp.json"]);
+  }, ENV));

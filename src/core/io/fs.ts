@@ -394,6 +394,38 @@ export async function finishScopedWrite(target: string): Promise<void> {
 }
 
 /**
+ * The parent's clean-up of a path-scoped write that failed (the Worker reported it, died or was
+ * stopped): the temp file it named goes. If the Worker stopped between an exchange and its end
+ * (`swapped`: an odd number of exchanges), the target holds `data` and the temp the file it
+ * displaced (the original, or a client's write): that is put back first, so the file is left as it
+ * was. A target that no longer holds `data` (a client wrote since) is left alone.
+ */
+export function abandonScopedWrite(
+  tmp: string,
+  target: string,
+  data: string | Uint8Array,
+  swapped: boolean,
+): void {
+  try {
+    if (!Deno.lstatSync(tmp).isFile) return;
+  } catch {
+    return; // no temp: nothing of ours left
+  }
+  try {
+    const now = swapped ? readBytesSync(target) : null;
+    const ours = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    if (now && sameBytes(now, ours)) exchangeNames(tmp, target);
+  } catch {
+    // the target is unreadable: left as it is
+  }
+  try {
+    Deno.removeSync(tmp);
+  } catch {
+    // best effort: a crashed run's sweep takes it
+  }
+}
+
+/**
  * The parent's atomic exchange for the Worker, only of a pair it prepared itself: `tmp` must be the
  * temp name it gave for `target` (checked by the caller against its own list).
  */
@@ -573,7 +605,8 @@ export async function withLock<T>(
 // with a name (`tmp:<file>`: the temp file is written, the target not yet replaced;
 // `rename:<file>`: replaced; `remove:<file>`). MCP_NEXUS_TEST_FAULT=`<kill|fail>@<name>[#n]` kills
 // the process (SIGKILL, as a power cut or kill -9 would) or fails the write there, at the n-th time
-// the boundary is reached; `trace` lists the boundaries reached.
+// the boundary is reached; `trace` lists the boundaries reached. `crash@<name>` makes the scoped
+// writer's Worker die there of an uncaught error (in the main thread it is a kill).
 //
 // It cannot be switched on by accident or by a hostile environment alone: it is honoured only when
 // HOME is a directory under /tmp AND that HOME holds a file `.mcp-nexus-test-fault` whose content is
@@ -604,7 +637,7 @@ function loadFaultSpec(): typeof faultSpec {
     return null;
   }
   if (value === "trace") return "trace";
-  const m = /^(kill|fail|escape)@(.+?)(?:#(\d+))?$/.exec(value);
+  const m = /^(kill|fail|escape|crash)@(.+?)(?:#(\d+))?$/.exec(value);
   return m ? { action: m[1], point: m[2], nth: Number(m[3] ?? 1), seen: 0 } : null;
 }
 
@@ -612,7 +645,7 @@ function loadFaultSpec(): typeof faultSpec {
 export type FaultReply = { action: "ok" } | { action: "fail"; message: string } | {
   action: "escape";
   path: string;
-};
+} | { action: "crash" };
 
 /**
  * In the path-scoped writer's Worker (which has no environment and cannot kill): its boundaries are
@@ -644,6 +677,8 @@ export async function faultDecision(name: string): Promise<FaultReply> {
   }
   if (spec.point !== name || ++spec.seen !== spec.nth) return { action: "ok" };
   if (spec.action === "kill") Deno.kill(Deno.pid, "SIGKILL");
+  // `crash@P`: the scoped writer's Worker dies there (an uncaught error); in the main thread, a kill
+  if (spec.action === "crash") return { action: "crash" };
   if (spec.action === "escape") {
     return { action: "escape", path: join(Deno.env.get("HOME")!, ".mcp-nexus-escape") };
   }
@@ -661,6 +696,15 @@ export async function faultNote(line: string): Promise<void> {
 export async function faultPoint(name: string): Promise<void> {
   const reply = faultForwarder ? await faultForwarder.point(name) : await faultDecision(name);
   if (reply.action === "fail") throw new Error(reply.message);
+  if (reply.action === "crash") {
+    if (!faultForwarder) Deno.kill(Deno.pid, "SIGKILL");
+    // an error no catch sees: the Worker dies here, its temp file left as a real crash leaves it
+    await new Promise(() =>
+      setTimeout(() => {
+        throw new Error(`injected crash at ${name}`);
+      }, 0)
+    );
+  }
   if (reply.action !== "escape") return;
   // the test's proof that the Worker cannot write outside the files it was given
   let outcome = "written";

@@ -17,6 +17,7 @@
  */
 import { type ExitCodeValue, NexusError } from "../model/errors.ts";
 import {
+  abandonScopedWrite,
   exchangeScoped,
   faultDecision,
   faultNote,
@@ -62,6 +63,8 @@ export class ScopedWriter {
   private failed = new Map<string, unknown>();
   private pending = new Map<number, { resolve: (t: string) => void; reject: (e: Error) => void }>();
   private next = 1;
+  /** Exchanges done here for a target's pair during its current write (odd: the two are swapped). */
+  private exchanges = new Map<string, number>();
 
   /** Prepares `paths` (client files about to change) and starts the Worker for them. */
   async add(paths: string[]): Promise<void> {
@@ -90,14 +93,31 @@ export class ScopedWriter {
   ): Promise<string> {
     await this.add([path]);
     if (this.failed.has(path)) throw this.failed.get(path);
+    const f = this.files.get(path)!;
     const worker = this.start();
     const id = this.next++;
     const done = new Promise<string>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     const msg: ToWorker = { kind: "write", id, path, data, ...opts };
+    this.exchanges.set(f.target, 0);
     worker.postMessage(msg);
-    const target = await done;
+    let target: string;
+    try {
+      target = await done;
+    } catch (err) {
+      this.cleanUp(f, data);
+      throw err;
+    }
     await finishScopedWrite(target);
     return target;
+  }
+
+  /**
+   * After a failed write (the Worker reported it, died or was stopped): its temp file goes (see
+   * abandonScopedWrite), so that none is left behind (a clean run sweeps none) and the next attempt
+   * can create it again; a pair left swapped by a Worker that stopped in between is swapped back.
+   */
+  private cleanUp(f: WorkerFile, data: string | Uint8Array): void {
+    abandonScopedWrite(f.tmp, f.target, data, (this.exchanges.get(f.target) ?? 0) % 2 === 1);
   }
 
   /** Ends the Worker (pending writes fail). */
@@ -131,7 +151,13 @@ export class ScopedWriter {
         else p?.reject(rebuild(m.error));
       } else if (m.kind === "exchange") {
         // only the pair prepared here: the temp named for this very target
-        const ok = byTarget.get(m.target)?.tmp === m.tmp && exchangeScoped(m.tmp, m.target);
+        let ok = false;
+        try {
+          ok = byTarget.get(m.target)?.tmp === m.tmp && exchangeScoped(m.tmp, m.target);
+        } catch {
+          // not exchanged: the Worker falls back to its check-then-rename
+        }
+        if (ok) this.exchanges.set(m.target, (this.exchanges.get(m.target) ?? 0) + 1);
         worker.postMessage({ kind: "exchanged", id: m.id, ok } satisfies ToWorker);
       } else if (m.kind === "fault") {
         let reply;
@@ -147,10 +173,12 @@ export class ScopedWriter {
     };
     worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
+      // ended for good before its temp files are cleaned up: a stray Worker must not rename one later
+      worker.terminate();
       const err = new Error(`the file writer failed: ${e.message}`);
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
-      this.worker = null;
+      if (this.worker === worker) this.worker = null;
     };
     worker.postMessage({ kind: "init", files, faults: faultsActive() } satisfies ToWorker);
     this.worker = worker;
