@@ -275,6 +275,25 @@ async function removeStaleTemps(dir: string, name: string): Promise<void> {
   }
 }
 
+/**
+ * After a run that died holding a lock (`crashedRunSeen`): its temp files next to each of `paths`
+ * (client files this run planned) go, whether or not this run writes them. A run killed after its
+ * exchange but before removing the temp (which then holds the file it replaced) leaves a file whose
+ * next plan has nothing to write: only this sweep reaches it, before the lock is emptied again and
+ * the crash is forgotten. Only our temp names with a dead pid are removed (see removeStaleTemps).
+ */
+export async function sweepAfterCrash(paths: string[]): Promise<void> {
+  if (!crashedRunSeen) return;
+  for (const path of new Set(paths)) {
+    try {
+      const target = await resolveTarget(path);
+      await removeStaleTemps(dirname(target), basename(target));
+    } catch {
+      // a symlink loop or an unreadable directory: its plan reports the file
+    }
+  }
+}
+
 /** Writes a file atomically (see the module comment). Returns the path actually written. */
 export async function writeFileAtomic(
   path: string,

@@ -16,7 +16,7 @@
 import { join } from "node:path";
 import type { ClientAdapter, ClientServer, PathContext } from "./clients.ts";
 import { NexusError, toNexusError } from "../model/errors.ts";
-import { allowWritesUnder, readTextIfExists, resolveTarget, withLock } from "../io/fs.ts";
+import { allowWritesUnder, readTextIfExists, resolveTarget, sweepAfterCrash, withLock } from "../io/fs.ts";
 import { canonicalJson, entryHash, type Ledger, loadLedger, ownsHash, saveLedger } from "../io/ledger.ts";
 import { BackupRun } from "../io/backups.ts";
 import { nexusHome } from "../io/paths.ts";
@@ -666,6 +666,8 @@ export async function applySync(
   return await withLock(join(nexusHome(), ".sync.lock"), async () => {
     const ledger = await loadLedger();
     const plans = await planSync(adapters, ctx, registry, opts, ledger);
+    // a run that died holding the lock: its temp files go, next to every file planned (written or not)
+    await sweepAfterCrash(plans.filter((p) => p.status !== "not-detected").map((p) => p.path));
     const anyLedger = plans.some((p) => Object.keys(p.ledger).length > 0 && p.status !== "error");
     if (!plans.some((p) => p.status === "changed") && !anyLedger) return { plans, backup: null, written: [] };
     if (plans.some((p) => p.status === "changed") && !(await approve(plans))) {
