@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { expectCode, withSandbox } from "./helpers.ts";
 import { addServers, PLAIN } from "./server_fixtures.ts";
+import { armFault, disarmFault } from "./safety_helpers.ts";
 
 const ENV = { MCP_NEXUS_BACKEND: "env" };
 
@@ -54,3 +55,27 @@ Deno.test({
       assert.equal(await Deno.readTextFile(join(sb.nexusHome, ".sync.lock")), "", "released cleanly");
     }, ENV),
 });
+
+Deno.test("sync: a client file that could not be written leaves no claim on its new entries (a user's entry of that name stays a conflict, even with --force)", () =>
+  withSandbox(async (sb) => {
+    const file = join(sb.home, ".cursor", "mcp.json");
+    await Deno.mkdir(join(sb.home, ".cursor"), { recursive: true });
+    await Deno.writeTextFile(file, '{\n  "mcpServers": {}\n}\n');
+    await addServers(sb, ENV, PLAIN);
+    const env = await armFault(sb, "fail@tmp:mcp.json");
+    const failed = await sb.run(["sync", "--client", "cursor", "--yes", "--json"], {
+      env: { ...ENV, ...env },
+    });
+    await disarmFault(sb);
+    expectCode(failed, 1);
+    assert.equal(await Deno.readTextFile(file), '{\n  "mcpServers": {}\n}\n', "not written");
+    const ledger = JSON.parse(await Deno.readTextFile(join(sb.nexusHome, "state", "ledger.json")));
+    assert.equal(ledger.files[file]?.entries?.plain, undefined, "no claim on an entry never written");
+    // the user then adds a server of that name by hand: it is theirs, --force or not
+    const mine = '{\n  "mcpServers": {\n    "plain": { "command": "my-own-server" }\n  }\n}\n';
+    await Deno.writeTextFile(file, mine);
+    const r = await sb.run(["sync", "--client", "cursor", "--yes", "--force", "--json"], { env: ENV });
+    const cursor = JSON.parse(r.stdout).files.find((f: { client: string }) => f.client === "cursor");
+    assert.ok(cursor.skipped.some((s: { kind: string }) => s.kind === "conflict"), r.stdout);
+    assert.equal(await Deno.readTextFile(file), mine, "the user's entry is kept");
+  }, ENV));

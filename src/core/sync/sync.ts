@@ -630,6 +630,14 @@ export interface ApplyResult {
   written: string[];
 }
 
+/** A copy of one file's ledger record (its entries a prototype-free map, as loadLedger gives them). */
+function copyLedgerFile(f: Ledger["files"][string] | undefined): Ledger["files"][string] | undefined {
+  if (!f) return undefined;
+  const entries: Ledger["files"][string]["entries"] = Object.create(null);
+  for (const [name, e] of Object.entries(f.entries)) entries[name] = { ...e };
+  return { client: f.client, entries };
+}
+
 /** How many times a file a client keeps rewriting is planned again before it is reported. */
 const MAX_REPLANS = 8;
 
@@ -702,6 +710,7 @@ export async function applySync(
         for (let attempt = 0; plan.status === "changed"; attempt++) {
           allowWritesUnder(plan.path);
           await backup.add(plan.path, plan.client, ledger.files[plan.path]?.entries ?? {});
+          const before = copyLedgerFile(ledger.files[plan.path]);
           record(plan, true);
           await saveLedger(ledger);
           try {
@@ -712,6 +721,15 @@ export async function applySync(
             written.push(plan.path);
             break;
           } catch (err) {
+            // not written: the write-ahead is taken back, or an entry never written would count as
+            // ours (a client's or user's entry of that name would then be drift, which --force overwrites)
+            if (
+              (await readTextIfExists(plan.path, { keepBom: true }).catch(() => undefined)) !== plan.after
+            ) {
+              if (before) ledger.files[plan.path] = before;
+              else delete ledger.files[plan.path];
+              await saveLedger(ledger);
+            }
             if (
               !(err instanceof NexusError && err.code === "E_CHANGED_DURING_WRITE") || attempt >= MAX_REPLANS
             ) {
