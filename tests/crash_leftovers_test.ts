@@ -1,7 +1,8 @@
 /**
- * What a run that died holding the sync lock leaves next to client files is cleared by the next sync,
- * even next to a file that sync has nothing to write (src/core/io/fs.ts sweepAfterCrash); a clean
- * run's lock says nothing died, and nothing is listed or removed.
+ * What a failed or dead run leaves behind, and what the next run makes of it: a dead run's temp files
+ * are cleared by the next sync even next to a file it has nothing to write (src/core/io/fs.ts
+ * sweepAfterCrash), while a clean run's lock says nothing died; a write that failed leaves no claim
+ * on entries it never wrote; a backup taken while an entry was still pending restores it as ours.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -55,6 +56,34 @@ Deno.test({
       assert.equal(await Deno.readTextFile(join(sb.nexusHome, ".sync.lock")), "", "released cleanly");
     }, ENV),
 });
+
+Deno.test("backup restore: an entry the backed-up run was still confirming (pending) is ours again after a restore, not drift", () =>
+  withSandbox(async (sb) => {
+    const file = join(sb.home, ".cursor", "mcp.json");
+    await Deno.mkdir(join(sb.home, ".cursor"), { recursive: true });
+    await Deno.writeTextFile(file, '{\n  "mcpServers": {}\n}\n');
+    await addServers(sb, ENV, PLAIN);
+    const sync = (...extra: string[]) =>
+      sb.run(["sync", "--client", "cursor", "--yes", "--json", ...extra], { env: ENV });
+    expectCode(await sync(), 0);
+    // a run that died after its rename and before confirming: the file's entry is the pending hash
+    const ledgerPath = join(sb.nexusHome, "state", "ledger.json");
+    const ledger = JSON.parse(await Deno.readTextFile(ledgerPath));
+    const entry = ledger.files[file].entries.plain;
+    ledger.files[file].entries.plain = { ...entry, sha256: "0".repeat(64), pending: entry.sha256 };
+    await Deno.writeTextFile(ledgerPath, JSON.stringify(ledger, null, 2));
+    const first = await Deno.readTextFile(file);
+    // the next change is backed up with that ledger entry, then written
+    await addServers(sb, ENV, ["plain", "--replace", "--", "uvx", "other-mcp"]);
+    expectCode(await sync(), 0);
+    expectCode(await sb.run(["backup", "restore", "latest", "--client", "cursor", "--yes"], { env: ENV }), 0);
+    assert.equal(await Deno.readTextFile(file), first, "the backed-up file is back");
+    // the restored entry is the one mcp-nexus wrote: the next sync updates it (no drift)
+    const r = expectCode(await sync(), 0);
+    const cursor = JSON.parse(r.stdout).files.find((f: { client: string }) => f.client === "cursor");
+    assert.deepEqual(cursor.skipped, [], r.stdout);
+    assert.match(await Deno.readTextFile(file), /other-mcp/);
+  }, ENV));
 
 Deno.test("sync: a client file that could not be written leaves no claim on its new entries (a user's entry of that name stays a conflict, even with --force)", () =>
   withSandbox(async (sb) => {

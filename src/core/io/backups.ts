@@ -213,9 +213,18 @@ export async function readBackupCopy(b: BackupManifest, f: BackupFile): Promise<
   return data;
 }
 
-/** A manifest's ledger entry as the ledger gets it back: its hash then, and whether it was inline. */
+/**
+ * A manifest's ledger entry as the ledger gets it back: its hashes then (a `pending` one too: the
+ * copy was taken after a run that died before confirming its write, so the copy's entry may be the
+ * pending one, and it is still ours), and whether it was inline.
+ */
 function restoredEntry(e: LedgerEntry): LedgerEntry {
-  return { sha256: e.sha256, writtenAt: e.writtenAt, ...(e.inline ? { inline: true } : {}) };
+  return {
+    sha256: e.sha256,
+    writtenAt: e.writtenAt,
+    ...(e.pending ? { pending: e.pending } : {}),
+    ...(e.inline ? { inline: true } : {}),
+  };
 }
 
 /**
