@@ -6,11 +6,22 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { expectCode, withSandbox } from "./helpers.ts";
+import { expectCode, type Sandbox, withSandbox } from "./helpers.ts";
 import { addServers, PLAIN } from "./server_fixtures.ts";
 import { armFault, disarmFault } from "./safety_helpers.ts";
 
 const ENV = { MCP_NEXUS_BACKEND: "env" };
+
+const EMPTY = '{\n  "mcpServers": {}\n}\n';
+
+/** Cursor's file with no servers, and the registry's plain server; returns the file's path. */
+async function cursorWithPlain(sb: Sandbox): Promise<string> {
+  const file = join(sb.home, ".cursor", "mcp.json");
+  await Deno.mkdir(join(sb.home, ".cursor"), { recursive: true });
+  await Deno.writeTextFile(file, EMPTY);
+  await addServers(sb, ENV, PLAIN);
+  return file;
+}
 
 /** A pid no process has now (what a run that died leaves in the lock file and its temp names). */
 function deadPid(): number {
@@ -31,9 +42,7 @@ Deno.test({
   fn: () =>
     withSandbox(async (sb) => {
       const dir = join(sb.home, ".cursor");
-      await Deno.mkdir(dir, { recursive: true });
-      await Deno.writeTextFile(join(dir, "mcp.json"), '{\n  "mcpServers": {}\n}\n');
-      await addServers(sb, ENV, PLAIN);
+      await cursorWithPlain(sb);
       const sync = () => sb.run(["sync", "--client", "cursor", "--yes"], { env: ENV });
       expectCode(await sync(), 0); // written: the next sync has nothing to write there
       const pid = deadPid();
@@ -59,10 +68,7 @@ Deno.test({
 
 Deno.test("backup restore: an entry the backed-up run was still confirming (pending) is ours again after a restore, not drift", () =>
   withSandbox(async (sb) => {
-    const file = join(sb.home, ".cursor", "mcp.json");
-    await Deno.mkdir(join(sb.home, ".cursor"), { recursive: true });
-    await Deno.writeTextFile(file, '{\n  "mcpServers": {}\n}\n');
-    await addServers(sb, ENV, PLAIN);
+    const file = await cursorWithPlain(sb);
     const sync = (...extra: string[]) =>
       sb.run(["sync", "--client", "cursor", "--yes", "--json", ...extra], { env: ENV });
     expectCode(await sync(), 0);
@@ -87,17 +93,14 @@ Deno.test("backup restore: an entry the backed-up run was still confirming (pend
 
 Deno.test("sync: a client file that could not be written leaves no claim on its new entries (a user's entry of that name stays a conflict, even with --force)", () =>
   withSandbox(async (sb) => {
-    const file = join(sb.home, ".cursor", "mcp.json");
-    await Deno.mkdir(join(sb.home, ".cursor"), { recursive: true });
-    await Deno.writeTextFile(file, '{\n  "mcpServers": {}\n}\n');
-    await addServers(sb, ENV, PLAIN);
+    const file = await cursorWithPlain(sb);
     const env = await armFault(sb, "fail@tmp:mcp.json");
     const failed = await sb.run(["sync", "--client", "cursor", "--yes", "--json"], {
       env: { ...ENV, ...env },
     });
     await disarmFault(sb);
     expectCode(failed, 1);
-    assert.equal(await Deno.readTextFile(file), '{\n  "mcpServers": {}\n}\n', "not written");
+    assert.equal(await Deno.readTextFile(file), EMPTY, "not written");
     const ledger = JSON.parse(await Deno.readTextFile(join(sb.nexusHome, "state", "ledger.json")));
     assert.equal(ledger.files[file]?.entries?.plain, undefined, "no claim on an entry never written");
     // the user then adds a server of that name by hand: it is theirs, --force or not
