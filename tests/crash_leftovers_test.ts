@@ -111,3 +111,27 @@ Deno.test("sync: a client file that could not be written leaves no claim on its 
     assert.ok(cursor.skipped.some((s: { kind: string }) => s.kind === "conflict"), r.stdout);
     assert.equal(await Deno.readTextFile(file), mine, "the user's entry is kept");
   }, ENV));
+
+Deno.test("sync: a dead lock holder's temp files are stale even when its pid now belongs to a live process (pid reuse)", () =>
+  withSandbox(async (sb) => {
+    const file = await cursorWithPlain(sb);
+    const sync = () => sb.run(["sync", "--client", "cursor", "--yes"], { env: ENV });
+    expectCode(await sync(), 0);
+    // the dead run's pid is taken by a live process by now (this test's own)
+    const stale = join(sb.home, ".cursor", `.mcp.json.${Deno.pid}.0badc0de.tmp`);
+    await Deno.writeTextFile(stale, "half-written\n");
+    await Deno.writeTextFile(join(sb.nexusHome, ".sync.lock"), `${Deno.pid}\n`);
+    expectCode(await sync(), 0);
+    await assert.rejects(Deno.lstat(stale), Deno.errors.NotFound, "the dead holder's temp is gone");
+    assert.ok(JSON.parse(await Deno.readTextFile(file)).mcpServers.plain);
+  }, ENV));
+
+Deno.test("a write into our home leaves a live process's temp file alone (/proc is refused to the permission set: that is no proof of death)", () =>
+  withSandbox(async (sb) => {
+    await addServers(sb, ENV, PLAIN); // the registry exists
+    // another mcp-nexus process (alive: this test's own pid) is writing the registry right now
+    const live = join(sb.nexusHome, `.registry.json.${Deno.pid}.0badc0de.tmp`);
+    await Deno.writeTextFile(live, "being written\n");
+    await addServers(sb, ENV, ["other", "--", "uvx", "other-mcp"]); // writes registry.json (private dir)
+    assert.equal(await Deno.readTextFile(live), "being written\n", "a live process's temp is left alone");
+  }, ENV));

@@ -249,9 +249,17 @@ async function mkdirOwned(dir: string): Promise<void> {
 let crashedRunSeen = false;
 
 /**
+ * The pids those dead holders' lock files named: their temp files are stale even if another process
+ * has that pid by now (pid reuse: in a container the next run often gets the same small pid).
+ */
+const deadHolders = new Set<number>();
+
+/**
  * Temp files of ours left next to `name` by a run that was killed before its rename (their pid is
- * gone): removed, so a crash leaves no half-written file behind for long. Linux only (it checks
- * /proc); elsewhere temps older than a day go. Only names `.<name>.<pid>.<8 hex>.tmp` are touched.
+ * gone, or it is the pid a dead lock holder left: see deadHolders): removed, so a crash leaves no
+ * half-written file behind for long. Where no process check answers (not Linux, or /proc refused to
+ * this permission set), temps older than a day go. Only names `.<name>.<pid>.<8 hex>.tmp` are
+ * touched, never one this process named.
  */
 async function removeStaleTemps(dir: string, name: string): Promise<void> {
   const prefix = `.${name}.`;
@@ -259,12 +267,19 @@ async function removeStaleTemps(dir: string, name: string): Promise<void> {
     for await (const e of Deno.readDir(dir)) {
       if (!e.isFile || !e.name.startsWith(prefix)) continue;
       const m = /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(e.name.slice(prefix.length));
-      if (!m || Number(m[1]) === Deno.pid) continue;
+      if (!m || (Number(m[1]) === Deno.pid && !deadHolders.has(Deno.pid))) continue;
       const p = join(dir, e.name);
-      let stale: boolean;
-      if (Deno.build.os === "linux") {
-        stale = await Deno.stat(`/proc/${m[1]}`).then(() => false, () => true);
-      } else {
+      if (ourTemps.has(p)) continue; // this run's own (the dead holder had our pid)
+      // dead: the pid a dead lock holder left, or (Linux) no such process; only NotFound says so:
+      // under the nexus permission set /proc/<pid> is refused (NotCapable), which says nothing
+      let stale: boolean | undefined = deadHolders.has(Number(m[1])) ? true : undefined;
+      if (stale === undefined && Deno.build.os === "linux") {
+        stale = await Deno.stat(`/proc/${m[1]}`).then(
+          () => false,
+          (err) => err instanceof Deno.errors.NotFound ? true : undefined,
+        );
+      }
+      if (stale === undefined) {
         const info = await Deno.lstat(p);
         stale = (info.mtime?.getTime() ?? Date.now()) < Date.now() - 86_400_000;
       }
@@ -377,9 +392,17 @@ export async function writeFileAtomic(
   return target;
 }
 
+/** The temp names this process gave (never swept as a dead run's, whatever pid the dead run had). */
+const ourTemps = new Set<string>();
+
 /** A temp file's name for `target`: next to it, with our pid (see removeStaleTemps). */
 function tempNameFor(target: string): string {
-  return join(dirname(target), `.${basename(target)}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`);
+  const name = join(
+    dirname(target),
+    `.${basename(target)}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`,
+  );
+  ourTemps.add(name);
+  return name;
 }
 
 /**
@@ -604,7 +627,12 @@ export async function withLock<T>(
     // locks refuse other handles); found non-empty, the last holder died holding it
     const held = new Uint8Array(32);
     await file.seek(0, Deno.SeekMode.Start);
-    if (((await file.read(held)) ?? 0) > 0) crashedRunSeen = true;
+    const n = (await file.read(held)) ?? 0;
+    if (n > 0) {
+      crashedRunSeen = true;
+      const pid = /^(\d{1,10})\n/.exec(new TextDecoder().decode(held.subarray(0, n)));
+      if (pid && Number(pid[1]) > 0) deadHolders.add(Number(pid[1]));
+    }
     await file.truncate(0);
     await file.seek(0, Deno.SeekMode.Start);
     await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
