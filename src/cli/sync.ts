@@ -155,8 +155,9 @@ export async function runSync(ctx: Ctx, opts: SyncCliOptions): Promise<number> {
     ].join(" ");
     throw usageError(
       "E_USAGE",
-      "--secrets inline is refused with --project: project files are usually committed to git.",
-      { hint: `${again} (launcher entries; secrets stay in the keychain)` },
+      "--secrets inline is refused with --project: project files are usually committed to git, so every " +
+        "server with a secret is a launcher entry there (the secrets stay in the keychain).",
+      { hint: again },
     );
   }
   let { adapters, pathCtx, registry } = await engine(opts.client);
@@ -361,10 +362,13 @@ Examples:
       }
       const [adapter] = await (await import("./clients.ts")).resolveClientIds([id]);
       if (mode === "interpolate" && !adapter.envInterpolation) {
+        const { listClients } = await (await import("./clients.ts")).clients();
+        const can = listClients().filter((a) => a.envInterpolation).map((a) => a.id);
         throw usageError(
           "E_USAGE",
-          `${adapter.name} cannot read a secret header from its environment: it gets the bridge.`,
-          { hint: "mcp-nexus client list --json   (canInterpolate: true marks the clients that can)" },
+          `${adapter.name} cannot read a secret header from its environment: it gets the bridge. ` +
+            `Clients that can: ${can.join(", ")} (canInterpolate in client list --json).`,
+          { hint: "mcp-nexus client list --json" },
         );
       }
       const { updateRegistry } = await import("../core/model/registry.ts");
