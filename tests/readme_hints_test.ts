@@ -79,3 +79,17 @@ Deno.test("a usage error commander finds (unknown option, unknown command) names
       assert.ok(human.stderr.includes(`fix: ${help}\n`), human.stderr);
     }
   }, ENV));
+
+Deno.test("run of a server whose --cwd is missing: the hint, run verbatim, makes the next run start", () =>
+  withSandbox(async (sb) => {
+    const dir = `${sb.home}/code/it's tools`;
+    expectCode(await sb.run(["server", "add", "tools", "--cwd", dir, "--", "true"]), 0);
+    const r = await sb.json<Json>(["run", "tools"]);
+    assert.equal(r.code, 1, JSON.stringify(r.data));
+    assert.equal(r.data.error.code, "E_CWD_NOT_FOUND");
+    assert.match(r.data.error.message, /server add tools --replace --cwd DIR/);
+    const ran = await runHint(sb, r.data.error.hint, ENV);
+    assert.equal(ran.code, 0, `hint '${r.data.error.hint}' failed (exit ${ran.code}):\n${ran.stderr}`);
+    assert.ok((await Deno.stat(dir)).isDirectory);
+    expectCode(await sb.run(["run", "tools"]), 0);
+  }, ENV));
