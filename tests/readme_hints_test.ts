@@ -93,3 +93,16 @@ Deno.test("run of a server whose --cwd is missing: the hint, run verbatim, makes
     assert.ok((await Deno.stat(dir)).isDirectory);
     expectCode(await sb.run(["run", "tools"]), 0);
   }, ENV));
+
+Deno.test("completion SHELL --json is one JSON document (the script a field of it); a bad shell's hint works", () =>
+  withSandbox(async (sb) => {
+    const plain = expectCode(await sb.run(["completion", "bash"]), 0).stdout;
+    const j = await sb.json<Json>(["completion", "bash"]);
+    assert.equal(j.code, 0);
+    assert.equal(j.data.shell, "bash");
+    assert.equal(j.data.script, plain, "the same script as without --json");
+    const bad = await sb.json<Json>(["completion", "tcsh"]);
+    assert.equal(bad.code, 2, JSON.stringify(bad.data));
+    const ran = await runHint(sb, bad.data.error.hint, ENV);
+    assert.equal(ran.code, 0, `hint '${bad.data.error.hint}' failed (exit ${ran.code}):\n${ran.stderr}`);
+  }, ENV));
