@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { expectCode, withSandbox } from "./helpers.ts";
-import { runHint } from "./fixtures/pty.ts";
+import { quotedCommands, runHint } from "./fixtures/pty.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -105,4 +105,31 @@ Deno.test("completion SHELL --json is one JSON document (the script a field of i
     assert.equal(bad.code, 2, JSON.stringify(bad.data));
     const ran = await runHint(sb, bad.data.error.hint, ENV);
     assert.equal(ran.code, 0, `hint '${bad.data.error.hint}' failed (exit ${ran.code}):\n${ran.stderr}`);
+  }, ENV));
+
+Deno.test("sync with no client detected says so, and the command it names writes a client's file", () =>
+  withSandbox(async (sb) => {
+    expectCode(await sb.run(["server", "add", "gh", "--", "npx", "-y", "pkg"]), 0);
+    await Deno.mkdir(`${sb.home}/repo`);
+    for (
+      const [args, file] of [
+        [["sync", "--project", "repo", "--server", "gh", "--yes"], `${sb.home}/repo/.cursor/mcp.json`],
+        [["sync", "--yes"], `${sb.home}/.cursor/mcp.json`],
+        [["sync", "--dry-run"], `${sb.home}/.cursor/mcp.json`],
+      ] as const
+    ) {
+      await Deno.remove(file.slice(0, file.lastIndexOf("/")), { recursive: true }).catch(() => {});
+      const r = expectCode(await sb.run([...args], { cwd: sb.home }), 0);
+      assert.match(r.stdout, /0 client\(s\)/, r.stdout);
+      const [hint] = quotedCommands(r.stderr).filter((c) => c.includes("--client cursor"));
+      assert.ok(hint, `a hint naming --client cursor: ${r.stderr}`);
+      const ran = await runHint(sb, hint, ENV);
+      assert.equal(ran.code, 0, `hint '${hint}' failed (exit ${ran.code}):\n${ran.stderr}`);
+      assert.ok(JSON.parse(await Deno.readTextFile(file)).mcpServers.gh, `${file} has the server`);
+    }
+    // with --json, stdout stays one document and stderr stays quiet
+    await Deno.remove(`${sb.home}/.cursor`, { recursive: true });
+    const j = await sb.json<Json>(["sync", "--yes"]);
+    assert.equal(j.code, 0);
+    assert.equal(j.stderr, "");
   }, ENV));
