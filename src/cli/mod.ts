@@ -118,8 +118,14 @@ export async function main(argv: string[]): Promise<number> {
         return ExitCode.USAGE;
       }
       if (err.code === "commander.executeSubCommandAsync") return ExitCode.OK;
-      // commander already printed its message in human mode; in JSON mode, print the contract's form
-      if (json) makeCtx({ json: true }).out.error(usageError("E_USAGE", err.message.replace(/^error: /, "")));
+      // commander already printed its message in human mode; in JSON mode, print the contract's form.
+      // Either way the fix is the help of the command that was meant.
+      const hint = `${helpFor(program, argv)} --help`;
+      if (json) {
+        makeCtx({ json: true }).out.error(
+          usageError("E_USAGE", err.message.replace(/^error: /, ""), { hint }),
+        );
+      } else writeErr(`  fix: ${hint}\n`);
       return ExitCode.USAGE;
     }
     return makeCtx({ json }).out.error(err).exitCode;

@@ -90,8 +90,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     const name = args.server;
     if (name === undefined) {
-      throw usageError("E_USAGE", "Which server? 'mcp-nexus run' needs a server name.", {
-        hint: "mcp-nexus run NAME (see: mcp-nexus server list)",
+      throw usageError("E_USAGE", "Which server? 'mcp-nexus run NAME' needs a server name.", {
+        hint: "mcp-nexus server list",
       });
     }
     if (!SERVER_NAME_RE.test(name)) {

@@ -142,7 +142,9 @@ export function registerSecret(program: Command): void {
         ctx.out.warn(
           `secret '${name}' is still referred to by server${users.length > 1 ? "s" : ""} ${
             users.map((u) => `'${u}'`).join(", ")
-          }: they will fail to start until it is stored again (mcp-nexus secret set ${name}).`,
+          }: ${
+            users.length > 1 ? "they" : "it"
+          } will fail to start until it is stored again (mcp-nexus secret set ${name}).`,
         );
       }
       ctx.out.result(

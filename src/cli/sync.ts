@@ -155,8 +155,9 @@ export async function runSync(ctx: Ctx, opts: SyncCliOptions): Promise<number> {
     ].join(" ");
     throw usageError(
       "E_USAGE",
-      "--secrets inline is refused with --project: project files are usually committed to git.",
-      { hint: `${again} (launcher entries; secrets stay in the keychain)` },
+      "--secrets inline is refused with --project: project files are usually committed to git, so every " +
+        "server with a secret is a launcher entry there (the secrets stay in the keychain).",
+      { hint: again },
     );
   }
   let { adapters, pathCtx, registry } = await engine(opts.client);
@@ -195,6 +196,24 @@ export async function runSync(ctx: Ctx, opts: SyncCliOptions): Promise<number> {
       "--secrets inline writes secret values into client files (made 0600). Prefer the launcher.",
     );
   }
+  // hints repeat what was asked for: the same clients, backend and secrets mode
+  const self = `mcp-nexus${ctx.backendFlag ? ` --backend ${ctx.backendFlag}` : ""}`;
+  const { shellQuote } = await import("../core/model/arg_references.ts");
+  const scope = [
+    ...(opts.project ? [` --project ${shellQuote(opts.project)}`] : []),
+    ...opts.server.map((s) => ` --server ${s}`),
+    ...opts.client.map((c) => ` --client ${c}`),
+    ...(opts.secrets !== "launcher" ? [` --secrets ${opts.secrets}`] : []),
+  ].join("");
+  /** Nothing detected (and no --client): say so, with the command that writes a client's file anyway. */
+  const noClientNote = (plans: FilePlan[]) => {
+    if (opts.client.length || plans.some((p) => p.status !== "not-detected")) return;
+    ctx.out.note(
+      "No AI client was detected here ('mcp-nexus client list' shows where each is looked for), so " +
+        `nothing was written. To write a client's ${opts.project ? "project " : ""}file anyway: ` +
+        `'${self} sync${scope} --client cursor --yes'.`,
+    );
+  };
   if (opts.dryRun) {
     const plans = await sync.planSync(adapters, pathCtx, registry, syncOpts); // a dry run writes no cache
     ctx.out.result(
@@ -206,18 +225,10 @@ export async function runSync(ctx: Ctx, opts: SyncCliOptions): Promise<number> {
       const text = await renderPlans(ctx, plans);
       writeOut((text || "No clients detected.") + "\n" + summary(plans, true) + "\n");
     }
+    noClientNote(plans);
     return exitFor(plans);
   }
   let shown = false;
-  // hints repeat what was asked for: the same clients, backend and secrets mode
-  const self = `mcp-nexus${ctx.backendFlag ? ` --backend ${ctx.backendFlag}` : ""}`;
-  const { shellQuote } = await import("../core/model/arg_references.ts");
-  const scope = [
-    ...(opts.project ? [` --project ${shellQuote(opts.project)}`] : []),
-    ...opts.server.map((s) => ` --server ${s}`),
-    ...opts.client.map((c) => ` --client ${c}`),
-    ...(opts.secrets !== "launcher" ? [` --secrets ${opts.secrets}`] : []),
-  ].join("");
   const result = await sync.applySync(adapters, pathCtx, registry, syncOpts, async (plans) => {
     if (opts.yes) return true;
     if (!Deno.stdin.isTerminal()) {
@@ -260,6 +271,7 @@ export async function runSync(ctx: Ctx, opts: SyncCliOptions): Promise<number> {
         "\n",
     );
   }
+  noClientNote(result.plans);
   return exitFor(result.plans);
 }
 
@@ -361,10 +373,13 @@ Examples:
       }
       const [adapter] = await (await import("./clients.ts")).resolveClientIds([id]);
       if (mode === "interpolate" && !adapter.envInterpolation) {
+        const { listClients } = await (await import("./clients.ts")).clients();
+        const can = listClients().filter((a) => a.envInterpolation).map((a) => a.id);
         throw usageError(
           "E_USAGE",
-          `${adapter.name} cannot read a secret header from its environment: it gets the bridge.`,
-          { hint: "mcp-nexus client list --json   (canInterpolate: true marks the clients that can)" },
+          `${adapter.name} cannot read a secret header from its environment: it gets the bridge. ` +
+            `Clients that can: ${can.join(", ")} (canInterpolate in client list --json).`,
+          { hint: "mcp-nexus client list --json" },
         );
       }
       const { updateRegistry } = await import("../core/model/registry.ts");

@@ -99,18 +99,19 @@ Examples:
   mcp-nexus completion fish > ~/.config/fish/completions/mcp-nexus.fish
   mcp-nexus completion powershell >> $PROFILE`,
     )
-    .action(action(async (_ctx, shell: string) => {
+    .action(action(async (ctx, shell: string) => {
       const c = await import("../core/io/completion.ts");
       if (!c.isShell(shell)) {
-        throw usageError("E_USAGE", `completion ${shell}: expected one of ${c.SHELLS.join(", ")}.`);
+        throw usageError("E_USAGE", `completion ${shell}: expected one of ${c.SHELLS.join(", ")}.`, {
+          hint: "mcp-nexus completion bash",
+        });
       }
       const { buildProgram } = await import("./mod.ts");
-      const { writeOut } = await import("../core/io/output.ts");
-      writeOut(
-        c.completionScript(
-          shell,
-          c.commandTree(buildProgram() as unknown as import("../core/io/completion.ts").CommanderLike),
-        ),
+      const script = c.completionScript(
+        shell,
+        c.commandTree(buildProgram() as unknown as import("../core/io/completion.ts").CommanderLike),
       );
+      // with --json, the one JSON document the contract promises: the script is a field
+      ctx.out.result({ shell, script }, () => script);
     }));
 }

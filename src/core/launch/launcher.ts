@@ -540,9 +540,11 @@ export async function launch(plan: LaunchPlan, opts: { noExec?: boolean } = {}):
     if (!isDir) {
       throw new NexusError(
         "E_CWD_NOT_FOUND",
-        `Cannot start server '${plan.server}': its working directory ${cwd} does not exist.`,
+        `Cannot start server '${plan.server}': its working directory ${cwd} does not exist. Create it, or ` +
+          `give the server another one: mcp-nexus server add ${plan.server} --replace --cwd DIR -- COMMAND…`,
         {
-          hint: `Create it, or change it: mcp-nexus server add ${plan.server} --replace --cwd DIR -- …`,
+          // a command that works pasted as printed (the other way needs the server's whole definition)
+          hint: `mkdir -p '${cwd.replaceAll("'", `'\\''`)}'`,
           details: { server: plan.server, cwd },
         },
       );
