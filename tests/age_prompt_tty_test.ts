@@ -5,16 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cliCommand, expectCode, type Sandbox, withSandbox } from "./helpers.ts";
-
-const hasScript = (() => {
-  try {
-    return new Deno.Command("script", { args: ["--version"], stdout: "null", stderr: "null" }).outputSync()
-      .success;
-  } catch {
-    return false;
-  }
-})();
+import { cliCommand, expectCode, HAS_SCRIPT, type Sandbox, withSandbox } from "./helpers.ts";
 
 /** Runs the CLI on a pty; answers each `(hidden): ` prompt with the next of `answers`. */
 async function onTerminal(sb: Sandbox, args: string[], answers: string[]) {
@@ -47,7 +38,7 @@ async function onTerminal(sb: Sandbox, args: string[], answers: string[]) {
 
 Deno.test({
   name: "age-file on a terminal: the passphrase is asked at a hidden prompt; without a terminal it is exit 4",
-  ignore: Deno.build.os !== "linux" || !hasScript,
+  ignore: Deno.build.os !== "linux" || !HAS_SCRIPT,
   fn: () =>
     withSandbox(async (sb) => {
       const value = `typed-${crypto.randomUUID()}`;

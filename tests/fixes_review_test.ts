@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { expectCode, type Sandbox, withSandbox } from "./helpers.ts";
+import { addServers, GH } from "./server_fixtures.ts";
 
 const URL_CANARY = "CANARYq1w2e3r4t5y6u7";
 const HDR_CANARY = "CANARYhdr0123456789ab";
@@ -196,22 +197,7 @@ Deno.test("cline: launcher entries carry Cline's own timeout (seconds); plain en
   withSandbox(async (sb) => {
     const env = { MCP_NEXUS_BACKEND: "env" };
     expectCode(await sb.run(["server", "add", "plain", "--", "my-server"], { env }), 0);
-    expectCode(
-      await sb.run([
-        "server",
-        "add",
-        "gh",
-        "--env",
-        "GITHUB_TOKEN=${keychain:gh-token}",
-        "--",
-        "npx",
-        "-y",
-        "gh",
-      ], {
-        env,
-      }),
-      0,
-    );
+    await addServers(sb, env, GH);
     expectCode(await sb.run(["sync", "--client", "cline", "--yes"], { env }), 0);
     const file = join(sb.home, ".cline", "data", "settings", "cline_mcp_settings.json");
     const servers = JSON.parse(await Deno.readTextFile(file)).mcpServers;

@@ -278,3 +278,13 @@ export async function dbusRunSession(
   const dec = new TextDecoder();
   return { stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
+
+/** Whether util-linux `script` is here (the tests that need a real terminal run under it). */
+export const HAS_SCRIPT = (() => {
+  try {
+    return new Deno.Command("script", { args: ["--version"], stdout: "null", stderr: "null" }).outputSync()
+      .success;
+  } catch {
+    return false;
+  }
+})();

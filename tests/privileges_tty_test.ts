@@ -4,16 +4,7 @@
  * not need. Without it a revoked power could prompt, so nothing is revoked there.
  */
 import assert from "node:assert/strict";
-import { CONFIG, MAIN, REPO, type Sandbox, withSandbox } from "./helpers.ts";
-
-const hasScript = (() => {
-  try {
-    return new Deno.Command("script", { args: ["--version"], stdout: "null", stderr: "null" }).outputSync()
-      .success;
-  } catch {
-    return false;
-  }
-})();
+import { CONFIG, HAS_SCRIPT, MAIN, REPO, type Sandbox, withSandbox } from "./helpers.ts";
 
 const q = (a: string) => `'${a.replaceAll("'", `'\\''`)}'`;
 
@@ -54,7 +45,7 @@ const PROMPT = /Deno requests|Allow\?|\[y\/n/;
 
 Deno.test({
   name: "deno task nexus on a terminal drops what the command does not need, and never prompts",
-  ignore: Deno.build.os !== "linux" || !hasScript,
+  ignore: Deno.build.os !== "linux" || !HAS_SCRIPT,
   fn: () =>
     withSandbox(async (sb) => {
       const line = `${q(Deno.execPath())} task -q --config ${q(CONFIG)} nexus sync --dry-run`;
@@ -74,7 +65,7 @@ Deno.test({
 
 Deno.test({
   name: "a source run on a terminal without DENO_NO_PROMPT revokes nothing (a revoked power could prompt)",
-  ignore: Deno.build.os !== "linux" || !hasScript,
+  ignore: Deno.build.os !== "linux" || !HAS_SCRIPT,
   fn: () =>
     withSandbox(async (sb) => {
       const line = [Deno.execPath(), "run", "-q", "-P=nexus", "--config", CONFIG, MAIN, "schema"].map(q).join(
@@ -89,7 +80,7 @@ Deno.test({
 
 Deno.test({
   name: "the installed wrapper on a terminal drops too (it sets DENO_NO_PROMPT=1 beside --no-prompt)",
-  ignore: Deno.build.os !== "linux" || !hasScript,
+  ignore: Deno.build.os !== "linux" || !HAS_SCRIPT,
   fn: () =>
     withSandbox(async (sb) => {
       const { posixWrapper } = await import("../scripts/install.ts");

@@ -1,19 +1,10 @@
 /** The hidden prompt on a real terminal (a pty from util-linux `script`): stored, never echoed. */
 import assert from "node:assert/strict";
-import { cliCommand, HAS_SECRET_SERVICE, withSandbox } from "./helpers.ts";
-
-const hasScript = (() => {
-  try {
-    return new Deno.Command("script", { args: ["--version"], stdout: "null", stderr: "null" }).outputSync()
-      .success;
-  } catch {
-    return false;
-  }
-})();
+import { cliCommand, HAS_SCRIPT, HAS_SECRET_SERVICE, withSandbox } from "./helpers.ts";
 
 Deno.test({
   name: "secret set on a TTY prompts with echo off and stores what was typed",
-  ignore: Deno.build.os !== "linux" || !hasScript,
+  ignore: Deno.build.os !== "linux" || !HAS_SCRIPT,
   fn: () =>
     withSandbox(async (sb) => {
       assert.ok(HAS_SECRET_SERVICE);
@@ -60,7 +51,7 @@ const hasStrace = (() => {
 
 Deno.test({
   name: "the hidden prompt turns echo off before it shows: input typed the moment it appears never echoes",
-  ignore: Deno.build.os !== "linux" || !hasScript || !hasStrace,
+  ignore: Deno.build.os !== "linux" || !HAS_SCRIPT || !hasStrace,
   fn: () =>
     withSandbox(async (sb) => {
       assert.ok(HAS_SECRET_SERVICE);

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { allowWritesUnder, withLock, writeFileAtomic } from "../src/core/io/fs.ts";
 import { BUILTIN_CLIENT_IDS, expectCode, withSandbox } from "./helpers.ts";
+import { addServers, GH } from "./server_fixtures.ts";
 import { getClient } from "../src/plugins/clients/mod.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -21,22 +22,7 @@ Deno.test("backup restore: an entry written with --secrets inline is inline agai
     const cursor = join(sb.home, ".cursor", "mcp.json");
     await Deno.mkdir(join(sb.home, ".cursor"), { recursive: true });
     await Deno.writeTextFile(cursor, '{ "mcpServers": {} }\n');
-    expectCode(
-      await sb.run([
-        "server",
-        "add",
-        "gh",
-        "--env",
-        "GITHUB_TOKEN=${keychain:gh-token}",
-        "--",
-        "npx",
-        "-y",
-        "gh",
-      ], {
-        env: ENV,
-      }),
-      0,
-    );
+    await addServers(sb, ENV, GH);
     expectCode(await sb.run(["sync", "--client", "cursor", "--secrets", "inline", "--yes"], { env: ENV }), 0);
     assert.equal((await ledger()).files[cursor].entries.gh.inline, true);
     // a plain sync replaces the values with a launcher entry (the backup keeps the inline version)

@@ -15,6 +15,9 @@ export const GITHUB = [
   "gh-mcp",
 ];
 
+/** The same with the short name `gh` and the env name GITHUB_TOKEN. */
+export const GH = ["gh", "--env", "GITHUB_TOKEN=${keychain:gh-token}", "--", "npx", "-y", "gh"];
+
 /** `server add` for each argument list, in order; each must succeed. */
 export async function addServers(
   sb: Sandbox,

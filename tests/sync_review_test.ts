@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { expectCode, withSandbox } from "./helpers.ts";
+import { addServers, GH } from "./server_fixtures.ts";
 
 Deno.test("sync --secrets inline with a secret not stored: the file is named as not synced, not as unreadable", () =>
   withSandbox(async (sb) => {
@@ -26,22 +27,7 @@ Deno.test("sync --secrets inline with the read-only env backend: a missing secre
     const env = { MCP_NEXUS_BACKEND: "env" };
     await Deno.mkdir(join(sb.home, ".cursor"), { recursive: true });
     await Deno.writeTextFile(join(sb.home, ".cursor", "mcp.json"), '{ "mcpServers": {} }\n');
-    expectCode(
-      await sb.run([
-        "server",
-        "add",
-        "gh",
-        "--env",
-        "GITHUB_TOKEN=${keychain:gh-token}",
-        "--",
-        "npx",
-        "-y",
-        "gh",
-      ], {
-        env,
-      }),
-      0,
-    );
+    await addServers(sb, env, GH);
     const r = await sb.run(["sync", "--client", "cursor", "--secrets", "inline", "--yes"], { env });
     assert.equal(r.code, 1, r.stderr);
     assert.doesNotMatch(r.stdout + r.stderr, /secret set/, "the env backend is read-only: secret set fails");
