@@ -35,6 +35,26 @@ Deno.test("every command in COMMAND_POWERS has a denial test (run: the stdio and
   for (const c of Object.keys(COMMAND_POWERS)) assert.ok(tested.has(c), `${c} has no denial test`);
 });
 
+/** A listener on 127.0.0.1 that counts the connections made to it (a real attempt at the network). */
+function connectionCounter() {
+  let connections = 0;
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepting = (async () => {
+    for await (const conn of listener) {
+      connections++;
+      conn.close();
+    }
+  })();
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    count: () => connections,
+    async close() {
+      listener.close();
+      await accepting.catch(() => {});
+    },
+  };
+}
+
 Deno.test("commandOf skips the global options", () => {
   assert.equal(commandOf(["--json", "--backend", "env", "sync", "--dry-run"]), "sync");
   assert.equal(commandOf(["--backend=env", "server", "list"]), "server");
@@ -44,18 +64,11 @@ Deno.test("commandOf skips the global options", () => {
 
 Deno.test("each command is denied what it dropped (real attempts)", () =>
   withSandbox(async (sb) => {
-    let connections = 0;
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = (listener.addr as Deno.NetAddr).port;
-    const accepting = (async () => {
-      for await (const conn of listener) {
-        connections++;
-        conn.close();
-      }
-    })();
+    const counter = connectionCounter();
+    const port = counter.port;
     try {
       for (const [command, denied] of Object.entries(DENIED)) {
-        const before = connections;
+        const before = counter.count();
         const r = await sb.run(command.split(" "), {
           env: { MCP_NEXUS_DEBUG_PERMISSIONS: String(port), MCP_NEXUS_BACKEND: "env" },
         });
@@ -65,11 +78,10 @@ Deno.test("each command is denied what it dropped (real attempts)", () =>
         for (const power of ["run", "ffi", "net"]) {
           assert.equal(probe[power], denied.includes(power) ? "denied" : "allowed", `${command}: ${power}`);
         }
-        assert.equal(connections - before, denied.includes("net") ? 0 : 1, `${command}: connections`);
+        assert.equal(counter.count() - before, denied.includes("net") ? 0 : 1, `${command}: connections`);
       }
     } finally {
-      listener.close();
-      await accepting.catch(() => {});
+      await counter.close();
     }
   }));
 
@@ -119,15 +131,8 @@ Deno.test({
   ignore: Deno.build.os === "windows",
   fn: () =>
     withSandbox(async (sb) => {
-      let connections = 0;
-      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-      const port = (listener.addr as Deno.NetAddr).port;
-      const accepting = (async () => {
-        for await (const conn of listener) {
-          connections++;
-          conn.close();
-        }
-      })();
+      const counter = connectionCounter();
+      const port = counter.port;
       try {
         const add = await sb.run(["server", "add", "quiet", "--", Deno.execPath(), "--version"]);
         assert.equal(add.code, 0, add.stderr);
@@ -140,12 +145,11 @@ Deno.test({
           return JSON.parse(line!.slice("run permissions: ".length)).net;
         };
         assert.equal(await probe("env"), "denied");
-        assert.equal(connections, 0, "no connection from the launcher");
+        assert.equal(counter.count(), 0, "no connection from the launcher");
         assert.equal(await probe("some-plugin"), "allowed", "the control: a third-party backend keeps net");
-        assert.equal(connections, 1);
+        assert.equal(counter.count(), 1);
       } finally {
-        listener.close();
-        await accepting.catch(() => {});
+        await counter.close();
       }
     }),
 });
