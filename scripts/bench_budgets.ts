@@ -18,6 +18,7 @@
 import { join } from "node:path";
 import { selfCommand } from "../src/core/launch/launcher_command.ts";
 import { listClients } from "../src/plugins/clients/mod.ts";
+import { benchServers } from "./bench_registry.ts";
 
 const runs = Number(Deno.args[Deno.args.indexOf("--runs") + 1]) || 10;
 const only = Deno.args.includes("--only") ? Deno.args[Deno.args.indexOf("--only") + 1] : undefined;
@@ -91,20 +92,7 @@ function mid(xs: number[]): number {
 let lastFloor = 0;
 
 function registry(n: number): string {
-  const servers: Record<string, unknown> = {};
-  for (let i = 0; i < n; i++) {
-    servers[`server-${i}`] = i % 3 === 0
-      ? {
-        transport: "stdio",
-        command: "npx",
-        args: ["-y", `pkg-${i}`],
-        env: { TOKEN: `\${keychain:tok-${i}}` },
-      }
-      : i % 3 === 1
-      ? { transport: "stdio", command: "uvx", args: [`pkg-${i}==1.0.${i}`], env: { LEVEL: "info" } }
-      : { transport: "http", url: `https://mcp.example.com/${i}`, headers: {} };
-  }
-  return JSON.stringify({ version: 1, settings: {}, servers });
+  return JSON.stringify({ version: 1, settings: {}, servers: benchServers(n) });
 }
 
 const clientArgs = listClients().map((c) => c.id).flatMap((c) => ["--client", c]);

@@ -1,5 +1,5 @@
 /**
- * Benchmark: sync of 100 servers into all 13 built-in clients, as a ratio to the runtime's floor
+ * Benchmark: sync of 100 servers into every built-in client, as a ratio to the runtime's floor
  * (`deno run` of an empty script). Measures a no-op sync (nothing to write) and a changed sync (one
  * server changes, so every file is rewritten), through the real CLI with the real permission set.
  *
@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { selfCommand } from "../src/core/launch/launcher_command.ts";
 import { listClients } from "../src/plugins/clients/mod.ts";
+import { benchServers } from "./bench_registry.ts";
 
 const runs = Number(Deno.args[Deno.args.indexOf("--runs") + 1]) || 5;
 const home = await Deno.makeTempDir({ prefix: "mcp-nexus-bench-" });
@@ -20,26 +21,7 @@ const env: Record<string, string> = {
 };
 if (Deno.env.get("DENO_DIR")) env.DENO_DIR = Deno.env.get("DENO_DIR")!;
 
-const servers: Record<string, unknown> = {};
-for (let i = 0; i < 100; i++) {
-  servers[`server-${i}`] = i % 3 === 0
-    ? {
-      transport: "stdio",
-      command: "npx",
-      args: ["-y", `pkg-${i}`],
-      env: { TOKEN: `\${keychain:tok-${i}}` },
-      enabled: true,
-    }
-    : i % 3 === 1
-    ? {
-      transport: "stdio",
-      command: "uvx",
-      args: [`pkg-${i}==1.0.${i}`],
-      env: { LEVEL: "info" },
-      enabled: true,
-    }
-    : { transport: "http", url: `https://mcp.example.com/${i}`, headers: {}, enabled: true };
-}
+const servers = benchServers(100);
 await Deno.mkdir(env.MCP_NEXUS_HOME, { recursive: true });
 const writeRegistry = (extra = "") =>
   Deno.writeTextFile(
