@@ -14,7 +14,7 @@
  * - Locks: `withLock` takes an OS advisory lock (flock / LockFileEx) on a lock file; the OS drops it
  *   if the process dies, so a crashed run never leaves a stale lock behind.
  */
-import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "./path.ts";
 import { NexusError } from "../model/errors.ts";
 
 const isWindows = Deno.build.os === "windows";

@@ -2,7 +2,7 @@
  * Where things live, per OS. Every path is derived from environment variables (never `~`), so tests
  * can point HOME / MCP_NEXUS_HOME at a temp dir and never touch the real user's files.
  */
-import { join } from "node:path";
+import { join } from "./path.ts";
 import { NexusError } from "../model/errors.ts";
 import { keychainServiceName } from "../model/names.ts";
 

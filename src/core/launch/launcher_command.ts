@@ -10,8 +10,7 @@
  * Entries we wrote with an older path are rewritten by the next sync (they are ours and unedited),
  * and `doctor` reports those whose command is gone.
  */
-import { basename, isAbsolute, join } from "node:path";
-import { fileURLToPath as fromFileUrl } from "node:url";
+import { basename, fromFileUrl, isAbsolute, join } from "../io/path.ts";
 
 /** True when running as `deno run …` (from source), false in a `deno compile`d binary. */
 export function runningFromSource(): boolean {

@@ -3,7 +3,7 @@
  * messages naming the path and the fix), changed under a lock, written atomically 0600 in a 0700 dir.
  * It holds references (`${keychain:NAME}`), never secret values.
  */
-import { dirname, join } from "node:path";
+import { dirname, join } from "../io/path.ts";
 import { NexusError } from "./errors.ts";
 import { allowWritesUnder, readTextIfExists, withLock, writeFileAtomic } from "../io/fs.ts";
 import { nexusHome, registryPath } from "../io/paths.ts";
@@ -42,6 +42,15 @@ export function parseJsonWithPosition(text: string, file: string): unknown {
   }
 }
 
+/**
+ * zod's schema, loaded only for a registry the fast reader does not accept, and for saving. By a
+ * computed specifier: a literal `import()` makes Deno build its module graph (zod, npm resolution)
+ * whenever this module loads, `server list` and `run` included.
+ */
+function schema(): Promise<typeof import("./registry_schema.ts")> {
+  return import(new URL("./registry_schema.ts", import.meta.url).href);
+}
+
 /** Reads and validates the registry (an absent file is an empty registry). */
 export async function loadRegistry(path = registryPath()): Promise<RegistryData> {
   const text = await readTextIfExists(path);
@@ -50,7 +59,7 @@ export async function loadRegistry(path = registryPath()): Promise<RegistryData>
   // a valid registry is read without zod (start-up time); anything else gets zod's verdict and messages
   const fast = fastRegistry(raw);
   if (fast) return fast;
-  const { Registry, formatIssues } = await import("./registry_schema.ts");
+  const { Registry, formatIssues } = await schema();
   const result = Registry.safeParse(raw);
   if (!result.success) {
     const lines = formatIssues(result.error);
@@ -92,7 +101,7 @@ export async function updateRegistry<T>(
     const data = await loadRegistry(path);
     const result = await change(data);
     // never save what we could not load again: a bad change fails here, the file stays as it was
-    const { Registry, formatIssues } = await import("./registry_schema.ts");
+    const { Registry, formatIssues } = await schema();
     const check = Registry.safeParse(data);
     if (!check.success) {
       throw new NexusError(
