@@ -42,6 +42,8 @@ const CORE_CONTRACTS: Record<string, string> = {
     "validateSecretName: a backend refuses exactly the secret names the store refuses; keychainServiceName: the launcher's light store reads the service name paths.ts reads, without node:path",
   "src/core/secrets/redact.ts":
     "registerSecret: a backend that hands values past SecretStore (the launcher's fast path) registers them for masking itself",
+  "src/core/io/path.ts":
+    "path functions of the host OS and of any OS (pathFor(ctx.os)), the same the core uses, without node:path",
   "src/core/io/fs.ts":
     "the fs gateway: every file write (the age-file store) goes through it (atomic, 0600, locks), by product rule",
 };
@@ -202,6 +204,19 @@ Deno.test("architecture: src/plugins imports only src/ports, src/plugins and pac
   for (const path of Object.keys(CORE_CONTRACTS)) {
     assert.ok((await Deno.stat(join(ROOT, path))).isFile, `${path} (CORE_CONTRACTS) exists`);
   }
+});
+
+Deno.test("architecture: src never imports node:path or node:url (src/core/io/path.ts is the one place)", async () => {
+  // importing either starts Deno's Node compatibility layer (7–12 ms a start, measured); path.ts has
+  // the POSIX functions of its own and loads node:path's win32 ones on first use only
+  const found = await violations(
+    "",
+    (_to, s, from) =>
+      /^node:(path|url)(\/|$)/.test(s.spec) && from !== "src/core/io/path.ts"
+        ? "use src/core/io/path.ts (src/ports/path.ts in a plugin)"
+        : null,
+  );
+  assert.deepEqual(found, []);
 });
 
 Deno.test("architecture: the built-in backend ids are one table, and the registry holds exactly those", async () => {

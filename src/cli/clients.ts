@@ -6,7 +6,7 @@
  * `settings.plugins` in the registry (the old way: modules imported into this process with every
  * permission) is no longer loaded: each entry is reported with the command that replaces it.
  */
-import { dirname, isAbsolute, resolve } from "node:path";
+import { dirname, isAbsolute, resolve } from "../core/io/path.ts";
 import type { ClientAdapter } from "../core/sync/clients.ts";
 import type { NexusError } from "../core/model/errors.ts";
 import type { RegistryData } from "../core/model/registry.ts";

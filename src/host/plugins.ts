@@ -6,8 +6,8 @@
  * Loading never throws: a missing, changed, invalid or hostile plugin becomes one problem (a
  * NexusError naming it and the fix) and every other client still works.
  */
+import { join } from "../core/io/path.ts";
 import { parse as parseJsonc, type ParseError } from "jsonc-parser";
-import { join } from "node:path";
 import type { ClientAdapter, ClientServer, PathContext } from "../core/sync/clients.ts";
 import { NexusError, usageError } from "../core/model/errors.ts";
 import {

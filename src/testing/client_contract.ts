@@ -10,7 +10,7 @@
  * - no permission escape: (plugins) the code runs in the permissionless sandbox; this is checked by
  *   the caller, which reports it as one more result.
  */
-import { posix, win32 } from "node:path";
+import { pathFor } from "../core/io/path.ts";
 import { isDeepStrictEqual } from "node:util";
 import type { ClientAdapter, ClientServer } from "../core/sync/clients.ts";
 import { fakePathContext } from "../core/sync/client_context.ts";
@@ -59,7 +59,7 @@ function fileChecks(adapter: ClientAdapter): ContractResult {
   const bad: string[] = [];
   for (const os of ["linux", "darwin", "windows"] as OS[]) {
     const ctx = machine(os);
-    const path = os === "windows" ? win32 : posix;
+    const path = pathFor(os);
     const roots = [ctx.home, ctx.xdgConfigHome, ctx.appData, ctx.localAppData];
     let paths: string[];
     try {

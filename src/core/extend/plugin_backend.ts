@@ -7,12 +7,12 @@
  * `selectBackend` asks here for an id that is not built-in. The trust file is read synchronously (it
  * is small); the plugin's files are verified against their hashes and the Worker started on first use.
  */
+import { join } from "../io/path.ts";
 import { ExitCode, NexusError, usageError } from "../model/errors.ts";
 import { MANIFEST_FILE, readTrustSync, trustPath, verifyPlugin } from "./plugin_trust.ts";
 import { Sandbox, type SandboxPermissions } from "./sandbox.ts";
 import type { BackendHealth, BackendPlugin, SecretBackend } from "../secrets/secrets.ts";
 import { homeDir } from "../io/paths.ts";
-import { join } from "node:path";
 
 export interface BackendManifest {
   $schema?: string;

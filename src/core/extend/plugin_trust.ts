@@ -7,8 +7,7 @@
  * Only local files: `https:`, `npm:`, `jsr:`, `data:` (any URL but `file:`) are refused, so nothing is
  * fetched and deno.lock is never touched by a plugin.
  */
-import { dirname, isAbsolute, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, fromFileUrl, isAbsolute, join, resolve } from "../io/path.ts";
 import { ExitCode, NexusError, usageError } from "../model/errors.ts";
 import { allowWritesUnder, readTextIfExists, removeTree, withLock, writeFileAtomic } from "../io/fs.ts";
 import { nexusHome } from "../io/paths.ts";
@@ -145,7 +144,7 @@ async function writeTrust(plugins: TrustedPlugin[]): Promise<void> {
 
 /** Refuses anything but a local path (or a `file:` URL); returns the absolute path. */
 export function localPluginPath(spec: string, base = Deno.cwd()): string {
-  if (/^file:/i.test(spec)) return fileURLToPath(spec);
+  if (/^file:/i.test(spec)) return fromFileUrl(spec);
   if (/^[a-z][a-z0-9+.-]+:/i.test(spec) && !/^[a-z]:[\\/]/i.test(spec)) {
     throw usageError(
       "E_PLUGIN_REMOTE",

@@ -3,7 +3,7 @@
  * a 0700 dir) into `<home>/backups/<run id>/`, with a manifest naming the original paths. The last
  * N runs are kept. `backup restore` puts files back atomically (and is itself backed up first).
  */
-import { basename, isAbsolute, join } from "node:path";
+import { basename, isAbsolute, join } from "./path.ts";
 import { NexusError } from "../model/errors.ts";
 import {
   allowWritesUnder,

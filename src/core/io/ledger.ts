@@ -7,7 +7,7 @@
  * Hashes are of the entry's canonical data (keys sorted), not of its text: a client that re-indents
  * its own file (Claude Code does) has not edited the entry.
  */
-import { join } from "node:path";
+import { join } from "./path.ts";
 import { NexusError } from "../model/errors.ts";
 import { readTextIfExists, writeFileAtomic } from "./fs.ts";
 import { nexusHome } from "./paths.ts";

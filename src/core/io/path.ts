@@ -105,9 +105,20 @@ export const posixPath: PathFunctions = {
   },
 };
 
-async function windowsPath(): Promise<PathFunctions> {
-  const [{ win32 }, { fileURLToPath }] = await Promise.all([import("node:path"), import("node:url")]);
-  return {
+/** A Node built-in, loaded on first use only (synchronously, without `import`). */
+function builtin<T>(name: string): T {
+  return (globalThis as unknown as { process: { getBuiltinModule(n: string): T } }).process
+    .getBuiltinModule(name);
+}
+
+let win32Path: PathFunctions | undefined;
+
+/** node:path's win32 functions, loaded on first use. */
+function windowsPath(): PathFunctions {
+  if (win32Path) return win32Path;
+  const { win32 } = builtin<typeof import("node:path")>("node:path");
+  const { fileURLToPath } = builtin<typeof import("node:url")>("node:url");
+  return win32Path = {
     sep: win32.sep,
     join: win32.join,
     dirname: win32.dirname,
@@ -120,7 +131,20 @@ async function windowsPath(): Promise<PathFunctions> {
   };
 }
 
-const path: PathFunctions = Deno.build.os === "windows" ? await windowsPath() : posixPath;
+/**
+ * The path functions of an OS: Windows' for "windows", POSIX ones for any other (adapters compute
+ * the paths of a PathContext's OS, which tests set to each of the three).
+ */
+export function pathFor(os: string): PathFunctions {
+  return os === "windows" ? windowsPath() : posixPath;
+}
+
+/** The `file:` URL of a path (resolved against the current directory first), as node:url makes it. */
+export function toFileUrl(path: string): URL {
+  return builtin<typeof import("node:url")>("node:url").pathToFileURL(path);
+}
+
+const path = pathFor(Deno.build.os);
 
 export const sep = path.sep;
 export const join = path.join;

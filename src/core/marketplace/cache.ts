@@ -6,7 +6,7 @@
  * fails (5xx), times out, is unreachable or answers garbage. `refresh` skips fresh entries. Entries
  * older than a week are pruned. Only public API answers are cached: never a secret.
  */
-import { join } from "node:path";
+import { join } from "../io/path.ts";
 import type { z } from "zod";
 import { allowWritesUnder, readTextIfExists, removeFile, writeFileAtomic } from "../io/fs.ts";
 import { env, nexusHome } from "../io/paths.ts";

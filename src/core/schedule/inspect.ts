@@ -1,5 +1,5 @@
 /** What `schedule status` and `doctor` say about the installed job: is it there, can it still run. */
-import { isAbsolute } from "node:path";
+import { isAbsolute } from "../io/path.ts";
 import { describeSchedule } from "./spec.ts";
 import {
   getScheduler,

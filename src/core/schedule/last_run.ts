@@ -3,7 +3,7 @@
  * home (validated on read: a file on disk is untrusted input), and the rotated log `logs/sync.log`.
  * Both hold names, paths and counts only: never an entry's values, never a secret.
  */
-import { join } from "node:path";
+import { join } from "../io/path.ts";
 import { z } from "zod";
 import { allowWritesUnder, readTextIfExists, writeFileAtomic } from "../io/fs.ts";
 import { nexusHome } from "../io/paths.ts";

@@ -5,7 +5,7 @@
  * Rendering an artefact (crontab block, unit files, plist, task XML) is pure code in the backend
  * modules; here it is applied with the OS tool (crontab, systemctl --user, launchctl, schtasks).
  */
-import { dirname, join } from "node:path";
+import { dirname, join } from "../io/path.ts";
 import { z } from "zod";
 import { NexusError, usageError } from "../model/errors.ts";
 import { allowWritesUnder, readTextIfExists, removeFile, writeFileAtomic } from "../io/fs.ts";

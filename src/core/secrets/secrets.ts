@@ -3,7 +3,7 @@
  * the SecretStore service the commands use. Values pass through here and nowhere else is given them
  * except the launcher's child environment; they are never logged, never put in an error message.
  */
-import { dirname } from "node:path";
+import { dirname } from "../io/path.ts";
 import { ExitCode, NexusError, usageError } from "../model/errors.ts";
 import { allowWritesUnder, readTextIfExists, withLock, writeFileAtomic } from "../io/fs.ts";
 import { validateSecretName } from "../model/names.ts";

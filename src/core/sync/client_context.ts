@@ -3,7 +3,7 @@
  * real environment and file system; `fakePathContext` from a description, so adapter paths and
  * detection can be tested for every OS on any OS. Neither throws for missing files or directories.
  */
-import { posix, win32 } from "node:path";
+import { pathFor } from "../io/path.ts";
 import type { PathContext } from "./clients.ts";
 import { appData, currentOS, homeDir, type OS, xdgConfigHome } from "../io/paths.ts";
 
@@ -30,7 +30,7 @@ function isExecutable(path: string, windows: boolean): boolean {
 /** Finds a command on PATH (with PATHEXT on Windows), like `which`/`where`. */
 export function findOnPath(command: string, os: OS): string | null {
   const windows = os === "windows";
-  const path = windows ? win32 : posix;
+  const path = pathFor(windows ? "windows" : "posix");
   const exts = windows
     ? [
       "",
@@ -55,7 +55,7 @@ export function findOnPath(command: string, os: OS): string | null {
 export function makePathContext(): PathContext {
   const os = currentOS();
   const home = homeDir();
-  const join = os === "windows" ? win32.join : posix.join;
+  const join = pathFor(os).join;
   return {
     os,
     home,
@@ -100,7 +100,7 @@ export interface FakeMachine {
 /** A PathContext answering from `machine` only: nothing on the real disk or in the real env is read. */
 export function fakePathContext(machine: FakeMachine): PathContext {
   const { os, home } = machine;
-  const path = os === "windows" ? win32 : posix;
+  const path = pathFor(os);
   const norm = (p: string) => {
     const n = path.normalize(p);
     return n.length > 1 && (n.endsWith("/") || n.endsWith("\\")) && !/^[A-Za-z]:\\$/.test(n)

@@ -3,7 +3,7 @@
  * and the project-scope view of an adapter (`ClientAdapter.project`). Both return a plain adapter
  * record, so the sync engine, import and doctor work on it unchanged.
  */
-import { posix, win32 } from "node:path";
+import { pathFor } from "../io/path.ts";
 import type { ClientAdapter, PathContext } from "./clients.ts";
 
 /** The adapter for a file whose whole data is `data`, and the id of the format version it is in. */
@@ -33,7 +33,7 @@ export function adapterForData(
 
 /** The project directory as given, made absolute for the context's OS. */
 export function absoluteProjectDir(ctx: PathContext, dir: string, cwd: string): string {
-  const path = ctx.os === "windows" ? win32 : posix;
+  const path = pathFor(ctx.os);
   return path.resolve(cwd, dir);
 }
 
@@ -44,7 +44,7 @@ export function absoluteProjectDir(ctx: PathContext, dir: string, cwd: string): 
 export function projectAdapter(adapter: ClientAdapter, dir: string, ctx: PathContext): ClientAdapter | null {
   const project = adapter.project;
   if (!project) return null;
-  const path = (ctx.os === "windows" ? win32 : posix).join(dir, ...project.path);
+  const path = pathFor(ctx.os).join(dir, ...project.path);
   return {
     ...adapter,
     format: project.format ?? adapter.format,

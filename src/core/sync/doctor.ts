@@ -3,7 +3,7 @@
  * Runtimes the servers need, keychain health, file modes, plaintext secrets left in any client file
  * or backup, unparsable files, drift, references to missing secrets.
  */
-import { join } from "node:path";
+import { join } from "../io/path.ts";
 import type { ClientAdapter, PathContext } from "./clients.ts";
 import type { SecretBackend } from "../secrets/secrets.ts";
 import type { RegistryData } from "../model/registry.ts";

@@ -3,7 +3,7 @@
  * and replaced by `${keychain:NAME}` references; `import` (every detected client's servers, and the
  * MCP Nexus desktop app's) and `adopt` (one entry). src/cli/import.ts parses the options and prints.
  */
-import { join } from "node:path";
+import { join } from "../io/path.ts";
 import type { ClientAdapter, ClientServer, PathContext } from "./clients.ts";
 import { NexusError, usageError } from "../model/errors.ts";
 import { registerSecret } from "../secrets/redact.ts";

@@ -18,8 +18,7 @@
  * unwritable cache only costs the time of a full plan. Only built-in adapters are cached (a plugin's
  * code is not part of the key), and never `--secrets inline` (the values come from the keychain).
  */
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, fromFileUrl, join } from "../io/path.ts";
 import type { LedgerEntry } from "../io/ledger.ts";
 import { nexusHome } from "../io/paths.ts";
 import { allowWritesUnder, readTextIfExists, writeFileAtomic } from "../io/fs.ts";
@@ -144,16 +143,16 @@ export function sourceFiles(): string[] {
     try {
       entries = [...Deno.readDirSync(d)].sort((a, b) => a.name < b.name ? -1 : 1);
     } catch {
-      out.push(`${fileURLToPath(d)}:-`);
+      out.push(`${fromFileUrl(d)}:-`);
       return;
     }
     for (const e of entries) {
-      if (e.isFile) out.push(fileURLToPath(new URL(e.name, d)));
+      if (e.isFile) out.push(fromFileUrl(new URL(e.name, d)));
       else if (e.isDirectory) walk(new URL(e.name + "/", d));
     }
   };
   for (const dir of ["src/core/", "src/plugins/clients/"]) walk(new URL(dir, root));
-  for (const f of ["src/version.ts", "deno.json", "deno.lock"]) out.push(fileURLToPath(new URL(f, root)));
+  for (const f of ["src/version.ts", "deno.json", "deno.lock"]) out.push(fromFileUrl(new URL(f, root)));
   return out;
 }
 

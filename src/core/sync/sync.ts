@@ -13,7 +13,7 @@
  * and is skipped unless forced; a file that does not parse is left untouched and reported, and the
  * other clients are still synced. The core never names a client: adapters come from the caller.
  */
-import { join } from "node:path";
+import { join } from "../io/path.ts";
 import type { ClientAdapter, ClientServer, PathContext } from "./clients.ts";
 import { NexusError, toNexusError } from "../model/errors.ts";
 import { allowWritesUnder, readTextIfExists, resolveTarget, sweepAfterCrash, withLock } from "../io/fs.ts";

@@ -12,7 +12,7 @@
  * - a passphrase, typed at a hidden prompt on a terminal (scrypt). A store made with a passphrase
  *   needs it for every read, so `run` from a GUI client cannot use it: use a key file there.
  */
-import { dirname, join } from "node:path";
+import { dirname, join } from "../../ports/path.ts";
 import type { SecretBackend } from "../../ports/secrets.ts";
 import { backendError } from "../../ports/secrets.ts";
 import { allowWritesUnder, readTextIfExists, withLock, writeFileAtomic } from "../../ports/fs.ts";

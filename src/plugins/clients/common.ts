@@ -7,7 +7,7 @@
  * These helpers are for built-in adapters only; a third-party plugin may use them, but they are not
  * part of the plugin interface (src/ports/clients.ts).
  */
-import { posix, win32 } from "node:path";
+import { pathFor, posixPath } from "../../ports/path.ts";
 import type { ClientServer, PathContext } from "../../ports/clients.ts";
 import { NexusError } from "../../ports/errors.ts";
 
@@ -16,12 +16,12 @@ export type RemoteTransport = Exclude<Transport, "stdio">;
 
 /** `join` for the context's OS (so a Windows context built on Linux still gets `\` paths). */
 export function joiner(ctx: PathContext): (...parts: string[]) => string {
-  return ctx.os === "windows" ? win32.join : posix.join;
+  return pathFor(ctx.os).join;
 }
 
 /** `dirname` for the context's OS. */
 export function dirOf(ctx: PathContext, path: string): string {
-  return ctx.os === "windows" ? win32.dirname(path) : posix.dirname(path);
+  return pathFor(ctx.os).dirname(path);
 }
 
 /** Signals that a client is installed. Each is checked only until one is found. */
@@ -43,15 +43,21 @@ function appLocations(ctx: PathContext, signals: InstallSignals): string[] {
   switch (ctx.os) {
     case "darwin":
       return (signals.apps ?? []).flatMap((a) => [
-        posix.join("/Applications", a),
-        posix.join(ctx.home, "Applications", a),
+        posixPath.join("/Applications", a),
+        posixPath.join(ctx.home, "Applications", a),
       ]);
     case "windows":
-      return (signals.windowsPrograms ?? []).map((p) => win32.join(ctx.localAppData, "Programs", p));
+      return (signals.windowsPrograms ?? []).map((p) =>
+        pathFor("windows").join(ctx.localAppData, "Programs", p)
+      );
     default:
       return (signals.desktopEntries ?? []).flatMap((d) => [
-        posix.join(ctx.env("XDG_DATA_HOME") ?? posix.join(ctx.home, ".local", "share"), "applications", d),
-        posix.join("/usr/share/applications", d),
+        posixPath.join(
+          ctx.env("XDG_DATA_HOME") ?? posixPath.join(ctx.home, ".local", "share"),
+          "applications",
+          d,
+        ),
+        posixPath.join("/usr/share/applications", d),
       ]);
   }
 }

@@ -13,7 +13,7 @@
  * reading JSON (deprecated, merged, with crushrc winning in the same directory). mcp-nexus edits the
  * JSON only; doctor says when a crushrc sits next to it.
  */
-import { posix, win32 } from "node:path";
+import { pathFor } from "../../ports/path.ts";
 import type { ClientAdapter, PathContext } from "../../ports/clients.ts";
 import { installed, joiner, jsonEntryShape } from "./common.ts";
 import { remoteSecrets } from "./remote_secrets.ts";
@@ -36,7 +36,7 @@ export const crush: ClientAdapter = {
   ...jsonEntryShape({ client: "Crush", stdioType: "stdio", remote: { http: "http", sse: "sse" } }),
   ...remoteSecrets("crush"),
   unknownFormat(_data, path, ctx) {
-    const dir = (ctx.os === "windows" ? win32 : posix).dirname(path);
+    const dir = pathFor(ctx.os).dirname(path);
     const rc = joiner(ctx)(dir, "crushrc");
     return ctx.exists(rc)
       ? `${rc} exists: Crush's newer Bash config (crushrc), which mcp-nexus does not edit, is merged over ` +

@@ -10,7 +10,7 @@
  * (a candidate with an unset variable is dropped), `*` inside one segment to match directory entries
  * (`Claude_*`). A list item that is itself a list means "the first of these that resolves".
  */
-import { posix } from "node:path";
+import { posixPath } from "../../ports/path.ts";
 import type { ClientAdapter, ClientServer, ConfigFormat, PathContext } from "../../ports/clients.ts";
 import { installed, joiner, jsonEntryShape, type Transport } from "./common.ts";
 
@@ -238,7 +238,7 @@ export function adapterFromManifest(manifest: ClientManifest, hooks: ManifestHoo
       installed(ctx, {
         paths: resolvePaths(ctx, detect.paths),
         commands: detect.commands,
-        apps: detect.apps?.map((a) => posix.basename(a)),
+        apps: detect.apps?.map((a) => posixPath.basename(a)),
         windowsPrograms: detect.windowsPrograms,
         desktopEntries: detect.desktopEntries,
       }),

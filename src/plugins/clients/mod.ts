@@ -5,8 +5,7 @@
  * asked for (`{ replaceBuiltIn: true }`). Third-party plugins reach users through `mcp-nexus plugin
  * add` (manifests, sandboxed hooks: src/host/plugins.ts), never through an import here.
  */
-import { isAbsolute, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { isAbsolute, resolve, toFileUrl } from "../../ports/path.ts";
 import type { ClientAdapter, ClientPlugin } from "../../ports/clients.ts";
 import { NexusError, usageError } from "../../ports/errors.ts";
 import claudeCode from "./claude-code.ts";
@@ -237,7 +236,7 @@ function toSpecifier(specifier: string): string {
       },
     );
   }
-  return pathToFileURL(isAbsolute(specifier) ? specifier : resolve(specifier)).href;
+  return toFileUrl(isAbsolute(specifier) ? specifier : resolve(specifier)).href;
 }
 
 /**
