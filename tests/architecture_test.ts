@@ -219,6 +219,23 @@ Deno.test("architecture: src never imports node:path or node:url (src/core/io/pa
   assert.deepEqual(found, []);
 });
 
+Deno.test("architecture: src loads its own modules lazily by computed specifiers, never by a literal import()", async () => {
+  // Deno builds the module graph of every literal `import("./x.ts")` in a module when that module
+  // loads, reached or not (and with it npm resolution for any package below): sync's start paid ~20 ms
+  // for modules it never ran. `import(new URL("./x.ts", import.meta.url).href) as Promise<typeof
+  // import("./x.ts")>` loads the same module when reached, and keeps its types. (An npm package stays
+  // a literal: `deno compile` embeds only the packages it sees.)
+  const found: string[] = [];
+  for await (const file of tsFiles(SRC)) {
+    const code = (await Deno.readTextFile(file)).replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, "");
+    for (const m of code.matchAll(/(?<![\w.])import\(\s*(["'`])(\.[^"'`]*)\1\s*\)(?!\.[A-Za-z])/g)) {
+      if (/typeof\s+$/.test(code.slice(0, m.index))) continue; // a type, not a load
+      found.push(`${relative(ROOT, file).replaceAll("\\", "/")}: import("${m[2]}")`);
+    }
+  }
+  assert.deepEqual(found, []);
+});
+
 Deno.test("architecture: the built-in backend ids are one table, and the registry holds exactly those", async () => {
   const { BUILT_IN_BACKEND_IDS } = await import("../src/plugins/backends/ids.ts");
   const { listBackends } = await import("../src/plugins/backends/mod.ts");

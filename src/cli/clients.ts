@@ -24,14 +24,23 @@ export function clients(
   opts: { quiet?: boolean } = {},
 ): Promise<typeof import("../plugins/clients/mod.ts")> {
   return loaded ??= (async () => {
-    const mod = await import("../plugins/clients/mod.ts");
+    const mod = await (import(new URL("../plugins/clients/mod.ts", import.meta.url).href) as Promise<
+      typeof import("../plugins/clients/mod.ts")
+    >);
     const [{ readTrust }, { writeErr }] = await Promise.all([
-      import("../core/extend/plugin_trust.ts"),
-      import("../core/io/output.ts"),
+      import(new URL("../core/extend/plugin_trust.ts", import.meta.url).href) as Promise<
+        typeof import("../core/extend/plugin_trust.ts")
+      >,
+      import(new URL("../core/io/output.ts", import.meta.url).href) as Promise<
+        typeof import("../core/io/output.ts")
+      >,
     ]);
     const trusted = await readTrust().catch((err) => (problems.push(err), []));
     if (trusted.length) {
-      const { loadTrustedClients } = await import("../host/plugins.ts");
+      const { loadTrustedClients } =
+        await (import(new URL("../host/plugins.ts", import.meta.url).href) as Promise<
+          typeof import("../host/plugins.ts")
+        >);
       const result = await loadTrustedClients(mod.builtInClientIds());
       for (const p of result.plugins) {
         if (p.adapter) mod.registerClient(p.adapter, { replaceBuiltIn: p.trust.replaces === p.adapter.id });
@@ -49,9 +58,15 @@ export function clients(
 /** `settings.plugins` entries: never imported any more; each one is a problem naming the fix. */
 async function legacyPlugins(registry?: RegistryData): Promise<NexusError[]> {
   const [{ loadRegistry }, { registryPath }, { NexusError }] = await Promise.all([
-    import("../core/model/registry.ts"),
-    import("../core/io/paths.ts"),
-    import("../core/model/errors.ts"),
+    import(new URL("../core/model/registry.ts", import.meta.url).href) as Promise<
+      typeof import("../core/model/registry.ts")
+    >,
+    import(new URL("../core/io/paths.ts", import.meta.url).href) as Promise<
+      typeof import("../core/io/paths.ts")
+    >,
+    import(new URL("../core/model/errors.ts", import.meta.url).href) as Promise<
+      typeof import("../core/model/errors.ts")
+    >,
   ]);
   const reg = registry ?? await loadRegistry().catch(() => null);
   return (reg?.settings.plugins ?? []).map((spec) => {

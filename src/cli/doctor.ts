@@ -15,12 +15,24 @@ export function registerDoctor(program: Command): void {
     .action(action(async (ctx) => {
       const [clientsMod, { makePathContext }, reg, { runDoctor }, { selectSecretBackend }, { selfCommand }] =
         await Promise.all([
-          import("../plugins/clients/mod.ts"),
-          import("../core/sync/client_context.ts"),
-          import("../core/model/registry.ts"),
-          import("../core/sync/doctor.ts"),
-          import("../host/services.ts"),
-          import("../core/launch/launcher_command.ts"),
+          import(new URL("../plugins/clients/mod.ts", import.meta.url).href) as Promise<
+            typeof import("../plugins/clients/mod.ts")
+          >,
+          import(new URL("../core/sync/client_context.ts", import.meta.url).href) as Promise<
+            typeof import("../core/sync/client_context.ts")
+          >,
+          import(new URL("../core/model/registry.ts", import.meta.url).href) as Promise<
+            typeof import("../core/model/registry.ts")
+          >,
+          import(new URL("../core/sync/doctor.ts", import.meta.url).href) as Promise<
+            typeof import("../core/sync/doctor.ts")
+          >,
+          import(new URL("../host/services.ts", import.meta.url).href) as Promise<
+            typeof import("../host/services.ts")
+          >,
+          import(new URL("../core/launch/launcher_command.ts", import.meta.url).href) as Promise<
+            typeof import("../core/launch/launcher_command.ts")
+          >,
         ]);
       reg.allowNexusHome();
       let registry = null, registryError: unknown;
@@ -41,9 +53,15 @@ export function registerDoctor(program: Command): void {
       }
       // every plugin on its own: a broken one is a finding, and the other checks still run. Only
       // trusted plugins load (sandboxed); settings.plugins entries are reported, never imported.
-      const { clients, pluginProblems } = await import("./clients.ts");
+      const { clients, pluginProblems } =
+        await (import(new URL("./clients.ts", import.meta.url).href) as Promise<
+          typeof import("./clients.ts")
+        >);
       await clients(registry ?? undefined, { quiet: true });
-      const { readTrust } = await import("../core/extend/plugin_trust.ts");
+      const { readTrust } =
+        await (import(new URL("../core/extend/plugin_trust.ts", import.meta.url).href) as Promise<
+          typeof import("../core/extend/plugin_trust.ts")
+        >);
       const broken = pluginProblems();
       const pluginFindings: Finding[] = [
         ...(await readTrust().catch(() => []))
@@ -60,7 +78,10 @@ export function registerDoctor(program: Command): void {
       // the user files of detected clients, and the project files of the registry's projects that exist
       const adapters = listClients().filter((a) => a.detect(pathCtx));
       if (registry?.projects) {
-        const { projectAdapter } = await import("../core/sync/client_format.ts");
+        const { projectAdapter } =
+          await (import(new URL("../core/sync/client_format.ts", import.meta.url).href) as Promise<
+            typeof import("../core/sync/client_format.ts")
+          >);
         for (const dir of Object.keys(registry.projects).sort()) {
           for (const a of listClients()) {
             const p = projectAdapter(a, dir, pathCtx);
@@ -78,9 +99,18 @@ export function registerDoctor(program: Command): void {
         launcherProgram: selfCommand()[0],
       });
       findings.push(...pluginFindings);
-      findings.push(...await (await import("../core/schedule/doctor.ts")).scheduleFindings());
-      const { VERSION } = await import("../version.ts");
-      const { runningFromSource } = await import("../core/launch/launcher_command.ts");
+      findings.push(
+        ...await (await (import(new URL("../core/schedule/doctor.ts", import.meta.url).href) as Promise<
+          typeof import("../core/schedule/doctor.ts")
+        >)).scheduleFindings(),
+      );
+      const { VERSION } = await (import(new URL("../version.ts", import.meta.url).href) as Promise<
+        typeof import("../version.ts")
+      >);
+      const { runningFromSource } =
+        await (import(new URL("../core/launch/launcher_command.ts", import.meta.url).href) as Promise<
+          typeof import("../core/launch/launcher_command.ts")
+        >);
       findings.unshift({
         level: "ok",
         check: "version",

@@ -23,10 +23,17 @@ export function registerImport(program: Command): void {
         { importFromClients },
         { registrySecretServices },
       ] = await Promise.all([
-        import("./clients.ts").then((m) => m.clients()),
-        import("../core/sync/client_context.ts"),
-        import("../core/sync/importer.ts"),
-        import("../host/services.ts"),
+        (import(new URL("./clients.ts", import.meta.url).href) as Promise<typeof import("./clients.ts")>)
+          .then((m) => m.clients()),
+        import(new URL("../core/sync/client_context.ts", import.meta.url).href) as Promise<
+          typeof import("../core/sync/client_context.ts")
+        >,
+        import(new URL("../core/sync/importer.ts", import.meta.url).href) as Promise<
+          typeof import("../core/sync/importer.ts")
+        >,
+        import(new URL("../host/services.ts", import.meta.url).href) as Promise<
+          typeof import("../host/services.ts")
+        >,
       ]);
       const pathCtx = makePathContext();
       const adapters = opts.client.length
@@ -87,10 +94,18 @@ export function registerImport(program: Command): void {
 /** `adopt SERVER --client X` (src/cli/sync.ts): the client's version goes into the registry. */
 export async function adoptEntry(ctx: Ctx, server: string, clientId: string) {
   const [{ getClient }, { makePathContext }, core, { registrySecretServices }] = await Promise.all([
-    import("./clients.ts").then((m) => m.clients()),
-    import("../core/sync/client_context.ts"),
-    import("../core/sync/importer.ts"),
-    import("../host/services.ts"),
+    (import(new URL("./clients.ts", import.meta.url).href) as Promise<typeof import("./clients.ts")>).then((
+      m,
+    ) => m.clients()),
+    import(new URL("../core/sync/client_context.ts", import.meta.url).href) as Promise<
+      typeof import("../core/sync/client_context.ts")
+    >,
+    import(new URL("../core/sync/importer.ts", import.meta.url).href) as Promise<
+      typeof import("../core/sync/importer.ts")
+    >,
+    import(new URL("../host/services.ts", import.meta.url).href) as Promise<
+      typeof import("../host/services.ts")
+    >,
   ]);
   return await core.adoptEntry(getClient(clientId), server, {
     pathCtx: makePathContext(),

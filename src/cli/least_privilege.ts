@@ -4,8 +4,12 @@ import { writeErr } from "../core/io/output.ts";
 /** Drops the powers this command does not need (src/host/privileges.ts), before anything untrusted loads. */
 export async function leastPrivilege(argv: string[]): Promise<void> {
   const [{ dropPrivileges, probePowers, registryFacts }, { registryPath }] = await Promise.all([
-    import("../host/privileges.ts"),
-    import("../core/io/paths.ts"),
+    import(new URL("../host/privileges.ts", import.meta.url).href) as Promise<
+      typeof import("../host/privileges.ts")
+    >,
+    import(new URL("../core/io/paths.ts", import.meta.url).href) as Promise<
+      typeof import("../core/io/paths.ts")
+    >,
   ]);
   let facts: ReturnType<typeof registryFacts> = {};
   try {

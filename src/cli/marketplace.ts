@@ -303,9 +303,14 @@ Examples:
       );
       // on a terminal, offer to do that now: sync shows its diff and asks before it writes
       if (!ctx.out.json && Deno.stdin.isTerminal() && Deno.stderr.isTerminal()) {
-        const { confirm } = await import("./prompt.ts");
+        const { confirm } = await (import(new URL("./prompt.ts", import.meta.url).href) as Promise<
+          typeof import("./prompt.ts")
+        >);
         if (await confirm(`Sync '${local}' to your AI clients now?`)) {
-          const { selfCommand } = await import("../core/launch/launcher_command.ts");
+          const { selfCommand } =
+            await (import(new URL("../core/launch/launcher_command.ts", import.meta.url).href) as Promise<
+              typeof import("../core/launch/launcher_command.ts")
+            >);
           const [cmd, ...pre] = selfCommand();
           const clients = (opts.client as string[] | undefined ?? []).flatMap((c) => ["--client", c]);
           const args = [

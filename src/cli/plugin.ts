@@ -59,11 +59,21 @@ export function registerPlugin(program: Command): void {
         { allowNexusHome },
         { listSecretBackends },
       ] = await Promise.all([
-        import("../host/plugins.ts"),
-        import("../plugins/clients/mod.ts"),
-        import("../core/sync/client_context.ts"),
-        import("../core/model/registry.ts"),
-        import("../host/services.ts"),
+        import(new URL("../host/plugins.ts", import.meta.url).href) as Promise<
+          typeof import("../host/plugins.ts")
+        >,
+        import(new URL("../plugins/clients/mod.ts", import.meta.url).href) as Promise<
+          typeof import("../plugins/clients/mod.ts")
+        >,
+        import(new URL("../core/sync/client_context.ts", import.meta.url).href) as Promise<
+          typeof import("../core/sync/client_context.ts")
+        >,
+        import(new URL("../core/model/registry.ts", import.meta.url).href) as Promise<
+          typeof import("../core/model/registry.ts")
+        >,
+        import(new URL("../host/services.ts", import.meta.url).href) as Promise<
+          typeof import("../host/services.ts")
+        >,
       ]);
       allowNexusHome();
       const r = await addPlugin(path, {
@@ -84,7 +94,11 @@ export function registerPlugin(program: Command): void {
   plugin.command("list").description("Trusted plugins, and whether each still matches its recorded hash")
     .addHelpText("after", "\nExample:\n  mcp-nexus plugin list --json")
     .action(action(async (ctx) => {
-      const [{ readTrust, verifyPlugin }] = await Promise.all([import("../core/extend/plugin_trust.ts")]);
+      const [{ readTrust, verifyPlugin }] = await Promise.all([
+        import(new URL("../core/extend/plugin_trust.ts", import.meta.url).href) as Promise<
+          typeof import("../core/extend/plugin_trust.ts")
+        >,
+      ]);
       const rows: Array<TrustedPlugin & { status: string; problem?: string; fix?: string }> = [];
       for (const t of await readTrust()) {
         const status = await verifyPlugin(t).then(
@@ -117,8 +131,14 @@ export function registerPlugin(program: Command): void {
   plugin.command("rm").argument("<id>").description("Forget a plugin and delete its copy")
     .addHelpText("after", "\nExample:\n  mcp-nexus plugin rm acme")
     .action(action(async (ctx, id: string) => {
-      const { untrustPlugin } = await import("../core/extend/plugin_trust.ts");
-      const { allowNexusHome } = await import("../core/model/registry.ts");
+      const { untrustPlugin } =
+        await (import(new URL("../core/extend/plugin_trust.ts", import.meta.url).href) as Promise<
+          typeof import("../core/extend/plugin_trust.ts")
+        >);
+      const { allowNexusHome } =
+        await (import(new URL("../core/model/registry.ts", import.meta.url).href) as Promise<
+          typeof import("../core/model/registry.ts")
+        >);
       allowNexusHome();
       const t = await untrustPlugin(id);
       ctx.out.result(
@@ -132,8 +152,12 @@ export function registerPlugin(program: Command): void {
     .addHelpText("after", "\nExample:\n  mcp-nexus plugin validate ./acme.plugin.json")
     .action(action(async (ctx, path: string) => {
       const [{ inspectPlugin, declaration, backendDeclaration }, { makePathContext }] = await Promise.all([
-        import("../host/plugins.ts"),
-        import("../core/sync/client_context.ts"),
+        import(new URL("../host/plugins.ts", import.meta.url).href) as Promise<
+          typeof import("../host/plugins.ts")
+        >,
+        import(new URL("../core/sync/client_context.ts", import.meta.url).href) as Promise<
+          typeof import("../core/sync/client_context.ts")
+        >,
       ]);
       const p = await inspectPlugin(path);
       p.sandbox?.terminate();
@@ -151,8 +175,12 @@ export function registerPlugin(program: Command): void {
     .addHelpText("after", "\nExample:\n  mcp-nexus plugin test ./acme.plugin.json")
     .action(action(async (ctx, path: string) => {
       const [{ inspectPlugin, sandboxedAdapter }, { clientContract }] = await Promise.all([
-        import("../host/plugins.ts"),
-        import("../testing/client_contract.ts"),
+        import(new URL("../host/plugins.ts", import.meta.url).href) as Promise<
+          typeof import("../host/plugins.ts")
+        >,
+        import(new URL("../testing/client_contract.ts", import.meta.url).href) as Promise<
+          typeof import("../testing/client_contract.ts")
+        >,
       ]);
       const p = await inspectPlugin(path);
       try {
@@ -191,8 +219,12 @@ async function backendResults(
   files: Record<string, Uint8Array>,
 ): Promise<Array<{ check: string; ok: boolean; message: string }>> {
   const [{ sandboxedBackend }, { backendContract }] = await Promise.all([
-    import("../core/extend/plugin_backend.ts"),
-    import("../testing/backend_contract.ts"),
+    import(new URL("../core/extend/plugin_backend.ts", import.meta.url).href) as Promise<
+      typeof import("../core/extend/plugin_backend.ts")
+    >,
+    import(new URL("../testing/backend_contract.ts", import.meta.url).href) as Promise<
+      typeof import("../testing/backend_contract.ts")
+    >,
   ]);
   const backend = sandboxedBackend(
     manifest,

@@ -29,8 +29,12 @@ export async function projectScope(
   registry: RegistryData,
 ): Promise<ProjectScope> {
   const [{ absoluteProjectDir, projectAdapter }, reg] = await Promise.all([
-    import("../core/sync/client_format.ts"),
-    import("../core/model/registry.ts"),
+    import(new URL("../core/sync/client_format.ts", import.meta.url).href) as Promise<
+      typeof import("../core/sync/client_format.ts")
+    >,
+    import(new URL("../core/model/registry.ts", import.meta.url).href) as Promise<
+      typeof import("../core/model/registry.ts")
+    >,
   ]);
   const dir = absoluteProjectDir(pathCtx, dirArg, Deno.cwd());
   let isDir = false;

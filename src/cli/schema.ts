@@ -6,7 +6,10 @@ export function registerSchema(program: Command): void {
   program.command("schema").description("Print the registry file's JSON Schema (for editor completion)")
     .addHelpText("after", "\nExample:\n  mcp-nexus schema > registry.schema.json")
     .action(action(async (ctx) => {
-      const { jsonSchema } = await import("../core/model/registry_schema.ts");
+      const { jsonSchema } =
+        await (import(new URL("../core/model/registry_schema.ts", import.meta.url).href) as Promise<
+          typeof import("../core/model/registry_schema.ts")
+        >);
       const schema = jsonSchema();
       ctx.out.result(schema, () => JSON.stringify(schema, null, 2));
     }));

@@ -30,7 +30,10 @@ async function refusePlaintext(
   name: string,
   def: { env: Record<string, string>; headers: Record<string, string>; args: string[]; url?: string },
 ): Promise<void> {
-  const { serverSecretFields, spliceSpans } = await import("../core/secrets/secret_detect.ts");
+  const { serverSecretFields, spliceSpans } =
+    await (import(new URL("../core/secrets/secret_detect.ts", import.meta.url).href) as Promise<
+      typeof import("../core/secrets/secret_detect.ts")
+    >);
   const found = serverSecretFields(def).map((f) => ({
     ...f,
     flag: f.field.startsWith("env.")
@@ -137,17 +140,25 @@ function describeServer(name: string, s: ServerDef): string {
 }
 
 async function reg() {
-  const m = await import("../core/model/registry.ts");
+  const m = await (import(new URL("../core/model/registry.ts", import.meta.url).href) as Promise<
+    typeof import("../core/model/registry.ts")
+  >);
   m.allowNexusHome();
   return m;
 }
 
 async function warnMissingSecrets(ctx: Ctx, name: string, server: ServerDef): Promise<void> {
-  const { collectReferences } = await import("../core/model/references.ts");
+  const { collectReferences } =
+    await (import(new URL("../core/model/references.ts", import.meta.url).href) as Promise<
+      typeof import("../core/model/references.ts")
+    >);
   const refs = collectReferences(server, name);
   if (refs.length === 0) return;
   try {
-    const { registrySecretServices } = await import("../host/services.ts");
+    const { registrySecretServices } =
+      await (import(new URL("../host/services.ts", import.meta.url).href) as Promise<
+        typeof import("../host/services.ts")
+      >);
     const secrets = registrySecretServices(ctx.backendFlag, terminalPrompt);
     const found = await secrets.resolveSecrets(refs.map((r) => r.name));
     for (const r of refs) {
@@ -197,7 +208,10 @@ Examples:
     .action(action(async (ctx, name: string, command: string[], opts, cmd) => {
       if (nameCameAfterDoubleDash(cmd)) {
         const all = [name, ...command];
-        const { shellQuote } = await import("../core/model/arg_references.ts");
+        const { shellQuote } =
+          await (import(new URL("../core/model/arg_references.ts", import.meta.url).href) as Promise<
+            typeof import("../core/model/arg_references.ts")
+          >);
         throw usageError(
           "E_USAGE",
           `'mcp-nexus server add' needs a server name before --; without one, '${
@@ -245,7 +259,9 @@ Examples:
       }
       if (opts.description) def.description = opts.description;
       if (opts.client.length || opts.disableClient.length) {
-        const { resolveClientIds } = await import("./clients.ts");
+        const { resolveClientIds } = await (import(new URL("./clients.ts", import.meta.url).href) as Promise<
+          typeof import("./clients.ts")
+        >);
         if (opts.client.length) def.clients = (await resolveClientIds(opts.client)).map((a) => a.id);
         if (opts.disableClient.length) {
           def.disabledClients = (await resolveClientIds(opts.disableClient)).map((a) => a.id).sort();
@@ -258,7 +274,10 @@ Examples:
       const now = new Date().toISOString();
       def.createdAt = now;
       def.updatedAt = now;
-      const { Server, formatIssues } = await import("../core/model/registry_schema.ts");
+      const { Server, formatIssues } =
+        await (import(new URL("../core/model/registry_schema.ts", import.meta.url).href) as Promise<
+          typeof import("../core/model/registry_schema.ts")
+        >);
       const parsed = Server.safeParse(def);
       if (!parsed.success) {
         throw usageError(
@@ -279,7 +298,10 @@ Examples:
         return existed;
       });
       await warnMissingSecrets(ctx, name, parsed.data);
-      const { argReferenceWarnings } = await import("../core/model/arg_references.ts");
+      const { argReferenceWarnings } =
+        await (import(new URL("../core/model/arg_references.ts", import.meta.url).href) as Promise<
+          typeof import("../core/model/arg_references.ts")
+        >);
       const argWarnings = argReferenceWarnings(name, parsed.data);
       for (const w of argWarnings) ctx.out.warn(w.message);
       ctx.out.result(
@@ -321,7 +343,11 @@ Examples:
       .option("--client <id>", `${verb} it only for this client (repeatable)`, collect, [])
       .action(action(async (ctx, name: string, opts: { client: string[] }) => {
         const r = await reg();
-        if (opts.client.length) await (await import("./clients.ts")).resolveClientIds(opts.client);
+        if (opts.client.length) {
+          await (await (import(new URL("./clients.ts", import.meta.url).href) as Promise<
+            typeof import("./clients.ts")
+          >)).resolveClientIds(opts.client);
+        }
         const s = await r.updateRegistry((data) => {
           const s = r.getServer(data, name);
           if (!opts.client.length) s.enabled = verb === "enable";

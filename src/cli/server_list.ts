@@ -17,7 +17,9 @@ export function clientsOf(s: ServerDef): string {
 
 /** Lists the servers (the action of `server list` / `server ls`). */
 export async function listServers(ctx: Ctx): Promise<void> {
-  const r = await import("../core/model/registry.ts");
+  const r = await (import(new URL("../core/model/registry.ts", import.meta.url).href) as Promise<
+    typeof import("../core/model/registry.ts")
+  >);
   r.allowNexusHome();
   const data = await r.loadRegistry();
   const names = Object.keys(data.servers).sort();

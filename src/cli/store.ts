@@ -6,6 +6,9 @@ import type { SecretStore } from "../core/secrets/secrets.ts";
 import { terminalPrompt } from "./terminal_prompt.ts";
 
 export async function openSecretStore(backendFlag?: string): Promise<SecretStore> {
-  const { registrySecretServices } = await import("../host/services.ts");
+  const { registrySecretServices } =
+    await (import(new URL("../host/services.ts", import.meta.url).href) as Promise<
+      typeof import("../host/services.ts")
+    >);
   return await registrySecretServices(backendFlag, terminalPrompt).store();
 }

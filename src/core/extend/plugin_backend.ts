@@ -160,7 +160,9 @@ export function sandboxedBackend(
 
 /** Parses a backend manifest's JSON/JSONC text (the fs editors' parser, loaded on demand) and checks it. */
 export async function parseBackendManifest(text: string, source: string): Promise<BackendManifest> {
-  const { parseDocument } = await import("../formats/mod.ts");
+  const { parseDocument } = await (import(new URL("../formats/mod.ts", import.meta.url).href) as Promise<
+    typeof import("../formats/mod.ts")
+  >);
   const value = (await parseDocument("jsonc", text, source)).get([]);
   const problems = backendManifestProblems(value);
   if (problems.length) {

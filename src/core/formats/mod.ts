@@ -87,13 +87,19 @@ export async function parseDocument(
     switch (format) {
       case "json":
       case "jsonc":
-        parsed = (await import("./json.ts")).parseJson(body, file, format === "jsonc");
+        parsed =
+          (await (import(new URL("./json.ts", import.meta.url).href) as Promise<typeof import("./json.ts")>))
+            .parseJson(body, file, format === "jsonc");
         break;
       case "toml":
-        parsed = (await import("./toml.ts")).parseToml(body, file);
+        parsed =
+          (await (import(new URL("./toml.ts", import.meta.url).href) as Promise<typeof import("./toml.ts")>))
+            .parseToml(body, file);
         break;
       case "yaml":
-        parsed = (await import("./yaml.ts")).parseYaml(body, file);
+        parsed =
+          (await (import(new URL("./yaml.ts", import.meta.url).href) as Promise<typeof import("./yaml.ts")>))
+            .parseYaml(body, file);
         break;
       default:
         throw new TypeError(`unknown config format ${JSON.stringify(format)}`);
@@ -101,7 +107,8 @@ export async function parseDocument(
   } catch (err) {
     // a hostile file nested thousands deep overflows any recursive reader: unparsable, not a crash
     if (err instanceof RangeError) {
-      const { unparsable } = await import("./model.ts");
+      const { unparsable } =
+        await (import(new URL("./model.ts", import.meta.url).href) as Promise<typeof import("./model.ts")>);
       throw unparsable(file, "it is nested too deeply to read", 1, 1);
     }
     throw err;

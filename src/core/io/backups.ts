@@ -110,7 +110,9 @@ async function parseManifest(dirName: string, text: string): Promise<BackupManif
       client: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/).optional(),
       copy: z.string().regex(COPY_NAME).nullable(),
       // the ledger's own schema: every field of an entry (its `inline` flag too) survives a restore
-      ledger: (await (await import("./ledger.ts")).ledgerEntriesSchema()).optional(),
+      ledger: (await (await (import(new URL("./ledger.ts", import.meta.url).href) as Promise<
+        typeof import("./ledger.ts")
+      >)).ledgerEntriesSchema()).optional(),
     })).max(1000),
   });
   let raw: unknown;
@@ -238,8 +240,11 @@ function restoredEntry(e: LedgerEntry): LedgerEntry {
  * restored.
  */
 export async function restoreFiles(b: BackupManifest, files: BackupFile[]): Promise<string[]> {
-  const { loadLedger, saveLedger } = await import("./ledger.ts");
-  const { ScopedWriter } = await import("./scoped_write.ts");
+  const { loadLedger, saveLedger } =
+    await (import(new URL("./ledger.ts", import.meta.url).href) as Promise<typeof import("./ledger.ts")>);
+  const { ScopedWriter } = await (import(new URL("./scoped_write.ts", import.meta.url).href) as Promise<
+    typeof import("./scoped_write.ts")
+  >);
   const restored: string[] = [];
   await withLock(join(nexusHome(), ".sync.lock"), async () => {
     const ledger = await loadLedger();

@@ -274,7 +274,9 @@ export async function installServer(req: InstallRequest, io: InstallIO): Promise
   // pin what the metadata leaves open (PulseMCP lists no versions)
   let version: string | undefined;
   if ((target.kind === "npm" || target.kind === "pypi") && !target.pkg.version) {
-    const { latestVersion } = await import("./versions.ts");
+    const { latestVersion } = await (import(new URL("./versions.ts", import.meta.url).href) as Promise<
+      typeof import("./versions.ts")
+    >);
     try {
       version =
         (await latestVersion(target.kind, target.pkg.identifier, { cache, refresh: !!req.refresh })).data;

@@ -217,7 +217,9 @@ export async function runDoctor(input: DoctorInput): Promise<Finding[]> {
     f.push({ level: "error", check: "ledger", message: e.message, fix: e.hint, file: ledgerPath() });
     return { version: 1, files: {} };
   });
-  const { parseDocument } = await import("../formats/mod.ts");
+  const { parseDocument } = await (import(new URL("../formats/mod.ts", import.meta.url).href) as Promise<
+    typeof import("../formats/mod.ts")
+  >);
   for (const a of input.adapters) {
     const path = clientPath(a, ctx);
     const text = await readTextIfExists(path);

@@ -301,7 +301,9 @@ async function desiredEntry(
   const entry = adapter.render(name, cs);
   if (project) {
     // the same detector doctor uses for plaintext secrets in client files (loaded only for projects)
-    const fields = (await import("./doctor.ts")).plaintextFields(entry);
+    const fields =
+      (await (import(new URL("./doctor.ts", import.meta.url).href) as Promise<typeof import("./doctor.ts")>))
+        .plaintextFields(entry);
     if (fields.length) {
       return {
         skip: {
@@ -310,7 +312,9 @@ async function desiredEntry(
           reason:
             `its ${fields.join(", ")} look like a secret written as plain text, and project files are ` +
             `usually committed to git; move it to the keychain: ${
-              ((await import("../secrets/plaintext_fix.ts")).keychainFixCommands(name, server) ??
+              ((await (import(new URL("../secrets/plaintext_fix.ts", import.meta.url).href) as Promise<
+                typeof import("../secrets/plaintext_fix.ts")
+              >)).keychainFixCommands(name, server) ??
                 [`mcp-nexus secret set ${name}.secret`]).join(" && ")
             } (each 'secret set' asks for its value), then sync again`,
         },
@@ -337,7 +341,9 @@ async function dropsPlaintext(
 ): Promise<boolean> {
   if (skip.kind !== "secret" || entry === undefined || !rec || !ownsHash(rec, entryHash(entry))) return false;
   if (rec.inline) return false; // written with --secrets inline: the user asked for the values there
-  const fields = (await import("./doctor.ts")).plaintextFields(entry);
+  const fields =
+    (await (import(new URL("./doctor.ts", import.meta.url).href) as Promise<typeof import("./doctor.ts")>))
+      .plaintextFields(entry);
   if (!fields.length) return false;
   plan.notes.push(
     `${skip.server}: removed from ${adapter.name}: its ${
@@ -397,7 +403,9 @@ export async function planClient(
       plan.notes = hit.notes;
       return plan;
     }
-    const { parseDocument } = await import("../formats/mod.ts");
+    const { parseDocument } = await (import(new URL("../formats/mod.ts", import.meta.url).href) as Promise<
+      typeof import("../formats/mod.ts")
+    >);
     const doc = await parseDocument(adapter.format, text ?? emptyText(adapter), path);
     // the format version this file is in (opencode v1 `mcp.<name>` / v2 `mcp.servers.<name>`, …)
     adapter = adapterForData(adapter, doc.get([])).adapter;
@@ -684,7 +692,9 @@ export async function applySync(
     const backup = new BackupRun("sync");
     const written: string[] = [];
     // client files are written from a Worker that may touch those files alone (src/core/io/scoped_write.ts)
-    const { ScopedWriter } = await import("../io/scoped_write.ts");
+    const { ScopedWriter } = await (import(new URL("../io/scoped_write.ts", import.meta.url).href) as Promise<
+      typeof import("../io/scoped_write.ts")
+    >);
     const writer = new ScopedWriter();
     const changing = plans.filter((p) => p.status === "changed").map((p) => p.path);
     allowWritesUnder(...changing);

@@ -88,7 +88,10 @@ export default libsecret;
  * error; undefined when the fast path is not sure (then keyring-rs answers, and explains).
  */
 async function fastGet(service: string, name: string): Promise<string | null | undefined> {
-  const { readSecretsFast } = await import("./secret_service_fast.ts");
+  const { readSecretsFast } =
+    await (import(new URL("./secret_service_fast.ts", import.meta.url).href) as Promise<
+      typeof import("./secret_service_fast.ts")
+    >);
   const r = (await readSecretsFast(service, [name])).get(name);
   if (r?.kind === "found") return r.value;
   if (r?.kind === "missing") return null;

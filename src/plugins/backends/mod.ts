@@ -24,7 +24,9 @@ const ageFile: BackendPlugin = {
     lazyBackend(
       "age-file",
       "age-encrypted file",
-      () => import("./age_file.ts").then((m) => m.ageFileStore({ prompt: ctx.promptHidden ?? null })),
+      () =>
+        (import(new URL("./age_file.ts", import.meta.url).href) as Promise<typeof import("./age_file.ts")>)
+          .then((m) => m.ageFileStore({ prompt: ctx.promptHidden ?? null })),
     ),
 };
 for (const p of [libsecret, macosKeychain, windowsCredentialManager, env, ageFile]) {
