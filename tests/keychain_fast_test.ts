@@ -112,6 +112,42 @@ secretServiceTest(
   },
 );
 
+secretServiceTest(
+  "fast read: a signal during a blocking read (a profiler's SIGPROF) is retried, not a fallback",
+  async (sb) => {
+    // --cpu-prof sends SIGPROF about every millisecond: read() on the bus socket returns EINTR. That
+    // used to end the fast path ("read failed"), so a profiled or signalled launcher paid ~40 ms more.
+    const value = canary();
+    expectCode(await sb.run(["secret", "set", "fast-signal"], { stdin: value }), 0);
+    const script = join(sb.home, "read.ts");
+    await Deno.writeTextFile(
+      script,
+      `import { readSecretsFast } from ${
+        JSON.stringify(join(REPO, "src/plugins/backends/secret_service_fast.ts"))
+      };
+const got = (await readSecretsFast(Deno.args[0], ["fast-signal"])).get("fast-signal");
+console.log(JSON.stringify(got?.kind === "found" ? { kind: "found", same: got.value === Deno.args[1] } : got));`,
+    );
+    for (let i = 0; i < 3; i++) {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--cpu-prof",
+          `--cpu-prof-dir=${join(sb.home, "prof")}`,
+          script,
+          sb.service,
+          value,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.ok(out.success, dec.decode(out.stderr));
+      assert.deepEqual(JSON.parse(dec.decode(out.stdout)), { kind: "found", same: true });
+    }
+  },
+);
+
 Deno.test({
   name: "fast read: no bus is 'unavailable'; a bus address it does not handle falls back",
   ...linux,

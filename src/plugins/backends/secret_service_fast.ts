@@ -57,6 +57,7 @@ const LIBC_SYMBOLS = {
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
+  __errno_location: { parameters: [], result: "pointer" },
 } as const;
 type Libc = Deno.DynamicLibrary<typeof LIBC_SYMBOLS>["symbols"];
 
@@ -102,6 +103,8 @@ class Unreachable extends Error {}
 
 const AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = 0o2000000;
 const SOL_SOCKET = 1, SO_RCVTIMEO = 20, SO_SNDTIMEO = 21;
+/** errno of a call interrupted by a signal before it moved any byte: it is made again. */
+const EINTR = 4;
 /** The whole conversation's time limit (each read waits only for what is left of it). */
 const TIMEOUT_MS = 10_000;
 
@@ -169,6 +172,15 @@ class Socket implements Transport {
       throw new Unsure("cannot set the socket's time limit");
     }
   }
+  /**
+   * True when the last call failed with EINTR. A signal (a profiler's SIGPROF, a terminal's SIGWINCH,
+   * a child's SIGCHLD) interrupts a blocking read or write; that is no reason to give up on the bus.
+   * errno is the calling thread's, and these calls are made on this thread, one after the other.
+   */
+  private interrupted(): boolean {
+    const at = this.c.__errno_location();
+    return at !== null && new Deno.UnsafePointerView(at).getInt32() === EINTR;
+  }
   private left(): number {
     const ms = this.deadline - Date.now();
     if (ms <= 0) throw new Unsure("the session bus did not answer in time");
@@ -179,6 +191,7 @@ class Socket implements Transport {
     while (off < bytes.length) {
       this.left();
       const n = Number(this.c.write(this.fd, bytes.subarray(off), BigInt(bytes.length - off)));
+      if (n < 0 && this.interrupted()) continue;
       if (n <= 0) throw new Unsure("the session bus closed the connection (write)");
       off += n;
     }
@@ -189,6 +202,7 @@ class Socket implements Transport {
       this.timeout(SO_RCVTIMEO, this.left());
       const buf = new Uint8Array(Math.max(4096, n - this.pending.length));
       const got = Number(this.c.read(this.fd, buf, BigInt(buf.length)));
+      if (got < 0 && this.interrupted()) continue; // the deadline still holds (left() above)
       if (got <= 0) {
         buf.fill(0);
         throw new Unsure(got === 0 ? "the session bus closed the connection" : "read failed or timed out");
