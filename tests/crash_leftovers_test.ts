@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { expectCode, type Sandbox, withSandbox } from "./helpers.ts";
+import { expectCode, killStrays, type Sandbox, withSandbox } from "./helpers.ts";
 import { addServers, PLAIN } from "./server_fixtures.ts";
 import { armFault, disarmFault } from "./safety_helpers.ts";
 
@@ -135,3 +135,33 @@ Deno.test("a write into our home leaves a live process's temp file alone (/proc 
     await addServers(sb, ENV, ["other", "--", "uvx", "other-mcp"]); // writes registry.json (private dir)
     assert.equal(await Deno.readTextFile(live), "being written\n", "a live process's temp is left alone");
   }, ENV));
+
+Deno.test({
+  name: "test sandboxes end what a client leaves running (the Cline CLI's hub daemon outlived the suite)",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    let pid = 0;
+    await withSandbox(async (sb) => {
+      // a daemon as Cline's: its own session, its parent gone, the sandbox's HOME in its environment
+      const out = await new Deno.Command("setsid", {
+        args: ["-f", "sh", "-c", "sleep 300 </dev/null >/dev/null 2>&1 & echo $!"],
+        env: { HOME: sb.home, PATH: "/usr/bin:/bin" },
+        clearEnv: true,
+        stdout: "piped",
+      }).output();
+      pid = Number(new TextDecoder().decode(out.stdout).trim());
+      assert.ok(pid > 0 && Deno.statSync(`/proc/${pid}`).isDirectory, "the daemon runs");
+    });
+    const running = async () => {
+      const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => null);
+      return stat !== null && !/^\d+ \(.*\) [ZX] /.test(stat); // gone, or a zombie not yet reaped
+    };
+    let alive = await running();
+    for (let i = 0; i < 100 && alive; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      alive = await running();
+    }
+    assert.ok(!alive, `pid ${pid} still runs after the sandbox's cleanup`);
+    assert.deepEqual(await killStrays("/nonexistent-home"), []);
+  },
+});

@@ -128,6 +128,7 @@ export async function sandbox(extraEnv: Record<string, string> = {}): Promise<Sa
     return { code: r.code, data, stderr: r.stderr };
   };
   const cleanup = async () => {
+    await killStrays(home);
     if (HAS_SECRET_SERVICE && env.DBUS_SESSION_BUS_ADDRESS) await clearService(service);
     await Deno.remove(home, { recursive: true }).catch(() => {});
   };
@@ -149,6 +150,34 @@ export async function clearService(service: string): Promise<void> {
 }
 
 /** Runs `fn` with a sandbox and always cleans it up. */
+/**
+ * Linux: ends every process still running with this sandbox's HOME (a client that leaves a daemon
+ * behind, such as the Cline CLI's `--cline-hub-daemon`, which detaches from its parent and would
+ * otherwise outlive the suite, holding ~240 MB). Returns the commands it ended, for tests to assert on.
+ */
+export async function killStrays(home: string): Promise<string[]> {
+  if (Deno.build.os !== "linux") return [];
+  const ended: string[] = [];
+  for await (const e of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(e.name) || Number(e.name) === Deno.pid) continue;
+    let environ: string;
+    try {
+      environ = await Deno.readTextFile(`/proc/${e.name}/environ`);
+    } catch {
+      continue; // gone, or not ours
+    }
+    if (!environ.split("\0").includes(`HOME=${home}`)) continue;
+    const cmd = (await Deno.readTextFile(`/proc/${e.name}/cmdline`).catch(() => "")).replaceAll("\0", " ");
+    try {
+      Deno.kill(Number(e.name), "SIGKILL");
+      ended.push(cmd.trim());
+    } catch {
+      // already gone
+    }
+  }
+  return ended;
+}
+
 export async function withSandbox(fn: (sb: Sandbox) => Promise<void>, extraEnv?: Record<string, string>) {
   const sb = await sandbox(extraEnv);
   try {

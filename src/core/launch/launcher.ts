@@ -183,13 +183,16 @@ export async function resolveLaunch(
 
   // the host's launch store loads the backend registry and secrets.ts only when its fast path
   // cannot answer (src/plugins/backends/launch_store.ts)
+  // the store's modules load while the references are read (open() reads no secret yet)
+  const opening = secrets.open();
+  opening.catch(() => {}); // awaited below; a malformed reference is the error to report first
   const [{ collectReferences, resolveServer }, { registerSecret }] = await Promise.all([
     lazy<typeof import("../model/references.ts")>("../model/references.ts"),
     lazy<typeof import("../secrets/redact.ts")>("../secrets/redact.ts"),
   ]);
   const sites = collectReferences({ args: def.args, env: def.env }, name); // malformed → exit 2
   if (sites.length === 0) return plan;
-  const store = await secrets.open();
+  const store = await opening;
   const fetched = new Map<string, string | null>();
   const fetchMany = async (names: string[]) => {
     try {

@@ -12,7 +12,8 @@ import { ExitCode, NexusError } from "../../ports/errors.ts";
 import { keychainServiceName, validateSecretName } from "../../ports/names.ts";
 import { ensureSessionBusAddress } from "./session_bus.ts";
 import { classifyLinux } from "./secret_service_errors.ts";
-import type { FastRead } from "./secret_service_fast.ts";
+import { type FastRead, readSecretsFast } from "./secret_service_fast.ts";
+import { registerSecret } from "../../ports/redact.ts";
 import { requestedBackend } from "./ids.ts";
 
 /** What the launcher needs of a secret store. */
@@ -20,10 +21,6 @@ export interface LaunchStore {
   readonly backend: { readonly id: string; readonly label: string };
   /** Each name's value, or null if it is not stored. Throws exit-4 errors for an unusable store. */
   getMany(names: string[]): Promise<Map<string, string | null>>;
-}
-
-function lazy<T>(path: string): Promise<T> {
-  return import(new URL(path, import.meta.url).href);
 }
 
 const LIBSECRET = { id: "libsecret", label: "Secret Service (libsecret)" } as const;
@@ -50,9 +47,6 @@ export async function openLaunchStore(
     async getMany(names) {
       for (const n of names) validateSecretName(n);
       ensureSessionBusAddress(); // as the libsecret plugin does: a scrubbed environment still finds the bus
-      const { readSecretsFast } = await lazy<typeof import("./secret_service_fast.ts")>(
-        "./secret_service_fast.ts",
-      );
       const answers = await readSecretsFast(keychainServiceName(), names);
       const read = (n: string): FastRead => answers.get(n) ?? { kind: "fallback", reason: "no answer" };
       if (names.some((n) => read(n).kind === "locked")) {
@@ -67,9 +61,6 @@ export async function openLaunchStore(
         return await (await fallback()).getMany(names); // the normal path decides, and explains
       }
       const out = new Map<string, string | null>();
-      const { registerSecret } = await lazy<typeof import("../../ports/redact.ts")>(
-        "../../ports/redact.ts",
-      );
       for (const n of names) {
         const r = read(n);
         if (r.kind === "found") registerSecret(r.value); // read values can never be printed (redact.ts)
