@@ -1,14 +1,15 @@
 /**
- * Path functions for the modules every start of `server list`, `run` and the least-privilege step
- * loads (fs.ts, paths.ts, registry.ts, launcher_command.ts).
+ * The path functions of src (tests/architecture_test.ts: no other module of src imports node:path or
+ * node:url; plugins reach these through src/ports/path.ts).
  *
- * Why not node:path there: importing it starts Deno's Node compatibility layer (56 internal modules:
- * errors, inspect, validators…), measured at 7–12 ms a start on Deno 2.9.6, a quarter of the floor
- * the start-up budgets are ratios of. On Linux and macOS these are POSIX functions of our own, with
- * node:path's results: tests/path_test.ts compares them with node:path's posix functions on random
- * paths (separators runs, `.`, `..`, empty parts, trailing separators). On Windows (drive letters,
- * UNC shares, both separators, case-insensitive `relative`) node:path's win32 functions are used as
- * they are, loaded only there.
+ * Why not node:path: importing it starts Deno's Node compatibility layer (56 internal modules: errors,
+ * inspect, validators…), measured at 7–12 ms a start on Deno 2.9.6, a quarter of the floor the start-up
+ * budgets are ratios of, paid by `run`, `server list` and every sync. On Linux and macOS these are
+ * POSIX functions of our own with node:path's results: tests/path_test.ts compares them with
+ * node:path's posix functions on random paths (separator runs, `.`, `..`, empty parts, trailing
+ * separators). Windows' (drive letters, UNC shares, both separators, case-insensitive `relative`) are
+ * node:path's win32 functions as they are, loaded on first use (on Windows, or for an adapter that
+ * computes a Windows machine's paths: `pathFor("windows")`).
  */
 
 export interface PathFunctions {
