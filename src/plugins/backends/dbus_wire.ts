@@ -334,8 +334,9 @@ export interface Transport {
 
 /**
  * A connection to the bus: EXTERNAL authentication, Hello, then method calls. Calls are pipelined:
- * `send` queues a call, `reply` sends what is queued and reads until that call's reply (replies to
- * other calls still awaited are kept), so a batch costs one round trip to the bus. The authentication
+ * `send` queues a call, `push` sends what is queued, `reply` sends what is still queued and reads
+ * until that call's reply (replies to other calls still awaited are kept), so a batch costs one round
+ * trip to the bus. The authentication
  * lines, BEGIN and Hello go out together with the first batch, as sd-bus sends them.
  */
 export class Bus {
@@ -367,7 +368,11 @@ export class Bus {
     return serial;
   }
 
-  private flush(): void {
+  /**
+   * Writes the queued calls now, without waiting for an answer: the bus (and the service behind it)
+   * works on them while the caller computes something else. `reply` reads the answers.
+   */
+  push(): void {
     if (this.queued.length === 0) return;
     const all = new Uint8Array(this.queued.reduce((n, q) => n + q.length, 0));
     let off = 0;
@@ -377,6 +382,10 @@ export class Bus {
     }
     this.queued = [];
     this.io.write(all);
+  }
+
+  private flush(): void {
+    this.push();
     if (!this.authenticated) {
       const ok = this.line();
       if (!/^OK [0-9a-fA-F]{32}$/.test(ok)) throw new Unsure(`the bus refused us: ${ok.slice(0, 60)}`);

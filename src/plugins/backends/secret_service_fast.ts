@@ -344,7 +344,8 @@ export async function readSecretsFast(service: string, names: string[]): Promise
     const secrets = (path: string, iface: string, member: string, args: Arg[]) =>
       bus.send(SERVICE, path, iface, member, args);
 
-    // round trip 1: every search, and a session for reading (with the authentication and Hello)
+    // round trip 1: every search, and a session for reading (with the authentication and Hello).
+    // The searches go out first: the service works on them while our key pair is computed.
     const searches = names.map((name) =>
       [
         name,
@@ -353,6 +354,7 @@ export async function readSecretsFast(service: string, names: string[]): Promise
         ]),
       ] as const
     );
+    bus.push();
     const dh = dhKeyPair();
     const opening = secrets(SERVICE_PATH, "org.freedesktop.Secret.Service", "OpenSession", [
       { sig: "s", value: DH_ALGORITHM },
@@ -373,7 +375,6 @@ export async function readSecretsFast(service: string, names: string[]): Promise
       string,
     ];
     if (output.sig !== "ay") throw new Unsure("OpenSession returned no public key");
-    const aesKey = await sessionKey(dh.privateKey, output.value as Uint8Array);
 
     // round trip 2: the secrets, and whether "absent" can be trusted
     const reads = [...toRead].map(([name, item]) =>
@@ -390,6 +391,9 @@ export async function readSecretsFast(service: string, names: string[]): Promise
       "Get",
       [{ sig: "s", value: "org.freedesktop.Secret.Collection" }, { sig: "s", value: "Locked" }],
     );
+    // the service answers those while the session key is derived here
+    bus.push();
+    const aesKey = await sessionKey(dh.privateKey, output.value as Uint8Array);
     for (const [name, serial] of reads) {
       let secret: [string, Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>, string];
       try {
