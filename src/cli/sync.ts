@@ -492,7 +492,7 @@ Examples:
     .option("--client <id>", "only this client's file (repeatable)", collect, [])
     .option("-y, --yes", "do not ask")
     .action(action(async (ctx, id: string, opts) => {
-      const { getBackup, listBackups, restoreFiles } =
+      const { checkRestorable, getBackup, listBackups, restoreFiles } =
         await (import(new URL("../core/io/backups.ts", import.meta.url).href) as Promise<
           typeof import("../core/io/backups.ts")
         >);
@@ -517,21 +517,11 @@ Examples:
         });
       }
       const files = b.files.filter((f) => !opts.client.length || ofClients(f));
-      // A manifest never chooses what is written: each file must be a config path of a client we
-      // know (today's adapters), and of the client the manifest names.
+      // A manifest never chooses what is written or removed: each file must be a config path of a
+      // client we know (today's adapters), and of the client the manifest names (checked again by
+      // restoreFiles itself)
       const known = await clientConfigPaths();
-      for (const f of files) {
-        const owner = known.get(f.path);
-        if (!owner || (f.client !== undefined && !owner.includes(f.client))) {
-          throw new NexusError(
-            "E_BACKUP_INVALID",
-            `Backup ${b.id} names ${f.path}, which is not ${
-              f.client ? `${f.client}'s` : "a client's"
-            } config file; nothing was restored.`,
-            { hint: "Pick another one: mcp-nexus backup list", details: { backup: b.id, file: f.path } },
-          );
-        }
-      }
+      checkRestorable(b, files, known);
       if (!files.length) {
         throw usageError("E_USAGE", `Backup ${b.id} has no file for ${opts.client.join(", ")}.`, {
           hint: `mcp-nexus backup restore latest${opts.client.map((c) => ` --client ${c}`).join("")}`,
@@ -550,7 +540,10 @@ Examples:
           throw new NexusError("E_CANCELLED", "Nothing was changed.", { exitCode: ExitCode.INTERRUPTED });
         }
       }
-      const restored = await restoreFiles(b, files);
+      const rerun = `mcp-nexus backup restore ${b.id}${
+        opts.client.map((c) => ` --client ${c}`).join("")
+      } --yes`;
+      const restored = await restoreFiles(b, files, known, rerun);
       // backups made before ownership was recorded in them: re-own what was written since
       const legacy = files.filter((f) => f.ledger === undefined);
       if (legacy.length) await reownRestored(legacy, b.createdAt);

@@ -10,7 +10,6 @@ import {
   copyFilePrivate,
   readBytesIfExists,
   readTextIfExists,
-  removeFile,
   removeTree,
   withLock,
   writeFileAtomic,
@@ -229,17 +228,64 @@ function restoredEntry(e: LedgerEntry): LedgerEntry {
   };
 }
 
+/** Where a backup's manifest is (for messages). */
+export function manifestPath(b: BackupManifest): string {
+  return join(backupsDir(), b.id, "manifest.json");
+}
+
 /**
- * Puts a backup's files back, one by one, under the sync lock (the caller checked each path is a
- * client config path). The current files are backed up first. Ownership follows each file: the
+ * A manifest never chooses what is written or removed: each of `files` (of `b`) must be a config
+ * path in `known` (the paths of the clients we know, each with the ids of its clients; the caller
+ * computes them from today's adapters), of the client the manifest names, and named once. Otherwise
+ * E_BACKUP_INVALID names the manifest, the field and the path; nothing is changed.
+ */
+export function checkRestorable(
+  b: BackupManifest,
+  files: BackupFile[],
+  known: ReadonlyMap<string, readonly string[]>,
+): void {
+  const seen = new Set<string>();
+  for (const f of files) {
+    const i = b.files.indexOf(f);
+    const owner = known.get(f.path);
+    const field = !owner || f.client === undefined || owner.includes(f.client) ? "path" : "client";
+    const problem = !owner || field === "client"
+      ? `which is not ${f.client ? `${f.client}'s` : "a client's"} config file`
+      : seen.has(f.path)
+      ? "a second time"
+      : null;
+    seen.add(f.path);
+    if (problem === null) continue;
+    const where = `files[${i < 0 ? "?" : i}].${field}`;
+    throw new NexusError(
+      "E_BACKUP_INVALID",
+      `Backup ${b.id} names ${f.path} (${where} in ${manifestPath(b)}), ${problem}; nothing was restored.`,
+      {
+        hint: "Pick another one: mcp-nexus backup list",
+        details: { backup: b.id, manifest: manifestPath(b), field: where, file: f.path },
+      },
+    );
+  }
+}
+
+/**
+ * Puts a backup's files back, one by one, under the sync lock. Each path is checked again here
+ * against `known` (see checkRestorable): a manifest chooses no file to write or remove. The current
+ * files are backed up first. Ownership follows each file: the
  * entries that were ours in the copy are ours again (write-ahead, as sync does), so the next sync
  * does not call them drift. The client files are written from the
  * path-scoped writer Worker (src/core/io/scoped_write.ts), granted exactly the restored files (their
- * targets and temps), as sync writes them; the safety backup and the ledger, files of ours, are written
- * here. A file the backup holds as absent is removed here (the Worker only writes). Returns the paths
- * restored.
+ * targets and temps), as sync writes them; a file the backup holds as absent is removed from that
+ * Worker too (granted that file alone). The safety backup and the ledger, files of ours, are written
+ * here. `rerun` is the command a failure's hint gives (the same restore). Returns the paths restored.
  */
-export async function restoreFiles(b: BackupManifest, files: BackupFile[]): Promise<string[]> {
+export async function restoreFiles(
+  b: BackupManifest,
+  files: BackupFile[],
+  known: ReadonlyMap<string, readonly string[]>,
+  rerun = `mcp-nexus backup restore ${b.id} --yes`,
+): Promise<string[]> {
+  checkRestorable(b, files, known);
   const { loadLedger, saveLedger } =
     await (import(new URL("./ledger.ts", import.meta.url).href) as Promise<typeof import("./ledger.ts")>);
   const { ScopedWriter } = await (import(new URL("./scoped_write.ts", import.meta.url).href) as Promise<
@@ -250,10 +296,14 @@ export async function restoreFiles(b: BackupManifest, files: BackupFile[]): Prom
     const ledger = await loadLedger();
     const safety = new BackupRun(`before restoring ${b.id}`);
     allowWritesUnder(...files.map((f) => f.path));
-    // granted the files that have a copy to write back; it loads while the first backup is made
-    const writer = new ScopedWriter();
+    // granted the files that have a copy to write back, and those to remove; it loads while the
+    // first backup is made
+    const writer = new ScopedWriter({ rerun });
     try {
-      await writer.add(files.filter((f) => f.copy !== null).map((f) => f.path));
+      await writer.add(
+        files.filter((f) => f.copy !== null).map((f) => f.path),
+        files.filter((f) => f.copy === null).map((f) => f.path),
+      );
       for (const f of files) {
         const data = await readBackupCopy(b, f);
         const current = ledger.files[f.path];
@@ -267,7 +317,7 @@ export async function restoreFiles(b: BackupManifest, files: BackupFile[]): Prom
           }
           await saveLedger(ledger);
         }
-        if (data === null) await removeFile(f.path);
+        if (data === null) await writer.remove(f.path);
         else await writer.write(f.path, data);
         if (f.ledger) {
           const entries: Record<string, LedgerEntry> = {};

@@ -430,6 +430,43 @@ export async function prepareScopedWrite(
   return { target, tmp: tempNameFor(target), newOwner, keepOwner: root };
 }
 
+/**
+ * The parent's half of a path-scoped removal (`backup restore` of a file its backup holds as absent):
+ * the allow-list is checked and symlinks resolved here, as for a write, and nothing is created. The
+ * Worker is given the target alone (no temp file: it writes nothing).
+ */
+export async function prepareScopedRemove(path: string): Promise<{ target: string }> {
+  assertWritable(path);
+  return { target: await resolveTarget(path) };
+}
+
+/**
+ * In the path-scoped writer's Worker: removes `target` (the file the parent resolved for the client
+ * path `path`). Only a regular file is removed: a directory, FIFO, device or link found there is
+ * refused and left alone. Returns false if nothing was there.
+ */
+export async function removeScoped(path: string, target: string): Promise<boolean> {
+  assertWritable(path);
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(target);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+  if (!info.isFile) {
+    throw notAFile(target, info.isSymlink ? "a symbolic link" : specialKind(info) ?? "not a file");
+  }
+  await faultPoint(`remove:${basename(target)}`);
+  try {
+    await Deno.remove(target);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+  return true;
+}
+
 /** The parent's last step of a path-scoped write: the directory's fsync (the Worker may not open it). */
 export async function finishScopedWrite(target: string): Promise<void> {
   await syncDir(dirname(target));
@@ -653,7 +690,9 @@ export async function withLock<T>(
 // `rename:<file>`: replaced; `remove:<file>`). MCP_NEXUS_TEST_FAULT=`<kill|fail>@<name>[#n]` kills
 // the process (SIGKILL, as a power cut or kill -9 would) or fails the write there, at the n-th time
 // the boundary is reached; `trace` lists the boundaries reached. `crash@<name>` makes the scoped
-// writer's Worker die there of an uncaught error (in the main thread it is a kill).
+// writer's Worker die there of an uncaught error (in the main thread it is a kill); `hang@<name>`
+// makes the code there wait forever, as a write on a stalled disk does (the scoped writer's deadline
+// then ends its Worker: MCP_NEXUS_TEST_WRITE_TIMEOUT_MS, gated the same way, shortens it for tests).
 //
 // It cannot be switched on by accident or by a hostile environment alone: it is honoured only when
 // HOME is a directory under /tmp AND that HOME holds a file `.mcp-nexus-test-fault` whose content is
@@ -663,36 +702,52 @@ export async function withLock<T>(
 
 let faultSpec: { action: string; point: string; nth: number; seen: number } | "trace" | null | undefined;
 
-function loadFaultSpec(): typeof faultSpec {
+/**
+ * A test-only switch: the variable `name`'s value, honoured only when HOME is a directory under /tmp
+ * holding a regular file `marker` whose content is exactly that value (see above); otherwise null.
+ * The fault switch and the scoped writer's test deadline (src/core/io/scoped_write.ts) use it.
+ */
+export function testSwitch(name: string, marker: string): string | null {
   if (isWindows) return null;
   let value: string | undefined;
   let home: string | undefined;
   try {
-    value = Deno.env.get("MCP_NEXUS_TEST_FAULT");
+    value = Deno.env.get(name);
     home = Deno.env.get("HOME");
   } catch {
-    return null;
+    return null; // no environment (the scoped writer's Worker)
   }
   if (!value || !home) return null;
   try {
     const real = Deno.realPathSync(home);
     if (!real.startsWith("/tmp/")) return null;
-    const marker = join(real, ".mcp-nexus-test-fault");
-    const info = Deno.lstatSync(marker);
-    if (!info.isFile || Deno.readTextFileSync(marker) !== value) return null;
+    const file = join(real, marker);
+    const info = Deno.lstatSync(file);
+    if (!info.isFile || Deno.readTextFileSync(file) !== value) return null;
   } catch {
     return null;
   }
+  return value;
+}
+
+function loadFaultSpec(): typeof faultSpec {
+  const value = testSwitch("MCP_NEXUS_TEST_FAULT", ".mcp-nexus-test-fault");
+  if (value === null) return null;
   if (value === "trace") return "trace";
-  const m = /^(kill|fail|escape|crash)@(.+?)(?:#(\d+))?$/.exec(value);
+  const m = /^(kill|fail|escape|crash|hang)@(.+?)(?:#(\d+))?$/.exec(value);
   return m ? { action: m[1], point: m[2], nth: Number(m[3] ?? 1), seen: 0 } : null;
 }
 
 /** What a fault boundary does: go on, fail there, or (in the scoped writer's Worker) try a write outside its grant. */
-export type FaultReply = { action: "ok" } | { action: "fail"; message: string } | {
-  action: "escape";
-  path: string;
-} | { action: "crash" };
+export type FaultReply =
+  | { action: "ok" }
+  | { action: "fail"; message: string }
+  | {
+    action: "escape";
+    path: string;
+  }
+  | { action: "crash" }
+  | { action: "hang" };
 
 /**
  * In the path-scoped writer's Worker (which has no environment and cannot kill): its boundaries are
@@ -726,6 +781,9 @@ export async function faultDecision(name: string): Promise<FaultReply> {
   if (spec.action === "kill") Deno.kill(Deno.pid, "SIGKILL");
   // `crash@P`: the scoped writer's Worker dies there (an uncaught error); in the main thread, a kill
   if (spec.action === "crash") return { action: "crash" };
+  // `hang@P`: the code at that boundary never goes on (a stalled disk); the scoped writer's deadline
+  // ends its Worker (in the main thread the process hangs until it is killed)
+  if (spec.action === "hang") return { action: "hang" };
   if (spec.action === "escape") {
     return { action: "escape", path: join(Deno.env.get("HOME")!, ".mcp-nexus-escape") };
   }
@@ -751,6 +809,10 @@ export async function faultPoint(name: string): Promise<void> {
         throw new Error(`injected crash at ${name}`);
       }, 0)
     );
+  }
+  if (reply.action === "hang") {
+    // a timer keeps the thread alive, as a write stuck in the kernel would; nothing ever resolves this
+    await new Promise(() => setInterval(() => {}, 3_600_000));
   }
   if (reply.action !== "escape") return;
   // the test's proof that the Worker cannot write outside the files it was given

@@ -13,7 +13,16 @@
  * it). Backups, the ledger and the lock are files of ours in the tool's home, written here by the
  * gateway as before. The Worker is started only when a file is to be written (sync: once its plans are
  * approved, so that it loads while the first backup is made). `backup restore` writes its client files
- * the same way (src/core/io/backups.ts restoreFiles).
+ * the same way, and removes from the Worker those its backup holds as absent (src/core/io/backups.ts
+ * restoreFiles).
+ *
+ * Every request to the Worker has a deadline (60 s; a test may shorten it: see `writeDeadlineMs`). A
+ * Worker that has not answered by then (a write stuck on a stalled disk) is ended, its files are
+ * cleaned up as after any failed write (the temp removed, a half-done exchange swapped back), and the
+ * write fails with E_WRITE_TIMEOUT, so that the run ends and releases its lock instead of waiting
+ * forever. The files that Worker was writing are not written again in this run (a write stuck in the
+ * kernel may still finish after the Worker is gone: a second writer of the same file could race it);
+ * any other file is written by a fresh Worker, granted the remaining files alone.
  */
 import { type ExitCodeValue, NexusError } from "../model/errors.ts";
 import {
@@ -23,13 +32,16 @@ import {
   faultNote,
   faultsActive,
   finishScopedWrite,
+  prepareScopedRemove,
   prepareScopedWrite,
+  testSwitch,
 } from "./fs.ts";
+import { dirname } from "./path.ts";
 import type { FromWorker, SerializedError, ToWorker, WorkerFile } from "./write_worker.ts";
 
 /** The Worker's Deno permissions for these files: their targets and temps, nothing else. */
 export function writerPermissions(files: WorkerFile[]): Deno.PermissionOptionsObject {
-  const paths = [...new Set(files.flatMap((f) => [f.target, f.tmp]))];
+  const paths = [...new Set(files.flatMap((f) => f.tmp === null ? [f.target] : [f.target, f.tmp]))];
   return {
     read: paths,
     write: paths,
@@ -56,33 +68,94 @@ function rebuild(e: SerializedError): Error {
   return err;
 }
 
+/** How long one write (or removal) may take before its Worker is ended: generous, a disk is slow or stuck. */
+export const WRITE_DEADLINE_MS = 60_000;
+
+/**
+ * The deadline of each request to the Worker: WRITE_DEADLINE_MS, or for tests
+ * MCP_NEXUS_TEST_WRITE_TIMEOUT_MS (a number of milliseconds, 1 to 600000), honoured only as the fault
+ * switch is (src/core/io/fs.ts testSwitch: HOME under /tmp holding `.mcp-nexus-test-write-timeout`
+ * with the same value). It is a duration only; no file's content chooses a path.
+ */
+export function writeDeadlineMs(): number {
+  const v = testSwitch("MCP_NEXUS_TEST_WRITE_TIMEOUT_MS", ".mcp-nexus-test-write-timeout");
+  if (v !== null && /^\d{1,6}$/.test(v) && Number(v) >= 1 && Number(v) <= 600_000) return Number(v);
+  return WRITE_DEADLINE_MS;
+}
+
+/** A request a deadline ended (its own, or `late`'s); made a NexusError once its file is cleaned up. */
+class Abandoned extends Error {
+  constructor(readonly file: string, readonly late: string) {
+    super(`writing ${file} was stopped: ${late === file ? "no answer" : `${late} took too long`}`);
+  }
+}
+
+export interface ScopedWriterOptions {
+  /** The command that does the job again (a hint printed to the user), e.g. "mcp-nexus sync". */
+  rerun?: string;
+  /** Overrides the deadline (ms) of each request; default writeDeadlineMs(). */
+  deadlineMs?: number;
+}
+
+interface Pending {
+  path: string;
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
 export class ScopedWriter {
   private worker: Worker | null = null;
   private files = new Map<string, WorkerFile>();
   /** Paths that could not be prepared: that file's error, given at its write. */
   private failed = new Map<string, unknown>();
-  private pending = new Map<number, { resolve: (t: string) => void; reject: (e: Error) => void }>();
+  /** Paths whose Worker was ended by a deadline: never written again in this run (that error). */
+  private stopped = new Map<string, NexusError>();
+  private pending = new Map<number, Pending>();
   private next = 1;
   /** Exchanges done here for a target's pair during its current write (odd: the two are swapped). */
   private exchanges = new Map<string, number>();
+  private readonly rerun: string;
+  private readonly deadlineMs: number;
 
-  /** Prepares `paths` (client files about to change) and starts the Worker for them. */
-  async add(paths: string[]): Promise<void> {
+  constructor(opts: ScopedWriterOptions = {}) {
+    this.rerun = opts.rerun ?? "mcp-nexus sync";
+    this.deadlineMs = opts.deadlineMs ?? writeDeadlineMs();
+  }
+
+  /**
+   * Prepares `paths` (client files about to change) and `removals` (client files to remove) and
+   * starts the Worker for them.
+   */
+  async add(paths: string[], removals: string[] = []): Promise<void> {
     let added = false;
-    for (const path of paths) {
-      if (this.files.has(path)) continue;
+    const prepare = async (path: string, prep: () => Promise<Omit<WorkerFile, "path">>) => {
+      if (this.files.has(path) || this.stopped.has(path)) return;
       try {
-        this.files.set(path, { path, ...(await prepareScopedWrite(path)) });
+        this.files.set(path, { path, ...(await prep()) });
         this.failed.delete(path);
         added = true;
       } catch (err) {
         this.failed.set(path, err);
       }
+    };
+    for (const path of paths) await prepare(path, () => prepareScopedWrite(path));
+    for (const path of removals) {
+      await prepare(path, async () => ({
+        ...(await prepareScopedRemove(path)),
+        tmp: null,
+        newOwner: null,
+        keepOwner: false,
+      }));
     }
     if (!added) return;
     // a new grant needs a new Worker; it starts now, loading while the caller backs files up
     this.stop();
     this.start();
+  }
+
+  /** The error a file gets at once: it could not be prepared, or its Worker was ended by a deadline. */
+  private refused(path: string): unknown {
+    return this.stopped.get(path) ?? this.failed.get(path);
   }
 
   /** Writes `path` (one of the files added) from the Worker: the gateway's writeFileAtomic, scoped. */
@@ -92,23 +165,111 @@ export class ScopedWriter {
     opts: { mode?: number; expect?: string | null } = {},
   ): Promise<string> {
     await this.add([path]);
-    if (this.failed.has(path)) throw this.failed.get(path);
+    if (this.refused(path) !== undefined) throw this.refused(path);
     const f = this.files.get(path)!;
-    const worker = this.start();
-    const id = this.next++;
-    const done = new Promise<string>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    const msg: ToWorker = { kind: "write", id, path, data, ...opts };
     this.exchanges.set(f.target, 0);
-    worker.postMessage(msg);
     let target: string;
     try {
-      target = await done;
+      target = await this.request<string>(path, (id) => ({ kind: "write", id, path, data, ...opts }));
     } catch (err) {
       this.cleanUp(f, data);
-      throw err;
+      throw err instanceof Abandoned ? this.abandoned(err, f, data) : err;
     }
     await finishScopedWrite(target);
     return target;
+  }
+
+  /**
+   * Removes `path` (added as a removal) from the Worker (`backup restore` of a file its backup holds
+   * as absent). Returns false if it was not there.
+   */
+  async remove(path: string): Promise<boolean> {
+    if (this.refused(path) !== undefined) throw this.refused(path);
+    const f = this.files.get(path);
+    if (!f) throw new Deno.errors.NotCapable(`${path} was not given to the file writer`);
+    let existed: boolean;
+    try {
+      existed = await this.request<boolean>(path, (id) => ({ kind: "remove", id, path }));
+    } catch (err) {
+      throw err instanceof Abandoned ? this.abandoned(err, f, null) : err;
+    }
+    if (existed) await finishScopedWrite(f.target);
+    return existed;
+  }
+
+  /** Sends one request to the Worker; it fails if no answer comes before the deadline. */
+  private request<T>(path: string, msg: (id: number) => ToWorker): Promise<T> {
+    const worker = this.start();
+    const id = this.next++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => this.expire(id), this.deadlineMs);
+      this.pending.set(id, {
+        path,
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v as T);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      worker.postMessage(msg(id));
+    });
+  }
+
+  /**
+   * The deadline of request `id` passed: its Worker is ended (no write of it may finish later), and
+   * every request it had fails; their files are not given to a Worker again in this run.
+   */
+  private expire(id: number): void {
+    const late = this.pending.get(id);
+    if (!late) return;
+    this.worker?.terminate();
+    this.worker = null;
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of all) {
+      this.files.delete(p.path);
+      // until the write's clean-up says what the file holds (see `abandoned`)
+      this.stopped.set(p.path, this.timeoutError(p.path, late.path, "mcp-nexus stopped it"));
+      p.reject(new Abandoned(p.path, late.path));
+    }
+  }
+
+  private timeoutError(file: string, late: string, outcome: string): NexusError {
+    const secs = Math.round(this.deadlineMs / 100) / 10;
+    const what = file === late
+      ? `Writing ${file} did not finish within ${secs} s`
+      : `Writing ${file} was stopped (writing ${late} did not finish within ${secs} s)`;
+    return new NexusError("E_WRITE_TIMEOUT", `${what}; ${outcome}.`, {
+      hint: `Check that the disk holding ${
+        dirname(late)
+      } responds (full, stalled, a lost network mount?), then run '${this.rerun}' again.`,
+      details: { file, timeoutMs: this.deadlineMs },
+    });
+  }
+
+  /** A request ended by a deadline, once its file is cleaned up: the error naming what the file holds. */
+  private abandoned(err: Abandoned, f: WorkerFile, data: string | Uint8Array | null): NexusError {
+    let outcome = "mcp-nexus stopped the write and left the file as it was";
+    try {
+      if (data === null) {
+        Deno.lstatSync(f.target);
+        outcome = "mcp-nexus stopped it; the file is still there";
+      } else {
+        const now = Deno.readFileSync(f.target);
+        const ours = typeof data === "string" ? new TextEncoder().encode(data) : data;
+        if (now.length === ours.length && now.every((b, i) => b === ours[i])) {
+          outcome = "mcp-nexus stopped waiting, after the new version was in place";
+        }
+      }
+    } catch {
+      if (data === null) outcome = "mcp-nexus stopped waiting, after the file was removed";
+    }
+    const e = this.timeoutError(err.file, err.late, outcome);
+    this.stopped.set(err.file, e);
+    return e;
   }
 
   /**
@@ -117,6 +278,7 @@ export class ScopedWriter {
    * can create it again; a pair left swapped by a Worker that stopped in between is swapped back.
    */
   private cleanUp(f: WorkerFile, data: string | Uint8Array): void {
+    if (f.tmp === null) return;
     abandonScopedWrite(f.tmp, f.target, data, (this.exchanges.get(f.target) ?? 0) % 2 === 1);
   }
 
@@ -143,17 +305,21 @@ export class ScopedWriter {
     }
     const byTarget = new Map(files.map((f) => [f.target, f]));
     worker.onmessage = async (e: MessageEvent<FromWorker>) => {
+      // a Worker that was ended (by a deadline) is not heard any more: above all, no exchange for it
+      if (this.worker !== worker) return;
       const m = e.data;
-      if (m.kind === "written" || m.kind === "failed") {
+      if (m.kind === "written" || m.kind === "removed" || m.kind === "failed") {
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
         if (m.kind === "written") p?.resolve(m.target);
+        else if (m.kind === "removed") p?.resolve(m.existed);
         else p?.reject(rebuild(m.error));
       } else if (m.kind === "exchange") {
         // only the pair prepared here: the temp named for this very target
         let ok = false;
         try {
-          ok = byTarget.get(m.target)?.tmp === m.tmp && exchangeScoped(m.tmp, m.target);
+          const tmp = byTarget.get(m.target)?.tmp;
+          ok = tmp !== null && tmp !== undefined && tmp === m.tmp && exchangeScoped(m.tmp, m.target);
         } catch {
           // not exchanged: the Worker falls back to its check-then-rename
         }
@@ -166,7 +332,9 @@ export class ScopedWriter {
         } catch (err) {
           reply = { action: "fail" as const, message: String(err) };
         }
-        worker.postMessage({ kind: "fault-reply", id: m.id, reply } satisfies ToWorker);
+        if (this.worker === worker) {
+          worker.postMessage({ kind: "fault-reply", id: m.id, reply } satisfies ToWorker);
+        }
       } else if (m.kind === "fault-note") {
         await faultNote(m.line);
       }
@@ -175,10 +343,11 @@ export class ScopedWriter {
       e.preventDefault();
       // ended for good before its temp files are cleaned up: a stray Worker must not rename one later
       worker.terminate();
+      if (this.worker !== worker) return;
       const err = new Error(`the file writer failed: ${e.message}`);
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
-      if (this.worker === worker) this.worker = null;
+      this.worker = null;
     };
     worker.postMessage({ kind: "init", files, faults: faultsActive() } satisfies ToWorker);
     this.worker = worker;

@@ -4,16 +4,19 @@
  * and write (each target, symlinks resolved, and the temp file the parent named for it), with no
  * network, no programs, no FFI, no environment and no system facts. What it needs beyond that (the
  * atomic exchange, which needs FFI; the directory's fsync; fault injection in tests) is asked of the
- * parent, which checks it against the same list.
+ * parent, which checks it against the same list. A client file `backup restore` removes (its backup
+ * holds it as absent) is removed here too, so that no client file is changed by the parent except
+ * by the exchange.
  */
-import { allowWritesUnder, type FaultReply, forwardFaults, writeFileAtomic } from "./fs.ts";
+import { allowWritesUnder, type FaultReply, forwardFaults, removeScoped, writeFileAtomic } from "./fs.ts";
 import { NexusError } from "../model/errors.ts";
 
-/** One client file this Worker may write (computed by the parent). */
+/** One client file this Worker may write or remove (computed by the parent). */
 export interface WorkerFile {
   path: string;
   target: string;
-  tmp: string;
+  /** The temp file named for a write; null for a file this Worker may only remove. */
+  tmp: string | null;
   newOwner: { uid: number; gid: number } | null;
   keepOwner: boolean;
 }
@@ -28,11 +31,13 @@ export type ToWorker =
     mode?: number;
     expect?: string | null;
   }
+  | { kind: "remove"; id: number; path: string }
   | { kind: "exchanged"; id: number; ok: boolean }
   | { kind: "fault-reply"; id: number; reply: FaultReply };
 
 export type FromWorker =
   | { kind: "written"; id: number; target: string }
+  | { kind: "removed"; id: number; existed: boolean }
   | { kind: "failed"; id: number; error: SerializedError }
   | { kind: "exchange"; id: number; tmp: string; target: string }
   | { kind: "fault"; id: number; name: string }
@@ -83,19 +88,32 @@ function serialize(err: unknown): SerializedError {
 async function write(m: Extract<ToWorker, { kind: "write" }>): Promise<void> {
   try {
     const f = files.get(m.path);
-    if (!f) throw new Deno.errors.NotCapable(`${m.path} is not a file this writer was given`);
+    if (!f || f.tmp === null) {
+      throw new Deno.errors.NotCapable(`${m.path} is not a file this writer was given`);
+    }
+    const tmp = f.tmp;
     const target = await writeFileAtomic(m.path, m.data, {
       ...(m.mode !== undefined ? { mode: m.mode } : {}),
       ...(m.expect !== undefined ? { expect: m.expect } : {}),
       scoped: {
         target: f.target,
-        tmp: f.tmp,
+        tmp,
         newOwner: f.newOwner,
         keepOwner: f.keepOwner,
         exchange: (tmp, target) => ask<boolean>((id) => ({ kind: "exchange", id, tmp, target })),
       },
     });
     scope.postMessage({ kind: "written", id: m.id, target });
+  } catch (err) {
+    scope.postMessage({ kind: "failed", id: m.id, error: serialize(err) });
+  }
+}
+
+async function remove(m: Extract<ToWorker, { kind: "remove" }>): Promise<void> {
+  try {
+    const f = files.get(m.path);
+    if (!f) throw new Deno.errors.NotCapable(`${m.path} is not a file this writer was given`);
+    scope.postMessage({ kind: "removed", id: m.id, existed: await removeScoped(m.path, f.target) });
   } catch (err) {
     scope.postMessage({ kind: "failed", id: m.id, error: serialize(err) });
   }
@@ -115,6 +133,8 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
     }
   } else if (m.kind === "write") {
     void write(m);
+  } else if (m.kind === "remove") {
+    void remove(m);
   } else if (m.kind === "exchanged") {
     waiting.get(m.id)?.(m.ok);
     waiting.delete(m.id);
