@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { expectCode, type RunResult, type Sandbox, withSandbox } from "./helpers.ts";
 import { armFault, disarmFault, hasStackTrace, runWithin } from "./safety_helpers.ts";
+import { quotedCommands, runHint, runHintOnPty } from "./fixtures/pty.ts";
 import { WRITE_DEADLINE_MS, writeDeadlineMs } from "../src/core/io/scoped_write.ts";
 
 const ENV = { MCP_NEXUS_BACKEND: "env" };
@@ -106,8 +107,12 @@ Deno.test("sync: a write that hangs ends at its deadline: E_WRITE_TIMEOUT naming
     assert.deepEqual(temps(join(sb.home, ".cursor")), [], "no temp file left");
     await lockReleased(sb);
 
-    // the hint's command, right after: the lock is free and the file is written
-    expectCode(await runWithin(sb, ["sync", "--yes"], BOUND_MS, { env: ENV }), 0);
+    // the hint's command, run verbatim right after (on a terminal: sync asks first): the lock is free
+    // and the file is written
+    const commands = quotedCommands(cursor.error?.hint ?? "");
+    assert.deepEqual(commands, ["mcp-nexus sync"]);
+    const again = await runHintOnPty(sb, commands[0], ENV);
+    assert.equal(again.code, 0, again.screen);
     assert.ok(JSON.parse(await Deno.readTextFile(file)).mcpServers.plain);
     assert.deepEqual(temps(join(sb.home, ".cursor")), []);
     expectCode(await sb.run(["sync", "--dry-run"], { env: ENV }), 0);
@@ -216,7 +221,7 @@ Deno.test("backup restore: a write that hangs ends at its deadline the same way;
     assert.equal(err?.code, "E_WRITE_TIMEOUT", r.stdout);
     assert.ok(err?.message.includes(`Writing ${file} did not finish within 3 s`), err?.message);
     const hint = `mcp-nexus backup restore ${id} --client cursor --yes`;
-    assert.ok(err?.hint?.includes(hint), err?.hint);
+    assert.deepEqual(quotedCommands(err?.hint ?? ""), [hint], err?.hint);
     assert.deepEqual(await Deno.readFile(file), before, "the client file is byte-identical");
     assert.deepEqual(temps(join(sb.home, ".cursor")), []);
     await lockReleased(sb);
@@ -231,8 +236,9 @@ Deno.test("backup restore: a write that hangs ends at its deadline the same way;
     assert.ok(text.stderr.includes(hint), text.stderr);
     assert.deepEqual(await Deno.readFile(file), before);
 
-    // the hint's command
-    expectCode(await sb.run(hint.split(" ").slice(1), { env: ENV }), 0);
+    // the hint's command, run verbatim
+    const again = await runHint(sb, hint, ENV);
+    assert.equal(again.code, 0, again.stderr);
     assert.equal(await Deno.readTextFile(file), EMPTY, "restored as it was before the sync");
     assert.deepEqual(temps(join(sb.home, ".cursor")), []);
   }, ENV));
