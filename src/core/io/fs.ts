@@ -249,6 +249,19 @@ async function mkdirOwned(dir: string): Promise<void> {
 let crashedRunSeen = false;
 
 /**
+ * Set when this run abandoned a write at its deadline (src/core/io/scoped_write.ts): a write stuck in
+ * the kernel may still create or fill its temp file after its Worker is gone. The locks it releases
+ * then keep naming it, as a dead run's do, so that the next run sweeps what it may leave (see
+ * sweepAfterCrash); the OS lock itself is released as always.
+ */
+let abandonedWrite = false;
+
+/** Says this run abandoned a write (see abandonedWrite). */
+export function markWriteAbandoned(): void {
+  abandonedWrite = true;
+}
+
+/**
  * The pids those dead holders' lock files named: their temp files are stale even if another process
  * has that pid by now (pid reuse: in a container the next run often gets the same small pid).
  */
@@ -676,7 +689,8 @@ export async function withLock<T>(
     try {
       return await fn();
     } finally {
-      await file.truncate(0).catch(() => {});
+      // emptied: this run ended cleanly (unless a write of it may still land: see abandonedWrite)
+      if (!abandonedWrite) await file.truncate(0).catch(() => {});
       await file.unlock();
     }
   } finally {

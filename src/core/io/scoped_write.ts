@@ -22,7 +22,9 @@
  * write fails with E_WRITE_TIMEOUT, so that the run ends and releases its lock instead of waiting
  * forever. The files that Worker was writing are not written again in this run (a write stuck in the
  * kernel may still finish after the Worker is gone: a second writer of the same file could race it);
- * any other file is written by a fresh Worker, granted the remaining files alone.
+ * any other file is written by a fresh Worker, granted the remaining files alone. Such a late write
+ * can at most leave a temp file (or put the complete new version in place: its rename); the sync
+ * lock is then left naming this run, as a dead run's is, so that the next run sweeps it.
  */
 import { type ExitCodeValue, NexusError } from "../model/errors.ts";
 import {
@@ -32,6 +34,7 @@ import {
   faultNote,
   faultsActive,
   finishScopedWrite,
+  markWriteAbandoned,
   prepareScopedRemove,
   prepareScopedWrite,
   testSwitch,
@@ -227,6 +230,8 @@ export class ScopedWriter {
     if (!late) return;
     this.worker?.terminate();
     this.worker = null;
+    // a write stuck in the kernel may still land after its Worker is gone: the next run sweeps
+    markWriteAbandoned();
     const all = [...this.pending.values()];
     this.pending.clear();
     for (const p of all) {
@@ -257,7 +262,8 @@ export class ScopedWriter {
       if (data === null) {
         Deno.lstatSync(f.target);
         outcome = "mcp-nexus stopped it; the file is still there";
-      } else {
+      } else if (Deno.statSync(f.target).isFile) {
+        // (a FIFO put there meanwhile would block a read)
         const now = Deno.readFileSync(f.target);
         const ours = typeof data === "string" ? new TextEncoder().encode(data) : data;
         if (now.length === ours.length && now.every((b, i) => b === ours[i])) {
