@@ -445,3 +445,49 @@ Deno.test("backup restore: a manifest naming one client file twice (written, the
     assert.match(r.data.error.message, /a second time/);
     assert.equal(await Deno.readTextFile(file), '{"mine": true}\n');
   }, ENV));
+
+Deno.test("ScopedWriter: every write pending when a deadline passes fails, each naming its file; a timed-out file is refused at once afterwards", async () => {
+  const { ScopedWriter } = await import("../src/core/io/scoped_write.ts");
+  const { allowWritesUnder } = await import("../src/core/io/fs.ts");
+  const dir = await Deno.makeTempDir({ prefix: "mcp-nexus-deadline-" });
+  try {
+    allowWritesUnder(dir);
+    const a = join(dir, "a.json");
+    const b = join(dir, "b.json");
+    await Deno.writeTextFile(a, "old a\n");
+    // 1 ms: no Worker has even loaded by then, so both writes are still pending when it passes
+    const w = new ScopedWriter({ deadlineMs: 1, rerun: "mcp-nexus sync" });
+    await w.add([a, b]);
+    const results = await Promise.allSettled([w.write(a, "new a\n"), w.write(b, "new b\n")]);
+    w.stop();
+    const errors = results.map((r) => {
+      assert.equal(r.status, "rejected");
+      return (r as PromiseRejectedResult).reason as {
+        code: string;
+        message: string;
+        details: { file: string };
+      };
+    });
+    assert.deepEqual(errors.map((e) => e.code), ["E_WRITE_TIMEOUT", "E_WRITE_TIMEOUT"]);
+    assert.deepEqual(errors.map((e) => e.details.file), [a, b]);
+    assert.ok(errors[0].message.startsWith(`Writing ${a} did not finish within`), errors[0].message);
+    assert.ok(
+      errors[1].message.startsWith(`Writing ${b} was stopped (writing ${a} did not finish`),
+      errors[1].message,
+    );
+    assert.equal(await Deno.readTextFile(a), "old a\n");
+    assert.deepEqual(
+      [...Deno.readDirSync(dir)].map((e) => e.name),
+      ["a.json"],
+      "no temp file, b not created",
+    );
+    // the same file again in this run: its error at once (no Worker is given it again)
+    await assert.rejects(
+      w.write(a, "new a\n"),
+      (e: { code?: string; message?: string }) => e.code === "E_WRITE_TIMEOUT" && !!e.message?.includes(a),
+    );
+    w.stop();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
