@@ -28,14 +28,16 @@ export MCP_NEXUS_TEST_REAL_HOME="$HOME"
 
 # The second lane: the files that use .test-deps/ (the real clients, the bridge's and `check`'s real
 # server), after installing it, and enough others that both lanes take about as long (measured on a
-# clean clone: install ~130 s + these ~275 s; the first lane ~440 s). Every other file runs in the
-# first lane, which starts at once.
+# clean clone: install ~130 s, then these ~270 s; the first lane's files ~400 s). Every other file runs
+# in the first lane, which starts at once.
 LANE2=(
   tests/e2e_clients_test.ts
   tests/bridge_test.ts
   tests/check_test.ts
   tests/sync_test.ts
   tests/server_cli_test.ts
+  tests/write_timeout_test.ts
+  tests/hostile_test.ts
 )
 
 KEYRING=0
