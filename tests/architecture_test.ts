@@ -222,8 +222,8 @@ Deno.test("architecture: src never imports node:path or node:url (src/core/io/pa
 Deno.test("architecture: src loads its own modules lazily by computed specifiers, never by a literal import()", async () => {
   // Deno builds the module graph of every literal `import("./x.ts")` in a module when that module
   // loads, reached or not (and with it npm resolution for any package below): sync's start paid ~20 ms
-  // for modules it never ran. `import(new URL("./x.ts", import.meta.url).href) as Promise<typeof
-  // import("./x.ts")>` loads the same module when reached, and keeps its types. (An npm package stays
+  // for modules it never ran. `load<typeof import("./x.ts")>(import.meta.url, "./x.ts")`
+  // (src/core/model/load.ts) loads the same module when reached, and keeps its types. (An npm package stays
   // a literal: `deno compile` embeds only the packages it sees.)
   const found: string[] = [];
   for await (const file of tsFiles(SRC)) {

@@ -68,9 +68,7 @@ Examples:
       if (!Number.isFinite(seconds) || seconds <= 0) {
         throw usageError("E_USAGE", `--timeout ${opts.timeout}: expected a number of seconds.`);
       }
-      const registry = await (import(new URL("../core/model/registry.ts", import.meta.url).href) as Promise<
-        typeof import("../core/model/registry.ts")
-      >);
+      const registry = await load<typeof import("../core/model/registry.ts")>("../core/model/registry.ts");
       const data: RegistryData = await registry.loadRegistry();
       if (name !== undefined) registry.getServer(data, name); // an unknown name: exit 3, with the known ones
       const names = name !== undefined

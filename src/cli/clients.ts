@@ -6,6 +6,7 @@
  * `settings.plugins` in the registry (the old way: modules imported into this process with every
  * permission) is no longer loaded: each entry is reported with the command that replaces it.
  */
+import { load } from "../core/model/load.ts";
 import { dirname, isAbsolute, resolve } from "../core/io/path.ts";
 import type { ClientAdapter } from "../core/sync/clients.ts";
 import type { NexusError } from "../core/model/errors.ts";
@@ -24,23 +25,23 @@ export function clients(
   opts: { quiet?: boolean } = {},
 ): Promise<typeof import("../plugins/clients/mod.ts")> {
   return loaded ??= (async () => {
-    const mod = await (import(new URL("../plugins/clients/mod.ts", import.meta.url).href) as Promise<
-      typeof import("../plugins/clients/mod.ts")
-    >);
+    const mod = await load<typeof import("../plugins/clients/mod.ts")>(
+      import.meta.url,
+      "../plugins/clients/mod.ts",
+    );
     const [{ readTrust }, { writeErr }] = await Promise.all([
-      import(new URL("../core/extend/plugin_trust.ts", import.meta.url).href) as Promise<
-        typeof import("../core/extend/plugin_trust.ts")
-      >,
-      import(new URL("../core/io/output.ts", import.meta.url).href) as Promise<
-        typeof import("../core/io/output.ts")
-      >,
+      load<typeof import("../core/extend/plugin_trust.ts")>(
+        import.meta.url,
+        "../core/extend/plugin_trust.ts",
+      ),
+      load<typeof import("../core/io/output.ts")>(import.meta.url, "../core/io/output.ts"),
     ]);
     const trusted = await readTrust().catch((err) => (problems.push(err), []));
     if (trusted.length) {
-      const { loadTrustedClients } =
-        await (import(new URL("../host/plugins.ts", import.meta.url).href) as Promise<
-          typeof import("../host/plugins.ts")
-        >);
+      const { loadTrustedClients } = await load<typeof import("../host/plugins.ts")>(
+        import.meta.url,
+        "../host/plugins.ts",
+      );
       const result = await loadTrustedClients(mod.builtInClientIds());
       for (const p of result.plugins) {
         if (p.adapter) mod.registerClient(p.adapter, { replaceBuiltIn: p.trust.replaces === p.adapter.id });
@@ -58,15 +59,9 @@ export function clients(
 /** `settings.plugins` entries: never imported any more; each one is a problem naming the fix. */
 async function legacyPlugins(registry?: RegistryData): Promise<NexusError[]> {
   const [{ loadRegistry }, { registryPath }, { NexusError }] = await Promise.all([
-    import(new URL("../core/model/registry.ts", import.meta.url).href) as Promise<
-      typeof import("../core/model/registry.ts")
-    >,
-    import(new URL("../core/io/paths.ts", import.meta.url).href) as Promise<
-      typeof import("../core/io/paths.ts")
-    >,
-    import(new URL("../core/model/errors.ts", import.meta.url).href) as Promise<
-      typeof import("../core/model/errors.ts")
-    >,
+    load<typeof import("../core/model/registry.ts")>(import.meta.url, "../core/model/registry.ts"),
+    load<typeof import("../core/io/paths.ts")>(import.meta.url, "../core/io/paths.ts"),
+    load<typeof import("../core/model/errors.ts")>(import.meta.url, "../core/model/errors.ts"),
   ]);
   const reg = registry ?? await loadRegistry().catch(() => null);
   return (reg?.settings.plugins ?? []).map((spec) => {

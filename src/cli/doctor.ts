@@ -1,4 +1,5 @@
 /** `mcp-nexus doctor`: health and safety checks, each finding with its fix. */
+import { load } from "../core/model/load.ts";
 import type { Command } from "@commander-js/extra-typings";
 import { action } from "./context.ts";
 import { ExitCode } from "../core/model/errors.ts";
@@ -15,24 +16,18 @@ export function registerDoctor(program: Command): void {
     .action(action(async (ctx) => {
       const [clientsMod, { makePathContext }, reg, { runDoctor }, { selectSecretBackend }, { selfCommand }] =
         await Promise.all([
-          import(new URL("../plugins/clients/mod.ts", import.meta.url).href) as Promise<
-            typeof import("../plugins/clients/mod.ts")
-          >,
-          import(new URL("../core/sync/client_context.ts", import.meta.url).href) as Promise<
-            typeof import("../core/sync/client_context.ts")
-          >,
-          import(new URL("../core/model/registry.ts", import.meta.url).href) as Promise<
-            typeof import("../core/model/registry.ts")
-          >,
-          import(new URL("../core/sync/doctor.ts", import.meta.url).href) as Promise<
-            typeof import("../core/sync/doctor.ts")
-          >,
-          import(new URL("../host/services.ts", import.meta.url).href) as Promise<
-            typeof import("../host/services.ts")
-          >,
-          import(new URL("../core/launch/launcher_command.ts", import.meta.url).href) as Promise<
-            typeof import("../core/launch/launcher_command.ts")
-          >,
+          load<typeof import("../plugins/clients/mod.ts")>(import.meta.url, "../plugins/clients/mod.ts"),
+          load<typeof import("../core/sync/client_context.ts")>(
+            import.meta.url,
+            "../core/sync/client_context.ts",
+          ),
+          load<typeof import("../core/model/registry.ts")>(import.meta.url, "../core/model/registry.ts"),
+          load<typeof import("../core/sync/doctor.ts")>(import.meta.url, "../core/sync/doctor.ts"),
+          load<typeof import("../host/services.ts")>(import.meta.url, "../host/services.ts"),
+          load<typeof import("../core/launch/launcher_command.ts")>(
+            import.meta.url,
+            "../core/launch/launcher_command.ts",
+          ),
         ]);
       reg.allowNexusHome();
       let registry = null, registryError: unknown;
@@ -53,15 +48,15 @@ export function registerDoctor(program: Command): void {
       }
       // every plugin on its own: a broken one is a finding, and the other checks still run. Only
       // trusted plugins load (sandboxed); settings.plugins entries are reported, never imported.
-      const { clients, pluginProblems } =
-        await (import(new URL("./clients.ts", import.meta.url).href) as Promise<
-          typeof import("./clients.ts")
-        >);
+      const { clients, pluginProblems } = await load<typeof import("./clients.ts")>(
+        import.meta.url,
+        "./clients.ts",
+      );
       await clients(registry ?? undefined, { quiet: true });
-      const { readTrust } =
-        await (import(new URL("../core/extend/plugin_trust.ts", import.meta.url).href) as Promise<
-          typeof import("../core/extend/plugin_trust.ts")
-        >);
+      const { readTrust } = await load<typeof import("../core/extend/plugin_trust.ts")>(
+        import.meta.url,
+        "../core/extend/plugin_trust.ts",
+      );
       const broken = pluginProblems();
       const pluginFindings: Finding[] = [
         ...(await readTrust().catch(() => []))
@@ -78,10 +73,10 @@ export function registerDoctor(program: Command): void {
       // the user files of detected clients, and the project files of the registry's projects that exist
       const adapters = listClients().filter((a) => a.detect(pathCtx));
       if (registry?.projects) {
-        const { projectAdapter } =
-          await (import(new URL("../core/sync/client_format.ts", import.meta.url).href) as Promise<
-            typeof import("../core/sync/client_format.ts")
-          >);
+        const { projectAdapter } = await load<typeof import("../core/sync/client_format.ts")>(
+          import.meta.url,
+          "../core/sync/client_format.ts",
+        );
         for (const dir of Object.keys(registry.projects).sort()) {
           for (const a of listClients()) {
             const p = projectAdapter(a, dir, pathCtx);
@@ -100,17 +95,16 @@ export function registerDoctor(program: Command): void {
       });
       findings.push(...pluginFindings);
       findings.push(
-        ...await (await (import(new URL("../core/schedule/doctor.ts", import.meta.url).href) as Promise<
-          typeof import("../core/schedule/doctor.ts")
-        >)).scheduleFindings(),
+        ...await (await load<typeof import("../core/schedule/doctor.ts")>(
+          import.meta.url,
+          "../core/schedule/doctor.ts",
+        )).scheduleFindings(),
       );
-      const { VERSION } = await (import(new URL("../version.ts", import.meta.url).href) as Promise<
-        typeof import("../version.ts")
-      >);
-      const { runningFromSource } =
-        await (import(new URL("../core/launch/launcher_command.ts", import.meta.url).href) as Promise<
-          typeof import("../core/launch/launcher_command.ts")
-        >);
+      const { VERSION } = await load<typeof import("../version.ts")>(import.meta.url, "../version.ts");
+      const { runningFromSource } = await load<typeof import("../core/launch/launcher_command.ts")>(
+        import.meta.url,
+        "../core/launch/launcher_command.ts",
+      );
       findings.unshift({
         level: "ok",
         check: "version",

@@ -1,4 +1,5 @@
 /** `import` (clients → registry, plaintext secrets → keychain) and the `adopt` helper; the work is in src/core/sync/importer.ts. */
+import { load } from "../core/model/load.ts";
 import type { Command } from "@commander-js/extra-typings";
 import { action, collect, type Ctx } from "./context.ts";
 import { table } from "../core/io/output.ts";
@@ -23,17 +24,14 @@ export function registerImport(program: Command): void {
         { importFromClients },
         { registrySecretServices },
       ] = await Promise.all([
-        (import(new URL("./clients.ts", import.meta.url).href) as Promise<typeof import("./clients.ts")>)
+        load<typeof import("./clients.ts")>(import.meta.url, "./clients.ts")
           .then((m) => m.clients()),
-        import(new URL("../core/sync/client_context.ts", import.meta.url).href) as Promise<
-          typeof import("../core/sync/client_context.ts")
-        >,
-        import(new URL("../core/sync/importer.ts", import.meta.url).href) as Promise<
-          typeof import("../core/sync/importer.ts")
-        >,
-        import(new URL("../host/services.ts", import.meta.url).href) as Promise<
-          typeof import("../host/services.ts")
-        >,
+        load<typeof import("../core/sync/client_context.ts")>(
+          import.meta.url,
+          "../core/sync/client_context.ts",
+        ),
+        load<typeof import("../core/sync/importer.ts")>(import.meta.url, "../core/sync/importer.ts"),
+        load<typeof import("../host/services.ts")>(import.meta.url, "../host/services.ts"),
       ]);
       const pathCtx = makePathContext();
       const adapters = opts.client.length
@@ -94,18 +92,12 @@ export function registerImport(program: Command): void {
 /** `adopt SERVER --client X` (src/cli/sync.ts): the client's version goes into the registry. */
 export async function adoptEntry(ctx: Ctx, server: string, clientId: string) {
   const [{ getClient }, { makePathContext }, core, { registrySecretServices }] = await Promise.all([
-    (import(new URL("./clients.ts", import.meta.url).href) as Promise<typeof import("./clients.ts")>).then((
+    load<typeof import("./clients.ts")>(import.meta.url, "./clients.ts").then((
       m,
     ) => m.clients()),
-    import(new URL("../core/sync/client_context.ts", import.meta.url).href) as Promise<
-      typeof import("../core/sync/client_context.ts")
-    >,
-    import(new URL("../core/sync/importer.ts", import.meta.url).href) as Promise<
-      typeof import("../core/sync/importer.ts")
-    >,
-    import(new URL("../host/services.ts", import.meta.url).href) as Promise<
-      typeof import("../host/services.ts")
-    >,
+    load<typeof import("../core/sync/client_context.ts")>(import.meta.url, "../core/sync/client_context.ts"),
+    load<typeof import("../core/sync/importer.ts")>(import.meta.url, "../core/sync/importer.ts"),
+    load<typeof import("../host/services.ts")>(import.meta.url, "../host/services.ts"),
   ]);
   return await core.adoptEntry(getClient(clientId), server, {
     pathCtx: makePathContext(),

@@ -3,6 +3,7 @@
  * and the official MCP Registry) into the registry, their secrets into the keychain. Each action
  * loads src/core/marketplace/* only when it runs, so start-up stays fast.
  */
+import { load } from "../core/model/load.ts";
 import { type Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { action, collect, type Ctx } from "./context.ts";
 import { ExitCode } from "../core/model/errors.ts";
@@ -303,14 +304,12 @@ Examples:
       );
       // on a terminal, offer to do that now: sync shows its diff and asks before it writes
       if (!ctx.out.json && Deno.stdin.isTerminal() && Deno.stderr.isTerminal()) {
-        const { confirm } = await (import(new URL("./prompt.ts", import.meta.url).href) as Promise<
-          typeof import("./prompt.ts")
-        >);
+        const { confirm } = await load<typeof import("./prompt.ts")>(import.meta.url, "./prompt.ts");
         if (await confirm(`Sync '${local}' to your AI clients now?`)) {
-          const { selfCommand } =
-            await (import(new URL("../core/launch/launcher_command.ts", import.meta.url).href) as Promise<
-              typeof import("../core/launch/launcher_command.ts")
-            >);
+          const { selfCommand } = await load<typeof import("../core/launch/launcher_command.ts")>(
+            import.meta.url,
+            "../core/launch/launcher_command.ts",
+          );
           const [cmd, ...pre] = selfCommand();
           const clients = (opts.client as string[] | undefined ?? []).flatMap((c) => ["--client", c]);
           const args = [

@@ -4,6 +4,7 @@
  * added again. Plugins are data (a manifest) plus, optionally, one JavaScript file of hooks that runs
  * with no permissions at all.
  */
+import { load } from "../core/model/load.ts";
 import type { Command } from "@commander-js/extra-typings";
 import { action } from "./context.ts";
 import { ExitCode, type NexusError } from "../core/model/errors.ts";
@@ -59,21 +60,14 @@ export function registerPlugin(program: Command): void {
         { allowNexusHome },
         { listSecretBackends },
       ] = await Promise.all([
-        import(new URL("../host/plugins.ts", import.meta.url).href) as Promise<
-          typeof import("../host/plugins.ts")
-        >,
-        import(new URL("../plugins/clients/mod.ts", import.meta.url).href) as Promise<
-          typeof import("../plugins/clients/mod.ts")
-        >,
-        import(new URL("../core/sync/client_context.ts", import.meta.url).href) as Promise<
-          typeof import("../core/sync/client_context.ts")
-        >,
-        import(new URL("../core/model/registry.ts", import.meta.url).href) as Promise<
-          typeof import("../core/model/registry.ts")
-        >,
-        import(new URL("../host/services.ts", import.meta.url).href) as Promise<
-          typeof import("../host/services.ts")
-        >,
+        load<typeof import("../host/plugins.ts")>(import.meta.url, "../host/plugins.ts"),
+        load<typeof import("../plugins/clients/mod.ts")>(import.meta.url, "../plugins/clients/mod.ts"),
+        load<typeof import("../core/sync/client_context.ts")>(
+          import.meta.url,
+          "../core/sync/client_context.ts",
+        ),
+        load<typeof import("../core/model/registry.ts")>(import.meta.url, "../core/model/registry.ts"),
+        load<typeof import("../host/services.ts")>(import.meta.url, "../host/services.ts"),
       ]);
       allowNexusHome();
       const r = await addPlugin(path, {
@@ -95,9 +89,10 @@ export function registerPlugin(program: Command): void {
     .addHelpText("after", "\nExample:\n  mcp-nexus plugin list --json")
     .action(action(async (ctx) => {
       const [{ readTrust, verifyPlugin }] = await Promise.all([
-        import(new URL("../core/extend/plugin_trust.ts", import.meta.url).href) as Promise<
-          typeof import("../core/extend/plugin_trust.ts")
-        >,
+        load<typeof import("../core/extend/plugin_trust.ts")>(
+          import.meta.url,
+          "../core/extend/plugin_trust.ts",
+        ),
       ]);
       const rows: Array<TrustedPlugin & { status: string; problem?: string; fix?: string }> = [];
       for (const t of await readTrust()) {
@@ -131,14 +126,14 @@ export function registerPlugin(program: Command): void {
   plugin.command("rm").argument("<id>").description("Forget a plugin and delete its copy")
     .addHelpText("after", "\nExample:\n  mcp-nexus plugin rm acme")
     .action(action(async (ctx, id: string) => {
-      const { untrustPlugin } =
-        await (import(new URL("../core/extend/plugin_trust.ts", import.meta.url).href) as Promise<
-          typeof import("../core/extend/plugin_trust.ts")
-        >);
-      const { allowNexusHome } =
-        await (import(new URL("../core/model/registry.ts", import.meta.url).href) as Promise<
-          typeof import("../core/model/registry.ts")
-        >);
+      const { untrustPlugin } = await load<typeof import("../core/extend/plugin_trust.ts")>(
+        import.meta.url,
+        "../core/extend/plugin_trust.ts",
+      );
+      const { allowNexusHome } = await load<typeof import("../core/model/registry.ts")>(
+        import.meta.url,
+        "../core/model/registry.ts",
+      );
       allowNexusHome();
       const t = await untrustPlugin(id);
       ctx.out.result(
@@ -152,12 +147,11 @@ export function registerPlugin(program: Command): void {
     .addHelpText("after", "\nExample:\n  mcp-nexus plugin validate ./acme.plugin.json")
     .action(action(async (ctx, path: string) => {
       const [{ inspectPlugin, declaration, backendDeclaration }, { makePathContext }] = await Promise.all([
-        import(new URL("../host/plugins.ts", import.meta.url).href) as Promise<
-          typeof import("../host/plugins.ts")
-        >,
-        import(new URL("../core/sync/client_context.ts", import.meta.url).href) as Promise<
-          typeof import("../core/sync/client_context.ts")
-        >,
+        load<typeof import("../host/plugins.ts")>(import.meta.url, "../host/plugins.ts"),
+        load<typeof import("../core/sync/client_context.ts")>(
+          import.meta.url,
+          "../core/sync/client_context.ts",
+        ),
       ]);
       const p = await inspectPlugin(path);
       p.sandbox?.terminate();
@@ -175,12 +169,11 @@ export function registerPlugin(program: Command): void {
     .addHelpText("after", "\nExample:\n  mcp-nexus plugin test ./acme.plugin.json")
     .action(action(async (ctx, path: string) => {
       const [{ inspectPlugin, sandboxedAdapter }, { clientContract }] = await Promise.all([
-        import(new URL("../host/plugins.ts", import.meta.url).href) as Promise<
-          typeof import("../host/plugins.ts")
-        >,
-        import(new URL("../testing/client_contract.ts", import.meta.url).href) as Promise<
-          typeof import("../testing/client_contract.ts")
-        >,
+        load<typeof import("../host/plugins.ts")>(import.meta.url, "../host/plugins.ts"),
+        load<typeof import("../testing/client_contract.ts")>(
+          import.meta.url,
+          "../testing/client_contract.ts",
+        ),
       ]);
       const p = await inspectPlugin(path);
       try {
@@ -219,12 +212,11 @@ async function backendResults(
   files: Record<string, Uint8Array>,
 ): Promise<Array<{ check: string; ok: boolean; message: string }>> {
   const [{ sandboxedBackend }, { backendContract }] = await Promise.all([
-    import(new URL("../core/extend/plugin_backend.ts", import.meta.url).href) as Promise<
-      typeof import("../core/extend/plugin_backend.ts")
-    >,
-    import(new URL("../testing/backend_contract.ts", import.meta.url).href) as Promise<
-      typeof import("../testing/backend_contract.ts")
-    >,
+    load<typeof import("../core/extend/plugin_backend.ts")>(
+      import.meta.url,
+      "../core/extend/plugin_backend.ts",
+    ),
+    load<typeof import("../testing/backend_contract.ts")>(import.meta.url, "../testing/backend_contract.ts"),
   ]);
   const backend = sandboxedBackend(
     manifest,

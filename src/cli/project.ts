@@ -3,6 +3,7 @@
  * `--server` names given, which are then remembered there) written into the project's client files
  * that the adapters declare (`.mcp.json`, `.cursor/mcp.json`, `.vscode/mcp.json`, …).
  */
+import { load } from "../core/model/load.ts";
 import type { ClientAdapter, PathContext } from "../core/sync/clients.ts";
 import type { RegistryData } from "../core/model/registry.ts";
 import { NexusError, usageError } from "../core/model/errors.ts";
@@ -29,12 +30,8 @@ export async function projectScope(
   registry: RegistryData,
 ): Promise<ProjectScope> {
   const [{ absoluteProjectDir, projectAdapter }, reg] = await Promise.all([
-    import(new URL("../core/sync/client_format.ts", import.meta.url).href) as Promise<
-      typeof import("../core/sync/client_format.ts")
-    >,
-    import(new URL("../core/model/registry.ts", import.meta.url).href) as Promise<
-      typeof import("../core/model/registry.ts")
-    >,
+    load<typeof import("../core/sync/client_format.ts")>(import.meta.url, "../core/sync/client_format.ts"),
+    load<typeof import("../core/model/registry.ts")>(import.meta.url, "../core/model/registry.ts"),
   ]);
   const dir = absoluteProjectDir(pathCtx, dirArg, Deno.cwd());
   let isDir = false;

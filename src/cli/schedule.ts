@@ -1,4 +1,5 @@
 /** `schedule install|status|remove`: a scheduled `sync --unattended` with the OS's own scheduler. */
+import { load } from "../core/model/load.ts";
 import type { Command } from "@commander-js/extra-typings";
 import { action, type Ctx } from "./context.ts";
 import { ExitCode, usageError } from "../core/model/errors.ts";
@@ -9,22 +10,21 @@ const BACKEND_HELP = "the scheduler: cron, systemd, launchd or schtasks (default
 /** `--backend` is also the global secret-backend option: here it names a scheduler. */
 async function schedulerFlag(ctx: Ctx): Promise<SchedulerId | undefined> {
   if (!ctx.backendFlag) return undefined;
-  const { parseSchedulerId } =
-    await (import(new URL("../core/schedule/mod.ts", import.meta.url).href) as Promise<
-      typeof import("../core/schedule/mod.ts")
-    >);
+  const { parseSchedulerId } = await load<typeof import("../core/schedule/mod.ts")>(
+    import.meta.url,
+    "../core/schedule/mod.ts",
+  );
   return parseSchedulerId(ctx.backendFlag);
 }
 
 /** The job: this program's own stable command line, `sync --unattended`, and the environment it needs. */
 async function buildJob(every?: string, at?: string, secrets = "launcher") {
   const [{ parseSchedule, captureJobEnv }, { selfCommand }] = await Promise.all([
-    import(new URL("../core/schedule/spec.ts", import.meta.url).href) as Promise<
-      typeof import("../core/schedule/spec.ts")
-    >,
-    import(new URL("../core/launch/launcher_command.ts", import.meta.url).href) as Promise<
-      typeof import("../core/launch/launcher_command.ts")
-    >,
+    load<typeof import("../core/schedule/spec.ts")>(import.meta.url, "../core/schedule/spec.ts"),
+    load<typeof import("../core/launch/launcher_command.ts")>(
+      import.meta.url,
+      "../core/launch/launcher_command.ts",
+    ),
   ]);
   if (secrets !== "launcher" && secrets !== "inline") {
     throw usageError("E_USAGE", `--secrets ${secrets}: expected launcher or inline.`);
@@ -64,13 +64,14 @@ Examples:
       "print what would be written (crontab block, unit files, plist, task XML); change nothing",
     )
     .action(action(async (ctx, opts) => {
-      const m = await (import(new URL("../core/schedule/mod.ts", import.meta.url).href) as Promise<
-        typeof import("../core/schedule/mod.ts")
-      >);
-      const { describeSchedule } =
-        await (import(new URL("../core/schedule/spec.ts", import.meta.url).href) as Promise<
-          typeof import("../core/schedule/spec.ts")
-        >);
+      const m = await load<typeof import("../core/schedule/mod.ts")>(
+        import.meta.url,
+        "../core/schedule/mod.ts",
+      );
+      const { describeSchedule } = await load<typeof import("../core/schedule/spec.ts")>(
+        import.meta.url,
+        "../core/schedule/spec.ts",
+      );
       const job = await buildJob(opts.every, opts.at, opts.secrets);
       const id = await schedulerFlag(ctx) ?? await m.nativeScheduler();
       const backend = m.getScheduler(id);
@@ -122,12 +123,8 @@ Examples:
     .option("--backend <scheduler>", BACKEND_HELP)
     .action(action(async (ctx) => {
       const [{ inspectJob }, lr] = await Promise.all([
-        import(new URL("../core/schedule/inspect.ts", import.meta.url).href) as Promise<
-          typeof import("../core/schedule/inspect.ts")
-        >,
-        import(new URL("../core/schedule/last_run.ts", import.meta.url).href) as Promise<
-          typeof import("../core/schedule/last_run.ts")
-        >,
+        load<typeof import("../core/schedule/inspect.ts")>(import.meta.url, "../core/schedule/inspect.ts"),
+        load<typeof import("../core/schedule/last_run.ts")>(import.meta.url, "../core/schedule/last_run.ts"),
       ]);
       const job = await inspectJob(await schedulerFlag(ctx));
       let lastRun = null, lastRunError: string | undefined;
@@ -190,9 +187,10 @@ Examples:
     .description("Remove the scheduled sync (only ours: other crontab lines are never touched)")
     .option("--backend <scheduler>", BACKEND_HELP)
     .action(action(async (ctx) => {
-      const m = await (import(new URL("../core/schedule/mod.ts", import.meta.url).href) as Promise<
-        typeof import("../core/schedule/mod.ts")
-      >);
+      const m = await load<typeof import("../core/schedule/mod.ts")>(
+        import.meta.url,
+        "../core/schedule/mod.ts",
+      );
       const state = await m.readState().catch(() => null);
       const id = await schedulerFlag(ctx) ?? state?.backend ?? await m.nativeScheduler();
       const backend = m.getScheduler(id);

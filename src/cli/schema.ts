@@ -1,4 +1,5 @@
 /** `mcp-nexus schema`: the registry's JSON Schema, for editors. */
+import { load } from "../core/model/load.ts";
 import type { Command } from "@commander-js/extra-typings";
 import { action } from "./context.ts";
 
@@ -6,10 +7,10 @@ export function registerSchema(program: Command): void {
   program.command("schema").description("Print the registry file's JSON Schema (for editor completion)")
     .addHelpText("after", "\nExample:\n  mcp-nexus schema > registry.schema.json")
     .action(action(async (ctx) => {
-      const { jsonSchema } =
-        await (import(new URL("../core/model/registry_schema.ts", import.meta.url).href) as Promise<
-          typeof import("../core/model/registry_schema.ts")
-        >);
+      const { jsonSchema } = await load<typeof import("../core/model/registry_schema.ts")>(
+        import.meta.url,
+        "../core/model/registry_schema.ts",
+      );
       const schema = jsonSchema();
       ctx.out.result(schema, () => JSON.stringify(schema, null, 2));
     }));

@@ -1,4 +1,5 @@
 /** `mcp-nexus secret …`: store, list and remove secrets in the OS keychain (names only in output). */
+import { load } from "../core/model/load.ts";
 import type { Command } from "@commander-js/extra-typings";
 import { action, type Ctx } from "./context.ts";
 import { table, writeAll } from "../core/io/output.ts";
@@ -14,14 +15,14 @@ function store(ctx: Ctx): Promise<SecretStore> {
 
 /** Names referenced anywhere in the registry (so read-only backends can list them). */
 async function referencedSecretNames(): Promise<string[]> {
-  const { loadRegistry } =
-    await (import(new URL("../core/model/registry.ts", import.meta.url).href) as Promise<
-      typeof import("../core/model/registry.ts")
-    >);
-  const { collectReferences } =
-    await (import(new URL("../core/model/references.ts", import.meta.url).href) as Promise<
-      typeof import("../core/model/references.ts")
-    >);
+  const { loadRegistry } = await load<typeof import("../core/model/registry.ts")>(
+    import.meta.url,
+    "../core/model/registry.ts",
+  );
+  const { collectReferences } = await load<typeof import("../core/model/references.ts")>(
+    import.meta.url,
+    "../core/model/references.ts",
+  );
   const reg = await loadRegistry();
   return Object.entries(reg.servers).flatMap(([n, s]) => collectReferences(s, n).map((r) => r.name));
 }
@@ -47,14 +48,14 @@ function refuseValueInArgv(name: string, args: string[]): void {
 /** Servers whose references name `secret` (none when the registry cannot be read: rm still works). */
 async function serversReferring(secret: string): Promise<string[]> {
   try {
-    const { loadRegistry } =
-      await (import(new URL("../core/model/registry.ts", import.meta.url).href) as Promise<
-        typeof import("../core/model/registry.ts")
-      >);
-    const { collectReferences } =
-      await (import(new URL("../core/model/references.ts", import.meta.url).href) as Promise<
-        typeof import("../core/model/references.ts")
-      >);
+    const { loadRegistry } = await load<typeof import("../core/model/registry.ts")>(
+      import.meta.url,
+      "../core/model/registry.ts",
+    );
+    const { collectReferences } = await load<typeof import("../core/model/references.ts")>(
+      import.meta.url,
+      "../core/model/references.ts",
+    );
     const reg = await loadRegistry();
     return Object.entries(reg.servers)
       .filter(([n, srv]) => {
@@ -88,8 +89,7 @@ export function registerSecret(program: Command): void {
       refuseValueInArgv(name, cmd.args);
       validateSecretName(name);
       const s = await store(ctx);
-      const { readSecretValue } =
-        await (import(new URL("./prompt.ts", import.meta.url).href) as Promise<typeof import("./prompt.ts")>);
+      const { readSecretValue } = await load<typeof import("./prompt.ts")>(import.meta.url, "./prompt.ts");
       const value = await readSecretValue(name, opts.stdin);
       const r = await s.set(name, value);
       ctx.out.result(
@@ -181,10 +181,10 @@ export function registerSecret(program: Command): void {
   secret.command("backends").alias("status")
     .description("List the secret backends and check the selected one (locked? reachable?)")
     .action(action(async (ctx) => {
-      const { listSecretBackends, selectSecretBackend } =
-        await (import(new URL("../host/services.ts", import.meta.url).href) as Promise<
-          typeof import("../host/services.ts")
-        >);
+      const { listSecretBackends, selectSecretBackend } = await load<typeof import("../host/services.ts")>(
+        import.meta.url,
+        "../host/services.ts",
+      );
       const s = await store(ctx).catch(() => null);
       const selected = s?.backend ?? await selectSecretBackend(ctx.backendFlag, undefined, terminalPrompt);
       const health = await selected.probe();

@@ -1,4 +1,5 @@
 /** `mcp-nexus server …`: the central list of MCP servers (the registry). */
+import { load } from "../core/model/load.ts";
 import type { Command } from "@commander-js/extra-typings";
 import { action, collect, type Ctx } from "./context.ts";
 import { usageError } from "../core/model/errors.ts";
@@ -30,10 +31,10 @@ async function refusePlaintext(
   name: string,
   def: { env: Record<string, string>; headers: Record<string, string>; args: string[]; url?: string },
 ): Promise<void> {
-  const { serverSecretFields, spliceSpans } =
-    await (import(new URL("../core/secrets/secret_detect.ts", import.meta.url).href) as Promise<
-      typeof import("../core/secrets/secret_detect.ts")
-    >);
+  const { serverSecretFields, spliceSpans } = await load<typeof import("../core/secrets/secret_detect.ts")>(
+    import.meta.url,
+    "../core/secrets/secret_detect.ts",
+  );
   const found = serverSecretFields(def).map((f) => ({
     ...f,
     flag: f.field.startsWith("env.")
@@ -140,25 +141,26 @@ function describeServer(name: string, s: ServerDef): string {
 }
 
 async function reg() {
-  const m = await (import(new URL("../core/model/registry.ts", import.meta.url).href) as Promise<
-    typeof import("../core/model/registry.ts")
-  >);
+  const m = await load<typeof import("../core/model/registry.ts")>(
+    import.meta.url,
+    "../core/model/registry.ts",
+  );
   m.allowNexusHome();
   return m;
 }
 
 async function warnMissingSecrets(ctx: Ctx, name: string, server: ServerDef): Promise<void> {
-  const { collectReferences } =
-    await (import(new URL("../core/model/references.ts", import.meta.url).href) as Promise<
-      typeof import("../core/model/references.ts")
-    >);
+  const { collectReferences } = await load<typeof import("../core/model/references.ts")>(
+    import.meta.url,
+    "../core/model/references.ts",
+  );
   const refs = collectReferences(server, name);
   if (refs.length === 0) return;
   try {
-    const { registrySecretServices } =
-      await (import(new URL("../host/services.ts", import.meta.url).href) as Promise<
-        typeof import("../host/services.ts")
-      >);
+    const { registrySecretServices } = await load<typeof import("../host/services.ts")>(
+      import.meta.url,
+      "../host/services.ts",
+    );
     const secrets = registrySecretServices(ctx.backendFlag, terminalPrompt);
     const found = await secrets.resolveSecrets(refs.map((r) => r.name));
     for (const r of refs) {
@@ -208,10 +210,10 @@ Examples:
     .action(action(async (ctx, name: string, command: string[], opts, cmd) => {
       if (nameCameAfterDoubleDash(cmd)) {
         const all = [name, ...command];
-        const { shellQuote } =
-          await (import(new URL("../core/model/arg_references.ts", import.meta.url).href) as Promise<
-            typeof import("../core/model/arg_references.ts")
-          >);
+        const { shellQuote } = await load<typeof import("../core/model/arg_references.ts")>(
+          import.meta.url,
+          "../core/model/arg_references.ts",
+        );
         throw usageError(
           "E_USAGE",
           `'mcp-nexus server add' needs a server name before --; without one, '${
@@ -259,9 +261,10 @@ Examples:
       }
       if (opts.description) def.description = opts.description;
       if (opts.client.length || opts.disableClient.length) {
-        const { resolveClientIds } = await (import(new URL("./clients.ts", import.meta.url).href) as Promise<
-          typeof import("./clients.ts")
-        >);
+        const { resolveClientIds } = await load<typeof import("./clients.ts")>(
+          import.meta.url,
+          "./clients.ts",
+        );
         if (opts.client.length) def.clients = (await resolveClientIds(opts.client)).map((a) => a.id);
         if (opts.disableClient.length) {
           def.disabledClients = (await resolveClientIds(opts.disableClient)).map((a) => a.id).sort();
@@ -274,10 +277,10 @@ Examples:
       const now = new Date().toISOString();
       def.createdAt = now;
       def.updatedAt = now;
-      const { Server, formatIssues } =
-        await (import(new URL("../core/model/registry_schema.ts", import.meta.url).href) as Promise<
-          typeof import("../core/model/registry_schema.ts")
-        >);
+      const { Server, formatIssues } = await load<typeof import("../core/model/registry_schema.ts")>(
+        import.meta.url,
+        "../core/model/registry_schema.ts",
+      );
       const parsed = Server.safeParse(def);
       if (!parsed.success) {
         throw usageError(
@@ -298,10 +301,10 @@ Examples:
         return existed;
       });
       await warnMissingSecrets(ctx, name, parsed.data);
-      const { argReferenceWarnings } =
-        await (import(new URL("../core/model/arg_references.ts", import.meta.url).href) as Promise<
-          typeof import("../core/model/arg_references.ts")
-        >);
+      const { argReferenceWarnings } = await load<typeof import("../core/model/arg_references.ts")>(
+        import.meta.url,
+        "../core/model/arg_references.ts",
+      );
       const argWarnings = argReferenceWarnings(name, parsed.data);
       for (const w of argWarnings) ctx.out.warn(w.message);
       ctx.out.result(
@@ -344,9 +347,9 @@ Examples:
       .action(action(async (ctx, name: string, opts: { client: string[] }) => {
         const r = await reg();
         if (opts.client.length) {
-          await (await (import(new URL("./clients.ts", import.meta.url).href) as Promise<
-            typeof import("./clients.ts")
-          >)).resolveClientIds(opts.client);
+          await (await load<typeof import("./clients.ts")>(import.meta.url, "./clients.ts")).resolveClientIds(
+            opts.client,
+          );
         }
         const s = await r.updateRegistry((data) => {
           const s = r.getServer(data, name);

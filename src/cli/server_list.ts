@@ -2,6 +2,7 @@
  * `mcp-nexus server list`: its own small module, so the lean dispatch (src/cli/fast.ts) runs it
  * without commander; `server.ts` registers the same function.
  */
+import { load } from "../core/model/load.ts";
 import type { Ctx } from "./context.ts";
 import { table } from "../core/io/output.ts";
 import type { ServerDef } from "../core/model/registry.ts";
@@ -17,9 +18,10 @@ export function clientsOf(s: ServerDef): string {
 
 /** Lists the servers (the action of `server list` / `server ls`). */
 export async function listServers(ctx: Ctx): Promise<void> {
-  const r = await (import(new URL("../core/model/registry.ts", import.meta.url).href) as Promise<
-    typeof import("../core/model/registry.ts")
-  >);
+  const r = await load<typeof import("../core/model/registry.ts")>(
+    import.meta.url,
+    "../core/model/registry.ts",
+  );
   r.allowNexusHome();
   const data = await r.loadRegistry();
   const names = Object.keys(data.servers).sort();

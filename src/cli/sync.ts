@@ -1,4 +1,5 @@
 /** `sync`, `client list`, `backup list|restore`, `adopt`: the sync engine's commands. */
+import { load } from "../core/model/load.ts";
 import type { Command } from "@commander-js/extra-typings";
 import { action, collect, type Ctx } from "./context.ts";
 import { ExitCode, NexusError, usageError } from "../core/model/errors.ts";
@@ -10,13 +11,9 @@ import { terminalPrompt } from "./terminal_prompt.ts";
 /** The registry, the clients to write (all known, or the ones named) and the path context. */
 export async function engine(clientIds: string[]) {
   const [{ clients }, { makePathContext }, reg] = await Promise.all([
-    import(new URL("./clients.ts", import.meta.url).href) as Promise<typeof import("./clients.ts")>,
-    import(new URL("../core/sync/client_context.ts", import.meta.url).href) as Promise<
-      typeof import("../core/sync/client_context.ts")
-    >,
-    import(new URL("../core/model/registry.ts", import.meta.url).href) as Promise<
-      typeof import("../core/model/registry.ts")
-    >,
+    load<typeof import("./clients.ts")>(import.meta.url, "./clients.ts"),
+    load<typeof import("../core/sync/client_context.ts")>(import.meta.url, "../core/sync/client_context.ts"),
+    load<typeof import("../core/model/registry.ts")>(import.meta.url, "../core/model/registry.ts"),
   ]);
   reg.allowNexusHome();
   const registry = await reg.loadRegistry();
@@ -28,13 +25,9 @@ export async function engine(clientIds: string[]) {
 /** Every config path each known client may use here (the places a restore may write). */
 async function clientConfigPaths(): Promise<Map<string, string[]>> {
   const [{ clients }, { makePathContext }, reg] = await Promise.all([
-    import(new URL("./clients.ts", import.meta.url).href) as Promise<typeof import("./clients.ts")>,
-    import(new URL("../core/sync/client_context.ts", import.meta.url).href) as Promise<
-      typeof import("../core/sync/client_context.ts")
-    >,
-    import(new URL("../core/model/registry.ts", import.meta.url).href) as Promise<
-      typeof import("../core/model/registry.ts")
-    >,
+    load<typeof import("./clients.ts")>(import.meta.url, "./clients.ts"),
+    load<typeof import("../core/sync/client_context.ts")>(import.meta.url, "../core/sync/client_context.ts"),
+    load<typeof import("../core/model/registry.ts")>(import.meta.url, "../core/model/registry.ts"),
   ]);
   const registry = await reg.loadRegistry().catch(() => undefined);
   const { listClients } = await clients(registry);
@@ -53,9 +46,10 @@ export async function renderPlans(
   verbose = true,
   stream: "stdout" | "stderr" = "stdout",
 ): Promise<string> {
-  const { maskEntry } = await (import(new URL("../core/secrets/mask.ts", import.meta.url).href) as Promise<
-    typeof import("../core/secrets/mask.ts")
-  >);
+  const { maskEntry } = await load<typeof import("../core/secrets/mask.ts")>(
+    import.meta.url,
+    "../core/secrets/mask.ts",
+  );
   const out: string[] = [];
   const style = stream === "stderr" ? ctx.out.errStyle : ctx.out.style.bind(ctx.out);
   const j = (v: unknown) => JSON.stringify(maskEntry(v));
@@ -119,17 +113,15 @@ function exitFor(plans: FilePlan[]): number {
 }
 
 async function confirm(question: string): Promise<boolean> {
-  return (await (import(new URL("./prompt.ts", import.meta.url).href) as Promise<
-    typeof import("./prompt.ts")
-  >)).confirm(question);
+  return (await load<typeof import("./prompt.ts")>(import.meta.url, "./prompt.ts")).confirm(question);
 }
 
 async function secretResolver(ctx: Ctx) {
   // select → store → resolve → mask: the host's one way (src/host/services.ts)
-  const { registrySecretServices } =
-    await (import(new URL("../host/services.ts", import.meta.url).href) as Promise<
-      typeof import("../host/services.ts")
-    >);
+  const { registrySecretServices } = await load<typeof import("../host/services.ts")>(
+    import.meta.url,
+    "../host/services.ts",
+  );
   const secrets = registrySecretServices(ctx.backendFlag, terminalPrompt);
   await secrets.store(); // an unavailable backend fails here, before any plan
   return <T extends ServerDef>(name: string, server: T) => secrets.resolveServer(name, server);
@@ -150,9 +142,8 @@ export interface SyncCliOptions {
 /** The action of `sync`; returns the exit code. */
 export async function runSync(ctx: Ctx, opts: SyncCliOptions): Promise<number> {
   if (opts.unattended) {
-    return (await (import(new URL("./sync_unattended.ts", import.meta.url).href) as Promise<
-      typeof import("./sync_unattended.ts")
-    >)).runUnattended(ctx, opts);
+    return (await load<typeof import("./sync_unattended.ts")>(import.meta.url, "./sync_unattended.ts"))
+      .runUnattended(ctx, opts);
   }
   if (opts.secrets !== "launcher" && opts.secrets !== "inline") {
     throw usageError("E_USAGE", `--secrets ${opts.secrets}: expected launcher or inline.`);
@@ -164,10 +155,10 @@ export async function runSync(ctx: Ctx, opts: SyncCliOptions): Promise<number> {
   }
   if (opts.project && opts.secrets === "inline") {
     // the same sync without --secrets inline: the project, its servers and clients, --yes or --dry-run
-    const { shellQuote } =
-      await (import(new URL("../core/model/arg_references.ts", import.meta.url).href) as Promise<
-        typeof import("../core/model/arg_references.ts")
-      >);
+    const { shellQuote } = await load<typeof import("../core/model/arg_references.ts")>(
+      import.meta.url,
+      "../core/model/arg_references.ts",
+    );
     const again = [
       `mcp-nexus sync --project ${shellQuote(opts.project)}`,
       ...opts.server.map((s) => `--server ${s}`),
@@ -185,8 +176,7 @@ export async function runSync(ctx: Ctx, opts: SyncCliOptions): Promise<number> {
   let { adapters, pathCtx, registry } = await engine(opts.client);
   let remember = () => Promise.resolve();
   if (opts.project) {
-    const { projectScope } =
-      await (import(new URL("./project.ts", import.meta.url).href) as Promise<typeof import("./project.ts")>);
+    const { projectScope } = await load<typeof import("./project.ts")>(import.meta.url, "./project.ts");
     ({ adapters, registry, remember } = await projectScope(
       opts.project,
       opts.server,
@@ -196,12 +186,11 @@ export async function runSync(ctx: Ctx, opts: SyncCliOptions): Promise<number> {
       registry,
     ));
   }
-  const sync = await (import(new URL("../core/sync/sync.ts", import.meta.url).href) as Promise<
-    typeof import("../core/sync/sync.ts")
-  >);
-  const { maskEntry } = await (import(new URL("../core/secrets/mask.ts", import.meta.url).href) as Promise<
-    typeof import("../core/secrets/mask.ts")
-  >);
+  const sync = await load<typeof import("../core/sync/sync.ts")>(import.meta.url, "../core/sync/sync.ts");
+  const { maskEntry } = await load<typeof import("../core/secrets/mask.ts")>(
+    import.meta.url,
+    "../core/secrets/mask.ts",
+  );
   const syncOpts = {
     clients: opts.client.length ? opts.client : undefined,
     secrets: opts.secrets as "launcher" | "inline",
@@ -213,12 +202,8 @@ export async function runSync(ctx: Ctx, opts: SyncCliOptions): Promise<number> {
   if (syncOpts.secrets === "launcher") {
     // a no-op sync reads each file but does not parse it again (src/core/sync/plan_cache.ts)
     const [{ PlanCache }, { isBuiltInAdapter }] = await Promise.all([
-      import(new URL("../core/sync/plan_cache.ts", import.meta.url).href) as Promise<
-        typeof import("../core/sync/plan_cache.ts")
-      >,
-      import(new URL("../plugins/clients/mod.ts", import.meta.url).href) as Promise<
-        typeof import("../plugins/clients/mod.ts")
-      >,
+      load<typeof import("../core/sync/plan_cache.ts")>(import.meta.url, "../core/sync/plan_cache.ts"),
+      load<typeof import("../plugins/clients/mod.ts")>(import.meta.url, "../plugins/clients/mod.ts"),
     ]);
     syncOpts.planCache = await PlanCache.open(registry, syncOpts, isBuiltInAdapter);
   }
@@ -229,10 +214,10 @@ export async function runSync(ctx: Ctx, opts: SyncCliOptions): Promise<number> {
   }
   // hints repeat what was asked for: the same clients, backend and secrets mode
   const self = `mcp-nexus${ctx.backendFlag ? ` --backend ${ctx.backendFlag}` : ""}`;
-  const { shellQuote } =
-    await (import(new URL("../core/model/arg_references.ts", import.meta.url).href) as Promise<
-      typeof import("../core/model/arg_references.ts")
-    >);
+  const { shellQuote } = await load<typeof import("../core/model/arg_references.ts")>(
+    import.meta.url,
+    "../core/model/arg_references.ts",
+  );
   const scope = [
     ...(opts.project ? [` --project ${shellQuote(opts.project)}`] : []),
     ...opts.server.map((s) => ` --server ${s}`),
@@ -255,9 +240,10 @@ export async function runSync(ctx: Ctx, opts: SyncCliOptions): Promise<number> {
       () => "",
     );
     if (!ctx.out.json) {
-      const { writeOut } = await (import(new URL("../core/io/output.ts", import.meta.url).href) as Promise<
-        typeof import("../core/io/output.ts")
-      >);
+      const { writeOut } = await load<typeof import("../core/io/output.ts")>(
+        import.meta.url,
+        "../core/io/output.ts",
+      );
       const text = await renderPlans(ctx, plans);
       writeOut((text || "No clients detected.") + "\n" + summary(plans, true) + "\n");
     }
@@ -277,9 +263,10 @@ export async function runSync(ctx: Ctx, opts: SyncCliOptions): Promise<number> {
       );
     }
     if (!ctx.out.json) {
-      const { writeErr } = await (import(new URL("../core/io/output.ts", import.meta.url).href) as Promise<
-        typeof import("../core/io/output.ts")
-      >);
+      const { writeErr } = await load<typeof import("../core/io/output.ts")>(
+        import.meta.url,
+        "../core/io/output.ts",
+      );
       writeErr((await renderPlans(ctx, plans, false, "stderr")) + "\n");
       shown = true;
     }
@@ -299,9 +286,10 @@ export async function runSync(ctx: Ctx, opts: SyncCliOptions): Promise<number> {
     () => "",
   );
   if (!ctx.out.json) {
-    const { writeOut } = await (import(new URL("../core/io/output.ts", import.meta.url).href) as Promise<
-      typeof import("../core/io/output.ts")
-    >);
+    const { writeOut } = await load<typeof import("../core/io/output.ts")>(
+      import.meta.url,
+      "../core/io/output.ts",
+    );
     const text = shown ? "" : await renderPlans(ctx, result.plans);
     writeOut(
       (text ? text + "\n" : "") + summary(result.plans, false) +
@@ -354,29 +342,30 @@ Examples:
     "Each client: detected or not, its config file, servers we manage there",
   )
     .action(action(async (ctx) => {
-      const { listClients } = await (await (import(new URL("./clients.ts", import.meta.url).href) as Promise<
-        typeof import("./clients.ts")
-      >)).clients();
-      const { makePathContext } =
-        await (import(new URL("../core/sync/client_context.ts", import.meta.url).href) as Promise<
-          typeof import("../core/sync/client_context.ts")
-        >);
-      const { clientPath } = await (import(new URL("../core/sync/sync.ts", import.meta.url).href) as Promise<
-        typeof import("../core/sync/sync.ts")
-      >);
-      const { loadLedger } = await (import(new URL("../core/io/ledger.ts", import.meta.url).href) as Promise<
-        typeof import("../core/io/ledger.ts")
-      >);
-      const { remoteSecretsMode } =
-        await (import(new URL("../core/sync/clients.ts", import.meta.url).href) as Promise<
-          typeof import("../core/sync/clients.ts")
-        >);
+      const { listClients } =
+        await (await load<typeof import("./clients.ts")>(import.meta.url, "./clients.ts")).clients();
+      const { makePathContext } = await load<typeof import("../core/sync/client_context.ts")>(
+        import.meta.url,
+        "../core/sync/client_context.ts",
+      );
+      const { clientPath } = await load<typeof import("../core/sync/sync.ts")>(
+        import.meta.url,
+        "../core/sync/sync.ts",
+      );
+      const { loadLedger } = await load<typeof import("../core/io/ledger.ts")>(
+        import.meta.url,
+        "../core/io/ledger.ts",
+      );
+      const { remoteSecretsMode } = await load<typeof import("../core/sync/clients.ts")>(
+        import.meta.url,
+        "../core/sync/clients.ts",
+      );
       const pathCtx = makePathContext();
       const ledger = await loadLedger();
-      const registry =
-        await (await (import(new URL("../core/model/registry.ts", import.meta.url).href) as Promise<
-          typeof import("../core/model/registry.ts")
-        >)).loadRegistry().catch(() => null);
+      const registry = await (await load<typeof import("../core/model/registry.ts")>(
+        import.meta.url,
+        "../core/model/registry.ts",
+      )).loadRegistry().catch(() => null);
       const rows = listClients().map((a) => {
         const path = clientPath(a, pathCtx);
         return {
@@ -426,14 +415,11 @@ Examples:
           hint: `mcp-nexus client remote-secrets ${id} bridge`,
         });
       }
-      const [adapter] = await (await (import(new URL("./clients.ts", import.meta.url).href) as Promise<
-        typeof import("./clients.ts")
-      >)).resolveClientIds([id]);
+      const [adapter] = await (await load<typeof import("./clients.ts")>(import.meta.url, "./clients.ts"))
+        .resolveClientIds([id]);
       if (mode === "interpolate" && !adapter.envInterpolation) {
         const { listClients } =
-          await (await (import(new URL("./clients.ts", import.meta.url).href) as Promise<
-            typeof import("./clients.ts")
-          >)).clients();
+          await (await load<typeof import("./clients.ts")>(import.meta.url, "./clients.ts")).clients();
         const can = listClients().filter((a) => a.envInterpolation).map((a) => a.id);
         throw usageError(
           "E_USAGE",
@@ -442,10 +428,10 @@ Examples:
           { hint: "mcp-nexus client list --json" },
         );
       }
-      const { updateRegistry } =
-        await (import(new URL("../core/model/registry.ts", import.meta.url).href) as Promise<
-          typeof import("../core/model/registry.ts")
-        >);
+      const { updateRegistry } = await load<typeof import("../core/model/registry.ts")>(
+        import.meta.url,
+        "../core/model/registry.ts",
+      );
       await updateRegistry((data) => {
         const set = new Set(data.settings.interpolateClients ?? []);
         if (mode === "interpolate") set.add(adapter.id);
@@ -467,10 +453,10 @@ Examples:
   const backup = program.command("backup").description("Backups made before each sync that changes a file");
   backup.command("list").alias("ls").description("List backups, newest first")
     .action(action(async (ctx) => {
-      const { listBackups } =
-        await (import(new URL("../core/io/backups.ts", import.meta.url).href) as Promise<
-          typeof import("../core/io/backups.ts")
-        >);
+      const { listBackups } = await load<typeof import("../core/io/backups.ts")>(
+        import.meta.url,
+        "../core/io/backups.ts",
+      );
       const all = await listBackups();
       ctx.out.result(
         { backups: all },
@@ -492,19 +478,18 @@ Examples:
     .option("--client <id>", "only this client's file (repeatable)", collect, [])
     .option("-y, --yes", "do not ask")
     .action(action(async (ctx, id: string, opts) => {
-      const { checkRestorable, getBackup, listBackups, restoreFiles } =
-        await (import(new URL("../core/io/backups.ts", import.meta.url).href) as Promise<
-          typeof import("../core/io/backups.ts")
-        >);
-      const { allowNexusHome } =
-        await (import(new URL("../core/model/registry.ts", import.meta.url).href) as Promise<
-          typeof import("../core/model/registry.ts")
-        >);
+      const { checkRestorable, getBackup, listBackups, restoreFiles } = await load<
+        typeof import("../core/io/backups.ts")
+      >(import.meta.url, "../core/io/backups.ts");
+      const { allowNexusHome } = await load<typeof import("../core/model/registry.ts")>(
+        import.meta.url,
+        "../core/model/registry.ts",
+      );
       allowNexusHome();
       if (opts.client.length) {
-        await (await (import(new URL("./clients.ts", import.meta.url).href) as Promise<
-          typeof import("./clients.ts")
-        >)).resolveClientIds(opts.client);
+        await (await load<typeof import("./clients.ts")>(import.meta.url, "./clients.ts")).resolveClientIds(
+          opts.client,
+        );
       }
       const ofClients = (f: { client?: string }) => !!f.client && opts.client.includes(f.client);
       // 'latest' with --client: the newest backup holding that client's file
@@ -559,8 +544,7 @@ Examples:
     )
     .requiredOption("--client <id>", "the client whose version to keep")
     .action(action(async (ctx, server: string, opts: { client: string }) => {
-      const { adoptEntry } =
-        await (import(new URL("./import.ts", import.meta.url).href) as Promise<typeof import("./import.ts")>);
+      const { adoptEntry } = await load<typeof import("./import.ts")>(import.meta.url, "./import.ts");
       const r = await adoptEntry(ctx, server, opts.client);
       ctx.out.result(r, () =>
         `Adopted ${opts.client}'s '${server}' into the registry` +
@@ -580,17 +564,11 @@ Examples:
 async function reownRestored(files: Array<{ path: string; client?: string }>, since: string): Promise<void> {
   const [{ loadLedger, saveLedger, entryHash }, { clients }, { readEntries }, { parseDocument }, fs] =
     await Promise.all([
-      import(new URL("../core/io/ledger.ts", import.meta.url).href) as Promise<
-        typeof import("../core/io/ledger.ts")
-      >,
-      import(new URL("./clients.ts", import.meta.url).href) as Promise<typeof import("./clients.ts")>,
-      import(new URL("../core/sync/sync.ts", import.meta.url).href) as Promise<
-        typeof import("../core/sync/sync.ts")
-      >,
-      import(new URL("../core/formats/mod.ts", import.meta.url).href) as Promise<
-        typeof import("../core/formats/mod.ts")
-      >,
-      import(new URL("../core/io/fs.ts", import.meta.url).href) as Promise<typeof import("../core/io/fs.ts")>,
+      load<typeof import("../core/io/ledger.ts")>(import.meta.url, "../core/io/ledger.ts"),
+      load<typeof import("./clients.ts")>(import.meta.url, "./clients.ts"),
+      load<typeof import("../core/sync/sync.ts")>(import.meta.url, "../core/sync/sync.ts"),
+      load<typeof import("../core/formats/mod.ts")>(import.meta.url, "../core/formats/mod.ts"),
+      load<typeof import("../core/io/fs.ts")>(import.meta.url, "../core/io/fs.ts"),
     ]);
   let ledger;
   try {

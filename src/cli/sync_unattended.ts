@@ -4,6 +4,7 @@
  * from cron with no D-Bus and a locked keychain). It appends to a rotated log, records the run in
  * last-run.json for `schedule status`, prints one summary line and exits with the usual codes.
  */
+import { load } from "../core/model/load.ts";
 import type { Ctx } from "./context.ts";
 import { ExitCode, NexusError, toNexusError, usageError } from "../core/model/errors.ts";
 import type { FilePlan } from "../core/sync/sync.ts";
@@ -23,9 +24,10 @@ function plural(n: number, one: string, many = one + "s"): string {
 
 export async function runUnattended(ctx: Ctx, opts: UnattendedOptions): Promise<number> {
   const startedAt = new Date().toISOString();
-  const lr = await (import(new URL("../core/schedule/last_run.ts", import.meta.url).href) as Promise<
-    typeof import("../core/schedule/last_run.ts")
-  >);
+  const lr = await load<typeof import("../core/schedule/last_run.ts")>(
+    import.meta.url,
+    "../core/schedule/last_run.ts",
+  );
   const waiting: Waiting = { drift: [], conflicts: [], missingSecrets: [], unparsable: [] };
   let run: LastRun;
   try {
@@ -45,22 +47,18 @@ export async function runUnattended(ctx: Ctx, opts: UnattendedOptions): Promise<
       throw usageError("E_USAGE", `--secrets ${opts.secrets}: expected launcher or inline.`);
     }
     const [{ engine }, sync, { collectReferences }] = await Promise.all([
-      import(new URL("./sync.ts", import.meta.url).href) as Promise<typeof import("./sync.ts")>,
-      import(new URL("../core/sync/sync.ts", import.meta.url).href) as Promise<
-        typeof import("../core/sync/sync.ts")
-      >,
-      import(new URL("../core/model/references.ts", import.meta.url).href) as Promise<
-        typeof import("../core/model/references.ts")
-      >,
+      load<typeof import("./sync.ts")>(import.meta.url, "./sync.ts"),
+      load<typeof import("../core/sync/sync.ts")>(import.meta.url, "../core/sync/sync.ts"),
+      load<typeof import("../core/model/references.ts")>(import.meta.url, "../core/model/references.ts"),
     ]);
     const { adapters, pathCtx, registry } = await engine(opts.client);
     let resolve;
     if (opts.secrets === "inline") {
       // no one is there to unlock a keychain: only the env backend (values from the job's environment)
-      const { secretServices } =
-        await (import(new URL("../host/services.ts", import.meta.url).href) as Promise<
-          typeof import("../host/services.ts")
-        >);
+      const { secretServices } = await load<typeof import("../host/services.ts")>(
+        import.meta.url,
+        "../host/services.ts",
+      );
       const secrets = secretServices({
         backendFlag: ctx.backendFlag,
         setting: registry.settings.secretBackend,
@@ -81,10 +79,10 @@ export async function runUnattended(ctx: Ctx, opts: UnattendedOptions): Promise<
         secrets.resolveServer(name, server);
     } else {
       // launcher mode writes references only; check them against the names index, not the keychain
-      const { readKeysIndex } =
-        await (import(new URL("../core/secrets/secrets.ts", import.meta.url).href) as Promise<
-          typeof import("../core/secrets/secrets.ts")
-        >);
+      const { readKeysIndex } = await load<typeof import("../core/secrets/secrets.ts")>(
+        import.meta.url,
+        "../core/secrets/secrets.ts",
+      );
       const known = new Set(await readKeysIndex());
       for (const [name, s] of Object.entries(registry.servers)) {
         if (!s.enabled) continue;

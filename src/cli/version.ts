@@ -1,4 +1,5 @@
 /** `version` (build, permission set, backends) and `completion SHELL`. */
+import { load } from "../core/model/load.ts";
 import type { Command } from "@commander-js/extra-typings";
 import { action } from "./context.ts";
 import { usageError } from "../core/model/errors.ts";
@@ -18,19 +19,14 @@ export function registerVersion(program: Command): void {
         { currentOS, keychainService },
       ] = await Promise
         .all([
-          import(new URL("../version.ts", import.meta.url).href) as Promise<typeof import("../version.ts")>,
-          import(new URL("../core/launch/launcher_command.ts", import.meta.url).href) as Promise<
-            typeof import("../core/launch/launcher_command.ts")
-          >,
-          import(new URL("../host/services.ts", import.meta.url).href) as Promise<
-            typeof import("../host/services.ts")
-          >,
-          import(new URL("../core/schedule/mod.ts", import.meta.url).href) as Promise<
-            typeof import("../core/schedule/mod.ts")
-          >,
-          import(new URL("../core/io/paths.ts", import.meta.url).href) as Promise<
-            typeof import("../core/io/paths.ts")
-          >,
+          load<typeof import("../version.ts")>(import.meta.url, "../version.ts"),
+          load<typeof import("../core/launch/launcher_command.ts")>(
+            import.meta.url,
+            "../core/launch/launcher_command.ts",
+          ),
+          load<typeof import("../host/services.ts")>(import.meta.url, "../host/services.ts"),
+          load<typeof import("../core/schedule/mod.ts")>(import.meta.url, "../core/schedule/mod.ts"),
+          load<typeof import("../core/io/paths.ts")>(import.meta.url, "../core/io/paths.ts"),
         ]);
       // the set declared in deno.json (embedded in a compiled binary), and what is in force
       const config = (await import("../../deno.json", { with: { type: "json" } })).default as {
@@ -108,16 +104,16 @@ Examples:
   mcp-nexus completion powershell >> $PROFILE`,
     )
     .action(action(async (ctx, shell: string) => {
-      const c = await (import(new URL("../core/io/completion.ts", import.meta.url).href) as Promise<
-        typeof import("../core/io/completion.ts")
-      >);
+      const c = await load<typeof import("../core/io/completion.ts")>(
+        import.meta.url,
+        "../core/io/completion.ts",
+      );
       if (!c.isShell(shell)) {
         throw usageError("E_USAGE", `completion ${shell}: expected one of ${c.SHELLS.join(", ")}.`, {
           hint: "mcp-nexus completion bash",
         });
       }
-      const { buildProgram } =
-        await (import(new URL("./mod.ts", import.meta.url).href) as Promise<typeof import("./mod.ts")>);
+      const { buildProgram } = await load<typeof import("./mod.ts")>(import.meta.url, "./mod.ts");
       const script = c.completionScript(
         shell,
         c.commandTree(buildProgram() as unknown as import("../core/io/completion.ts").CommanderLike),

@@ -7,6 +7,7 @@
  * `selectBackend` asks here for an id that is not built-in. The trust file is read synchronously (it
  * is small); the plugin's files are verified against their hashes and the Worker started on first use.
  */
+import { load } from "../model/load.ts";
 import { join } from "../io/path.ts";
 import { ExitCode, NexusError, usageError } from "../model/errors.ts";
 import { MANIFEST_FILE, readTrustSync, trustPath, verifyPlugin } from "./plugin_trust.ts";
@@ -160,9 +161,10 @@ export function sandboxedBackend(
 
 /** Parses a backend manifest's JSON/JSONC text (the fs editors' parser, loaded on demand) and checks it. */
 export async function parseBackendManifest(text: string, source: string): Promise<BackendManifest> {
-  const { parseDocument } = await (import(new URL("../formats/mod.ts", import.meta.url).href) as Promise<
-    typeof import("../formats/mod.ts")
-  >);
+  const { parseDocument } = await load<typeof import("../formats/mod.ts")>(
+    import.meta.url,
+    "../formats/mod.ts",
+  );
   const value = (await parseDocument("jsonc", text, source)).get([]);
   const problems = backendManifestProblems(value);
   if (problems.length) {

@@ -16,6 +16,7 @@
  * map (or list, for a numeric index) throws E_FILE_SHAPE rather than overwrite it. `toString()`
  * throws E_EDIT_UNSAFE in the (unexpected) case that its edit would not read back right.
  */
+import { load } from "../model/load.ts";
 import type { ConfigFormat } from "../sync/clients.ts";
 import { type DataModel, deepEqual, type DocPath, type PlainObject } from "./model.ts";
 
@@ -87,19 +88,16 @@ export async function parseDocument(
     switch (format) {
       case "json":
       case "jsonc":
-        parsed =
-          (await (import(new URL("./json.ts", import.meta.url).href) as Promise<typeof import("./json.ts")>))
-            .parseJson(body, file, format === "jsonc");
+        parsed = (await load<typeof import("./json.ts")>(import.meta.url, "./json.ts"))
+          .parseJson(body, file, format === "jsonc");
         break;
       case "toml":
-        parsed =
-          (await (import(new URL("./toml.ts", import.meta.url).href) as Promise<typeof import("./toml.ts")>))
-            .parseToml(body, file);
+        parsed = (await load<typeof import("./toml.ts")>(import.meta.url, "./toml.ts"))
+          .parseToml(body, file);
         break;
       case "yaml":
-        parsed =
-          (await (import(new URL("./yaml.ts", import.meta.url).href) as Promise<typeof import("./yaml.ts")>))
-            .parseYaml(body, file);
+        parsed = (await load<typeof import("./yaml.ts")>(import.meta.url, "./yaml.ts"))
+          .parseYaml(body, file);
         break;
       default:
         throw new TypeError(`unknown config format ${JSON.stringify(format)}`);
@@ -107,8 +105,7 @@ export async function parseDocument(
   } catch (err) {
     // a hostile file nested thousands deep overflows any recursive reader: unparsable, not a crash
     if (err instanceof RangeError) {
-      const { unparsable } =
-        await (import(new URL("./model.ts", import.meta.url).href) as Promise<typeof import("./model.ts")>);
+      const { unparsable } = await load<typeof import("./model.ts")>(import.meta.url, "./model.ts");
       throw unparsable(file, "it is nested too deeply to read", 1, 1);
     }
     throw err;

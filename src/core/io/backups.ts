@@ -3,6 +3,7 @@
  * a 0700 dir) into `<home>/backups/<run id>/`, with a manifest naming the original paths. The last
  * N runs are kept. `backup restore` puts files back atomically (and is itself backed up first).
  */
+import { load } from "../model/load.ts";
 import { basename, isAbsolute, join } from "./path.ts";
 import { NexusError } from "../model/errors.ts";
 import {
@@ -109,9 +110,8 @@ async function parseManifest(dirName: string, text: string): Promise<BackupManif
       client: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/).optional(),
       copy: z.string().regex(COPY_NAME).nullable(),
       // the ledger's own schema: every field of an entry (its `inline` flag too) survives a restore
-      ledger: (await (await (import(new URL("./ledger.ts", import.meta.url).href) as Promise<
-        typeof import("./ledger.ts")
-      >)).ledgerEntriesSchema()).optional(),
+      ledger: (await (await load<typeof import("./ledger.ts")>(import.meta.url, "./ledger.ts"))
+        .ledgerEntriesSchema()).optional(),
     })).max(1000),
   });
   let raw: unknown;
@@ -286,11 +286,11 @@ export async function restoreFiles(
   rerun = `mcp-nexus backup restore ${b.id} --yes`,
 ): Promise<string[]> {
   checkRestorable(b, files, known);
-  const { loadLedger, saveLedger } =
-    await (import(new URL("./ledger.ts", import.meta.url).href) as Promise<typeof import("./ledger.ts")>);
-  const { ScopedWriter } = await (import(new URL("./scoped_write.ts", import.meta.url).href) as Promise<
-    typeof import("./scoped_write.ts")
-  >);
+  const { loadLedger, saveLedger } = await load<typeof import("./ledger.ts")>(import.meta.url, "./ledger.ts");
+  const { ScopedWriter } = await load<typeof import("./scoped_write.ts")>(
+    import.meta.url,
+    "./scoped_write.ts",
+  );
   const restored: string[] = [];
   await withLock(join(nexusHome(), ".sync.lock"), async () => {
     const ledger = await loadLedger();

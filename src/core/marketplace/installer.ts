@@ -10,6 +10,7 @@
  * Everything outside the process comes in through `InstallIO`: the secret services (the host picks
  * the backend: src/host/services.ts), the terminal (prompts, stdin) and where notes go.
  */
+import { load } from "../model/load.ts";
 import { usageError } from "../model/errors.ts";
 import { registerSecret } from "../secrets/redact.ts";
 import { isPlaintextSecret as looksSecret } from "../secrets/secret_detect.ts";
@@ -274,9 +275,7 @@ export async function installServer(req: InstallRequest, io: InstallIO): Promise
   // pin what the metadata leaves open (PulseMCP lists no versions)
   let version: string | undefined;
   if ((target.kind === "npm" || target.kind === "pypi") && !target.pkg.version) {
-    const { latestVersion } = await (import(new URL("./versions.ts", import.meta.url).href) as Promise<
-      typeof import("./versions.ts")
-    >);
+    const { latestVersion } = await load<typeof import("./versions.ts")>(import.meta.url, "./versions.ts");
     try {
       version =
         (await latestVersion(target.kind, target.pkg.identifier, { cache, refresh: !!req.refresh })).data;

@@ -3,6 +3,7 @@
  * Runtimes the servers need, keychain health, file modes, plaintext secrets left in any client file
  * or backup, unparsable files, drift, references to missing secrets.
  */
+import { load } from "../model/load.ts";
 import { join } from "../io/path.ts";
 import type { ClientAdapter, PathContext } from "./clients.ts";
 import type { SecretBackend } from "../secrets/secrets.ts";
@@ -217,9 +218,10 @@ export async function runDoctor(input: DoctorInput): Promise<Finding[]> {
     f.push({ level: "error", check: "ledger", message: e.message, fix: e.hint, file: ledgerPath() });
     return { version: 1, files: {} };
   });
-  const { parseDocument } = await (import(new URL("../formats/mod.ts", import.meta.url).href) as Promise<
-    typeof import("../formats/mod.ts")
-  >);
+  const { parseDocument } = await load<typeof import("../formats/mod.ts")>(
+    import.meta.url,
+    "../formats/mod.ts",
+  );
   for (const a of input.adapters) {
     const path = clientPath(a, ctx);
     const text = await readTextIfExists(path);

@@ -3,6 +3,7 @@
  * and replaced by `${keychain:NAME}` references; `import` (every detected client's servers, and the
  * MCP Nexus desktop app's) and `adopt` (one entry). src/cli/import.ts parses the options and prints.
  */
+import { load } from "../model/load.ts";
 import { join } from "../io/path.ts";
 import type { ClientAdapter, ClientServer, PathContext } from "./clients.ts";
 import { NexusError, usageError } from "../model/errors.ts";
@@ -112,21 +113,21 @@ interface Found {
 
 /** A client file's entries, read with the adapter for the format version it is in. */
 export async function readClient(a: ClientAdapter, pathCtx: PathContext) {
-  const { clientPath, readEntries } =
-    await (import(new URL("./sync.ts", import.meta.url).href) as Promise<typeof import("./sync.ts")>);
-  const { parseDocument } = await (import(new URL("../formats/mod.ts", import.meta.url).href) as Promise<
-    typeof import("../formats/mod.ts")
-  >);
-  const { readTextIfExists } =
-    await (import(new URL("../io/fs.ts", import.meta.url).href) as Promise<typeof import("../io/fs.ts")>);
+  const { clientPath, readEntries } = await load<typeof import("./sync.ts")>(import.meta.url, "./sync.ts");
+  const { parseDocument } = await load<typeof import("../formats/mod.ts")>(
+    import.meta.url,
+    "../formats/mod.ts",
+  );
+  const { readTextIfExists } = await load<typeof import("../io/fs.ts")>(import.meta.url, "../io/fs.ts");
   const path = clientPath(a, pathCtx);
   const text = await readTextIfExists(path);
   if (text === null) return { path, entries: new Map<string, { entry: unknown }>(), adapter: a };
   const doc = await parseDocument(a.format, text, path);
   // the adapter for the format version this file is in (opencode v2, …)
-  const { adapterForData } = await (import(new URL("./client_format.ts", import.meta.url).href) as Promise<
-    typeof import("./client_format.ts")
-  >);
+  const { adapterForData } = await load<typeof import("./client_format.ts")>(
+    import.meta.url,
+    "./client_format.ts",
+  );
   const fa = adapterForData(a, doc.get([])).adapter;
   return { path, entries: readEntries(doc, fa), adapter: fa };
 }
@@ -158,11 +159,9 @@ export async function importFromClients(
 ): Promise<ImportOutcome> {
   const { pathCtx, secrets } = opts;
   const [{ allowNexusHome, updateRegistry }, { clientPath }, ledger] = await Promise.all([
-    import(new URL("../model/registry.ts", import.meta.url).href) as Promise<
-      typeof import("../model/registry.ts")
-    >,
-    import(new URL("./sync.ts", import.meta.url).href) as Promise<typeof import("./sync.ts")>,
-    import(new URL("../io/ledger.ts", import.meta.url).href) as Promise<typeof import("../io/ledger.ts")>,
+    load<typeof import("../model/registry.ts")>(import.meta.url, "../model/registry.ts"),
+    load<typeof import("./sync.ts")>(import.meta.url, "./sync.ts"),
+    load<typeof import("../io/ledger.ts")>(import.meta.url, "../io/ledger.ts"),
   ]);
   allowNexusHome();
   const found: Found[] = [];
@@ -201,15 +200,15 @@ export async function importFromClients(
     f.key === f.name ? `mcp-nexus adopt ${f.key} --client ${f.client.id}` : undefined;
   const owned: Array<{ client: string; server: string; path: string; hash: string }> = [];
   const { canonicalJson, entryHash } = ledger;
-  const { argReferenceWarnings } =
-    await (import(new URL("../model/arg_references.ts", import.meta.url).href) as Promise<
-      typeof import("../model/arg_references.ts")
-    >);
+  const { argReferenceWarnings } = await load<typeof import("../model/arg_references.ts")>(
+    import.meta.url,
+    "../model/arg_references.ts",
+  );
   const argWarningsFor = new Map<string, import("../model/arg_references.ts").ArgReferenceWarning[]>();
-  const { Server, formatIssues } =
-    await (import(new URL("../model/registry_schema.ts", import.meta.url).href) as Promise<
-      typeof import("../model/registry_schema.ts")
-    >);
+  const { Server, formatIssues } = await load<typeof import("../model/registry_schema.ts")>(
+    import.meta.url,
+    "../model/registry_schema.ts",
+  );
 
   await updateRegistry(async (data) => {
     const resolvedCanon = async (name: string) => {
@@ -289,8 +288,7 @@ export async function importFromClients(
   });
 
   if (!opts.dryRun && owned.length) {
-    const { withLock } =
-      await (import(new URL("../io/fs.ts", import.meta.url).href) as Promise<typeof import("../io/fs.ts")>);
+    const { withLock } = await load<typeof import("../io/fs.ts")>(import.meta.url, "../io/fs.ts");
     await withLock(join(allowNexusHome(), ".sync.lock"), async () => {
       const data = await ledger.loadLedger();
       for (const o of owned) {
@@ -330,11 +328,8 @@ function toClientShape(s: Record<string, unknown>): Record<string, unknown> {
 async function readDesktopApp(): Promise<
   Array<{ name: string; cs: ClientServer; common: Record<string, unknown> }>
 > {
-  const { homeDir } = await (import(new URL("../io/paths.ts", import.meta.url).href) as Promise<
-    typeof import("../io/paths.ts")
-  >);
-  const { readTextIfExists } =
-    await (import(new URL("../io/fs.ts", import.meta.url).href) as Promise<typeof import("../io/fs.ts")>);
+  const { homeDir } = await load<typeof import("../io/paths.ts")>(import.meta.url, "../io/paths.ts");
+  const { readTextIfExists } = await load<typeof import("../io/fs.ts")>(import.meta.url, "../io/fs.ts");
   const path = join(homeDir(), ".mcp-nexus", "config.json");
   const text = await readTextIfExists(path);
   if (!text) return [];
@@ -391,10 +386,8 @@ export async function adoptEntry(
   opts: { pathCtx: PathContext; secrets: SecretServices },
 ) {
   const [reg, ledgerMod] = await Promise.all([
-    import(new URL("../model/registry.ts", import.meta.url).href) as Promise<
-      typeof import("../model/registry.ts")
-    >,
-    import(new URL("../io/ledger.ts", import.meta.url).href) as Promise<typeof import("../io/ledger.ts")>,
+    load<typeof import("../model/registry.ts")>(import.meta.url, "../model/registry.ts"),
+    load<typeof import("../io/ledger.ts")>(import.meta.url, "../io/ledger.ts"),
   ]);
   reg.allowNexusHome();
   const { path, entries, adapter: fileAdapter } = await readClient(adapter, opts.pathCtx);
@@ -421,8 +414,7 @@ export async function adoptEntry(
         },
       );
     }
-    const { withLock } =
-      await (import(new URL("../io/fs.ts", import.meta.url).href) as Promise<typeof import("../io/fs.ts")>);
+    const { withLock } = await load<typeof import("../io/fs.ts")>(import.meta.url, "../io/fs.ts");
     await withLock(join(reg.allowNexusHome(), ".sync.lock"), async () => {
       const ledger = await ledgerMod.loadLedger();
       const file = ledger.files[path] ??= { client: adapter.id, entries: {} };
@@ -438,9 +430,10 @@ export async function adoptEntry(
   await store.preflight();
   const secretsStored: string[] = [];
   const { def } = await convertClientServer(server, cs, keychainSink(store, secretsStored, false));
-  const { Server } = await (import(new URL("../model/registry_schema.ts", import.meta.url).href) as Promise<
-    typeof import("../model/registry_schema.ts")
-  >);
+  const { Server } = await load<typeof import("../model/registry_schema.ts")>(
+    import.meta.url,
+    "../model/registry_schema.ts",
+  );
   await reg.updateRegistry((data) => {
     const prev = data.servers[server];
     const keep = prev
@@ -456,8 +449,7 @@ export async function adoptEntry(
     }
     data.servers[server] = parsed.data;
   });
-  const { withLock } =
-    await (import(new URL("../io/fs.ts", import.meta.url).href) as Promise<typeof import("../io/fs.ts")>);
+  const { withLock } = await load<typeof import("../io/fs.ts")>(import.meta.url, "../io/fs.ts");
   await withLock(join(reg.allowNexusHome(), ".sync.lock"), async () => {
     const ledger = await ledgerMod.loadLedger();
     const file = ledger.files[path] ??= { client: adapter.id, entries: {} };

@@ -13,6 +13,7 @@
  * and is skipped unless forced; a file that does not parse is left untouched and reported, and the
  * other clients are still synced. The core never names a client: adapters come from the caller.
  */
+import { load } from "../model/load.ts";
 import { join } from "../io/path.ts";
 import type { ClientAdapter, ClientServer, PathContext } from "./clients.ts";
 import { NexusError, toNexusError } from "../model/errors.ts";
@@ -301,9 +302,8 @@ async function desiredEntry(
   const entry = adapter.render(name, cs);
   if (project) {
     // the same detector doctor uses for plaintext secrets in client files (loaded only for projects)
-    const fields =
-      (await (import(new URL("./doctor.ts", import.meta.url).href) as Promise<typeof import("./doctor.ts")>))
-        .plaintextFields(entry);
+    const fields = (await load<typeof import("./doctor.ts")>(import.meta.url, "./doctor.ts"))
+      .plaintextFields(entry);
     if (fields.length) {
       return {
         skip: {
@@ -312,9 +312,10 @@ async function desiredEntry(
           reason:
             `its ${fields.join(", ")} look like a secret written as plain text, and project files are ` +
             `usually committed to git; move it to the keychain: ${
-              ((await (import(new URL("../secrets/plaintext_fix.ts", import.meta.url).href) as Promise<
-                typeof import("../secrets/plaintext_fix.ts")
-              >)).keychainFixCommands(name, server) ??
+              ((await load<typeof import("../secrets/plaintext_fix.ts")>(
+                import.meta.url,
+                "../secrets/plaintext_fix.ts",
+              )).keychainFixCommands(name, server) ??
                 [`mcp-nexus secret set ${name}.secret`]).join(" && ")
             } (each 'secret set' asks for its value), then sync again`,
         },
@@ -341,9 +342,8 @@ async function dropsPlaintext(
 ): Promise<boolean> {
   if (skip.kind !== "secret" || entry === undefined || !rec || !ownsHash(rec, entryHash(entry))) return false;
   if (rec.inline) return false; // written with --secrets inline: the user asked for the values there
-  const fields =
-    (await (import(new URL("./doctor.ts", import.meta.url).href) as Promise<typeof import("./doctor.ts")>))
-      .plaintextFields(entry);
+  const fields = (await load<typeof import("./doctor.ts")>(import.meta.url, "./doctor.ts"))
+    .plaintextFields(entry);
   if (!fields.length) return false;
   plan.notes.push(
     `${skip.server}: removed from ${adapter.name}: its ${
@@ -403,9 +403,10 @@ export async function planClient(
       plan.notes = hit.notes;
       return plan;
     }
-    const { parseDocument } = await (import(new URL("../formats/mod.ts", import.meta.url).href) as Promise<
-      typeof import("../formats/mod.ts")
-    >);
+    const { parseDocument } = await load<typeof import("../formats/mod.ts")>(
+      import.meta.url,
+      "../formats/mod.ts",
+    );
     const doc = await parseDocument(adapter.format, text ?? emptyText(adapter), path);
     // the format version this file is in (opencode v1 `mcp.<name>` / v2 `mcp.servers.<name>`, …)
     adapter = adapterForData(adapter, doc.get([])).adapter;
@@ -692,9 +693,10 @@ export async function applySync(
     const backup = new BackupRun("sync");
     const written: string[] = [];
     // client files are written from a Worker that may touch those files alone (src/core/io/scoped_write.ts)
-    const { ScopedWriter } = await (import(new URL("../io/scoped_write.ts", import.meta.url).href) as Promise<
-      typeof import("../io/scoped_write.ts")
-    >);
+    const { ScopedWriter } = await load<typeof import("../io/scoped_write.ts")>(
+      import.meta.url,
+      "../io/scoped_write.ts",
+    );
     const writer = new ScopedWriter();
     const changing = plans.filter((p) => p.status === "changed").map((p) => p.path);
     allowWritesUnder(...changing);
