@@ -225,16 +225,36 @@ Deno.test("architecture: src loads its own modules lazily by computed specifiers
   // for modules it never ran. `load<typeof import("./x.ts")>(import.meta.url, "./x.ts")`
   // (src/core/model/load.ts) loads the same module when reached, and keeps its types. (An npm package stays
   // a literal: `deno compile` embeds only the packages it sees.)
+  // the check itself: a load chained with .then/.catch/.finally is a load; `import("./x.ts").Name`
+  // and `typeof import("./x.ts")` are types
+  assert.deepEqual(literalImports(`const a = import("./a.ts").then((m) => m.f());`), ["./a.ts"]);
+  assert.deepEqual(literalImports(`await import("./b.ts")\n  .catch(() => null);`), ["./b.ts"]);
+  assert.deepEqual(literalImports(`await import("./c.ts");`), ["./c.ts"]);
+  assert.deepEqual(
+    literalImports(`let x: import("./d.ts").D; type T = typeof import("./e.ts"); import("npm-pkg");`),
+    [],
+  );
   const found: string[] = [];
   for await (const file of tsFiles(SRC)) {
-    const code = (await Deno.readTextFile(file)).replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, "");
-    for (const m of code.matchAll(/(?<![\w.])import\(\s*(["'`])(\.[^"'`]*)\1\s*\)(?!\.[A-Za-z])/g)) {
-      if (/typeof\s+$/.test(code.slice(0, m.index))) continue; // a type, not a load
-      found.push(`${relative(ROOT, file).replaceAll("\\", "/")}: import("${m[2]}")`);
+    for (const spec of literalImports(await Deno.readTextFile(file))) {
+      found.push(`${relative(ROOT, file).replaceAll("\\", "/")}: import("${spec}")`);
     }
   }
   assert.deepEqual(found, []);
 });
+
+/** The relative specifiers `code` loads by a literal `import()` (types, and comments, left out). */
+function literalImports(source: string): string[] {
+  const code = source.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, "");
+  const out: string[] = [];
+  // `import("./x.ts").Name` is a type; `.then`, `.catch` and `.finally` chain a load
+  const literal = /(?<![\w.])import\(\s*(["'`])(\.[^"'`]*)\1\s*\)(?!\.(?!(?:then|catch|finally)\b)[A-Za-z])/g;
+  for (const m of code.matchAll(literal)) {
+    if (/typeof\s+$/.test(code.slice(0, m.index))) continue; // a type, not a load
+    out.push(m[2]);
+  }
+  return out;
+}
 
 Deno.test("architecture: the built-in backend ids are one table, and the registry holds exactly those", async () => {
   const { BUILT_IN_BACKEND_IDS } = await import("../src/plugins/backends/ids.ts");
