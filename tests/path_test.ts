@@ -6,10 +6,30 @@
  */
 import assert from "node:assert/strict";
 import { posix } from "node:path";
+import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { posixPath } from "../src/core/io/path.ts";
 
-const piece = fc.constantFrom("a", "b", "é x", ".", "..", "...", ".a", "a.", "", "/", "//", "~");
+// "ab" beside "a" (a name that extends another: the guard's `/root` vs `/rootx`), "..a" (a name that
+// starts with "..", which the guard's `relative` must not confuse with climbing out), a backslash (an
+// ordinary character on POSIX)
+const piece = fc.constantFrom(
+  "a",
+  "b",
+  "ab",
+  "é x",
+  ".",
+  "..",
+  "...",
+  ".a",
+  "..a",
+  "a.",
+  "",
+  "/",
+  "//",
+  "~",
+  "\\",
+);
 const path = fc.array(piece, { maxLength: 8 }).map((ps) => ps.join(""));
 const absolute = path.map((p) => "/" + p);
 const anyPath = fc.oneof(path, absolute);
@@ -51,6 +71,40 @@ Deno.test("path: resolve and relative agree with node:path posix (the write-root
   assert.equal(posixPath.relative("/home/u/.config", "/home/u/.config/x/../y"), "y");
   assert.equal(posixPath.relative("/home/u/.config", "/home/u/.configx"), "../.configx");
   assert.equal(posixPath.relative("/home/u/.config", "/home/u/.config/../../etc/passwd"), "../../etc/passwd");
+  assert.equal(posixPath.relative("/home/u", "/home/u/..a"), "..a");
+});
+
+Deno.test("path: fromFileUrl agrees with node:url's fileURLToPath (the same path, or both refuse)", () => {
+  const part = fc.constantFrom(
+    "a",
+    "/",
+    "//",
+    "%2f",
+    "%2F",
+    "%20",
+    "%C3%A9",
+    "é",
+    "%",
+    "%zz",
+    "..",
+    ".",
+    "?q",
+    "#h",
+    "host",
+  );
+  const outcome = (f: () => string) => {
+    try {
+      return f();
+    } catch {
+      return "(refused)";
+    }
+  };
+  fc.assert(
+    fc.property(fc.array(part, { maxLength: 8 }).map((ps) => "file:" + ps.join("")), (u) => {
+      assert.equal(outcome(() => posixPath.fromFileUrl(u)), outcome(() => fileURLToPath(u)), u);
+    }),
+    RUNS,
+  );
 });
 
 Deno.test("path: fromFileUrl decodes local file: URLs and refuses others", () => {
