@@ -243,6 +243,31 @@ Deno.test("architecture: src loads its own modules lazily by computed specifiers
   assert.deepEqual(found, []);
 });
 
+Deno.test("architecture: each lazy load's type names the module it loads, resolved against its own module", async () => {
+  // `load<typeof import("./a.ts")>(import.meta.url, "./b.ts")` type-checks and loads another module
+  // than its type says; any base but the caller's import.meta.url resolves against another folder
+  const call = /\bload<typeof import\(\s*"([^"]+)"\s*\)>\(([^()]*)\)/g;
+  const wrong: string[] = [];
+  let calls = 0;
+  for await (const file of tsFiles(SRC)) {
+    const code = (await Deno.readTextFile(file)).replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, "");
+    // src/cli/check.ts and fast.ts have a one-argument helper of their own, resolved against themselves
+    const own = /\nfunction load<T>\(path: string\)/.test(code);
+    for (const m of code.matchAll(call)) {
+      calls++;
+      const args = m[2].split(",").map((a) => a.trim()).filter((a) => a !== "");
+      const expected = own ? [`"${m[1]}"`] : ["import.meta.url", `"${m[1]}"`];
+      if (args.join(", ") !== expected.join(", ")) {
+        wrong.push(
+          `${relative(ROOT, file).replaceAll("\\", "/")}: load<typeof import("${m[1]}")>(${args.join(", ")})`,
+        );
+      }
+    }
+  }
+  assert.ok(calls > 100, `${calls} lazy loads found: the pattern no longer matches them`);
+  assert.deepEqual(wrong, []);
+});
+
 /** The relative specifiers `code` loads by a literal `import()` (types, and comments, left out). */
 function literalImports(source: string): string[] {
   const code = source.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, "");
