@@ -155,7 +155,7 @@ class Socket implements Transport {
     this.fd = c.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (this.fd < 0) throw new Unsure("socket() failed");
     try {
-      // SO_SNDTIMEO bounds connect() and write(); SO_RCVTIMEO is set before each read
+      // SO_SNDTIMEO bounds connect() (and is set again before each write); SO_RCVTIMEO before each read
       this.timeout(SO_SNDTIMEO, TIMEOUT_MS);
     } catch (err) {
       this.close();
@@ -189,7 +189,7 @@ class Socket implements Transport {
   write(bytes: Uint8Array): void {
     let off = 0;
     while (off < bytes.length) {
-      this.left();
+      this.timeout(SO_SNDTIMEO, this.left()); // a bus that stops reading holds us no longer than the deadline
       const n = Number(this.c.write(this.fd, bytes.subarray(off), BigInt(bytes.length - off)));
       if (n < 0 && this.interrupted()) continue;
       if (n <= 0) throw new Unsure("the session bus closed the connection (write)");
