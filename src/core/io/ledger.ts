@@ -93,17 +93,22 @@ export function fastLedger(raw: unknown): Ledger | null {
       return null;
     }
     const entries: Record<string, LedgerEntry> = Object.create(null);
-    for (const [name, e] of Object.entries(f.entries)) {
+    const given = f.entries as Record<string, unknown>;
+    for (const name in given) {
+      if (!Object.hasOwn(given, name)) return null;
+      const e = given[name];
       if (!plainObject(e) || typeof e.sha256 !== "string" || !HASH_RE.test(e.sha256)) return null;
       if (typeof e.writtenAt !== "string") return null;
-      if (e.pending !== undefined && (typeof e.pending !== "string" || !HASH_RE.test(e.pending))) return null;
-      if (e.inline !== undefined && typeof e.inline !== "boolean") return null;
-      entries[name] = {
-        sha256: e.sha256,
-        writtenAt: e.writtenAt,
-        ...(e.pending !== undefined ? { pending: e.pending } : {}),
-        ...(e.inline !== undefined ? { inline: e.inline } : {}),
-      };
+      const entry: LedgerEntry = { sha256: e.sha256, writtenAt: e.writtenAt };
+      if (e.pending !== undefined) {
+        if (typeof e.pending !== "string" || !HASH_RE.test(e.pending)) return null;
+        entry.pending = e.pending;
+      }
+      if (e.inline !== undefined) {
+        if (typeof e.inline !== "boolean") return null;
+        entry.inline = e.inline;
+      }
+      entries[name] = entry;
     }
     files[file] = { client: f.client, entries };
   }
