@@ -6,34 +6,16 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cliCommand, expectCode, HAS_SCRIPT, type Sandbox, withSandbox } from "./helpers.ts";
+import { onPty, shq } from "./fixtures/pty.ts";
 
 /** Runs the CLI on a pty; answers each `(hidden): ` prompt with the next of `answers`. */
 async function onTerminal(sb: Sandbox, args: string[], answers: string[]) {
-  const cmd = [...cliCommand(), ...args].map((a) => `'${a}'`).join(" ");
-  const child = new Deno.Command("script", {
-    args: ["-qec", cmd, "/dev/null"],
-    env: sb.env,
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  const w = child.stdin.getWriter();
-  const dec = new TextDecoder();
-  let screen = "";
+  const term = onPty([...cliCommand(), ...args].map(shq).join(" "), sb.env);
   for (let i = 0; i < answers.length; i++) {
-    while (screen.split("(hidden): ").length - 1 <= i) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      screen += dec.decode(value);
-    }
-    await w.write(new TextEncoder().encode(answers[i] + "\r"));
+    await term.waitFor(new RegExp(`(?:\\(hidden\\): [\\s\\S]*){${i + 1}}`));
+    await term.type(answers[i] + "\r");
   }
-  await w.close();
-  for (let r = await reader.read(); !r.done; r = await reader.read()) screen += dec.decode(r.value);
-  screen += await new Response(child.stderr).text();
-  return { code: (await child.status).code, screen };
+  return await term.end();
 }
 
 Deno.test({

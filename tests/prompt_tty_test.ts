@@ -1,6 +1,7 @@
 /** The hidden prompt on a real terminal (a pty from util-linux `script`): stored, never echoed. */
 import assert from "node:assert/strict";
 import { cliCommand, HAS_SCRIPT, HAS_SECRET_SERVICE, withSandbox } from "./helpers.ts";
+import { onPty, shq } from "./fixtures/pty.ts";
 
 Deno.test({
   name: "secret set on a TTY prompts with echo off and stores what was typed",
@@ -9,31 +10,12 @@ Deno.test({
     withSandbox(async (sb) => {
       assert.ok(HAS_SECRET_SERVICE);
       const typed = `typed-${crypto.randomUUID()}`;
-      const cmd = [...cliCommand(), "secret", "set", "tty-secret"].map((a) => `'${a}'`).join(" ");
-      const child = new Deno.Command("script", {
-        args: ["-qec", cmd, "/dev/null"],
-        env: sb.env,
-        clearEnv: true,
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
+      const term = onPty([...cliCommand(), "secret", "set", "tty-secret"].map(shq).join(" "), sb.env);
       // wait for the prompt (the tty is in raw mode by then), then type
-      const reader = child.stdout.getReader();
-      const dec = new TextDecoder();
-      let screen = "";
-      while (!screen.includes("(hidden): ")) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        screen += dec.decode(value);
-      }
-      const w = child.stdin.getWriter();
-      await w.write(new TextEncoder().encode(typed + "x\x7f\r")); // a typo erased with backspace
-      await w.close();
-      for (let r = await reader.read(); !r.done; r = await reader.read()) screen += dec.decode(r.value);
-      screen += await new Response(child.stderr).text();
-      const out = await child.status;
-      assert.equal(out.code, 0, screen);
+      await term.waitFor("(hidden): ");
+      await term.type(typed + "x\x7f\r"); // a typo erased with backspace
+      const { code, screen } = await term.end();
+      assert.equal(code, 0, screen);
       assert.match(screen, /Value for secret 'tty-secret' \(hidden\)/);
       assert.ok(!screen.includes(typed), `the typed value was echoed:\n${screen}`);
       const reveal = await sb.run(["secret", "get", "tty-secret", "--reveal"]);
@@ -55,7 +37,7 @@ Deno.test({
   fn: () =>
     withSandbox(async (sb) => {
       assert.ok(HAS_SECRET_SERVICE);
-      const { denoLine, onPty } = await import("./fixtures/pty.ts");
+      const { denoLine } = await import("./fixtures/pty.ts");
       const typed = `typed-${crypto.randomUUID()}`;
       // strace slows every terminal ioctl (turning echo off is one) by 150 ms: deterministic, where a
       // prompt printed before echo is off leaves a window that a fast typist or a paste falls into
