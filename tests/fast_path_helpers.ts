@@ -38,6 +38,9 @@ export function withOwnKey(
   return obj;
 }
 
+/** The plain JSON values every field of a state file is tried with (each mutation test's first values). */
+export const SCALARS: unknown[] = [undefined, null, 0, 1, 2, true, "", "x"];
+
 /** Values that break the usual assumptions: huge and odd numbers, control characters, prototype names. */
 export const HOSTILE_VALUES: unknown[] = [
   1e308,

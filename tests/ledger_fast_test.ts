@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { fastLedger, type Ledger, zodLedger } from "../src/core/io/ledger.ts";
-import { agreeWith, HOSTILE_KEYS, HOSTILE_VALUES, withOwnKey } from "./fast_path_helpers.ts";
+import { agreeWith, HOSTILE_KEYS, HOSTILE_VALUES, SCALARS, withOwnKey } from "./fast_path_helpers.ts";
 
 const H = "a".repeat(64);
 const base = {
@@ -32,14 +32,7 @@ async function zod(raw: unknown): Promise<Ledger | null> {
 
 Deno.test("fastLedger agrees with the zod schema on every single change to a ledger", async () => {
   const values: unknown[] = [
-    undefined,
-    null,
-    0,
-    1,
-    2,
-    true,
-    "",
-    "x",
+    ...SCALARS,
     H,
     H.toUpperCase(),
     "a".repeat(63),
