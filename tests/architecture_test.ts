@@ -251,12 +251,10 @@ Deno.test("architecture: each lazy load's type names the module it loads, resolv
   let calls = 0;
   for await (const file of tsFiles(SRC)) {
     const code = (await Deno.readTextFile(file)).replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, "");
-    // src/cli/check.ts and fast.ts have a one-argument helper of their own, resolved against themselves
-    const own = /\nfunction load<T>\(path: string\)/.test(code);
     for (const m of code.matchAll(call)) {
       calls++;
       const args = m[2].split(",").map((a) => a.trim()).filter((a) => a !== "");
-      const expected = own ? [`"${m[1]}"`] : ["import.meta.url", `"${m[1]}"`];
+      const expected = ["import.meta.url", `"${m[1]}"`];
       if (args.join(", ") !== expected.join(", ")) {
         wrong.push(
           `${relative(ROOT, file).replaceAll("\\", "/")}: load<typeof import("${m[1]}")>(${args.join(", ")})`,

@@ -7,6 +7,7 @@
  * Also lists `run` (the launcher) for --help: main.ts hands `run` to src/cli/run.ts before commander
  * is loaded, so that entry only documents it.
  */
+import { load } from "../core/model/load.ts";
 import type { Command } from "@commander-js/extra-typings";
 import { action } from "./context.ts";
 import { table } from "../core/io/output.ts";
@@ -14,11 +15,6 @@ import { ExitCode, usageError } from "../core/model/errors.ts";
 import type { RegistryData } from "../core/model/registry.ts";
 import type { CheckResult } from "../core/launch/mcp_check.ts";
 import { terminalPrompt } from "./terminal_prompt.ts";
-
-/** By a computed specifier: `deno run` would otherwise build the SDK's module graph for every command. */
-function load<T>(path: string): Promise<T> {
-  return import(new URL(path, import.meta.url).href);
-}
 
 function formatMs(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
@@ -68,7 +64,10 @@ Examples:
       if (!Number.isFinite(seconds) || seconds <= 0) {
         throw usageError("E_USAGE", `--timeout ${opts.timeout}: expected a number of seconds.`);
       }
-      const registry = await load<typeof import("../core/model/registry.ts")>("../core/model/registry.ts");
+      const registry = await load<typeof import("../core/model/registry.ts")>(
+        import.meta.url,
+        "../core/model/registry.ts",
+      );
       const data: RegistryData = await registry.loadRegistry();
       if (name !== undefined) registry.getServer(data, name); // an unknown name: exit 3, with the known ones
       const names = name !== undefined
@@ -85,8 +84,8 @@ Examples:
         return ExitCode.OK;
       }
       const [{ checkServer }, { secretServices }] = await Promise.all([
-        load<typeof import("../core/launch/mcp_check.ts")>("../core/launch/mcp_check.ts"),
-        load<typeof import("../host/services.ts")>("../host/services.ts"),
+        load<typeof import("../core/launch/mcp_check.ts")>(import.meta.url, "../core/launch/mcp_check.ts"),
+        load<typeof import("../host/services.ts")>(import.meta.url, "../host/services.ts"),
       ]);
       const secrets = secretServices({
         backendFlag: ctx.backendFlag,
@@ -114,7 +113,7 @@ Examples:
     .description("Start a stdio server with its secrets, as AI clients do (the launcher; see run --help)")
     .allowUnknownOption()
     .action(async (server: string) => {
-      const { runCommand } = await load<typeof import("./run.ts")>("./run.ts");
+      const { runCommand } = await load<typeof import("./run.ts")>(import.meta.url, "./run.ts");
       Deno.exit(await runCommand(["run", server]));
     });
 }

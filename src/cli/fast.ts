@@ -11,12 +11,9 @@
  * Anything else (help, `--opt=value`, an option value that starts with '-', a repeated single option,
  * an unknown word) is not recognised here and goes to commander, which parses and reports it.
  */
+import { load } from "../core/model/load.ts";
 import { makeCtx } from "./context.ts";
 import type { SyncCliOptions } from "./sync.ts";
-
-function load<T>(path: string): Promise<T> {
-  return import(new URL(path, import.meta.url).href);
-}
 
 interface Parsed {
   json: boolean;
@@ -95,7 +92,8 @@ export async function fastMain(argv: readonly string[]): Promise<number | undefi
   const w = p.words.join(" ");
   let run: (ctx: ReturnType<typeof makeCtx>) => Promise<number | void>;
   if (w === "server list" || w === "server ls") {
-    run = async (ctx) => (await load<typeof import("./server_list.ts")>("./server_list.ts")).listServers(ctx);
+    run = async (ctx) =>
+      (await load<typeof import("./server_list.ts")>(import.meta.url, "./server_list.ts")).listServers(ctx);
   } else if (w === "sync") {
     const list = (k: string) => {
       const v = p.values.get(k);
@@ -111,10 +109,14 @@ export async function fastMain(argv: readonly string[]): Promise<number | undefi
       ...flag("force"),
       ...flag("unattended"),
     };
-    run = async (ctx) => (await load<typeof import("./sync.ts")>("./sync.ts")).runSync(ctx, opts);
+    run = async (ctx) =>
+      (await load<typeof import("./sync.ts")>(import.meta.url, "./sync.ts")).runSync(ctx, opts);
   } else return undefined;
   // what src/cli/mod.ts's main and its action wrapper do around an action
-  const { leastPrivilege } = await load<typeof import("./least_privilege.ts")>("./least_privilege.ts");
+  const { leastPrivilege } = await load<typeof import("./least_privilege.ts")>(
+    import.meta.url,
+    "./least_privilege.ts",
+  );
   try {
     await leastPrivilege([...argv]);
   } catch (err) {

@@ -12,6 +12,7 @@
  * so that `deno run` does not build the graph of the backends (and the keyring) for a server without
  * secrets. (`deno compile --include src` embeds them all the same.)
  */
+import { load } from "../core/model/load.ts";
 import type { BackendPlugin, SecretBackend, SecretStore } from "../core/secrets/secrets.ts";
 import type { LaunchSecrets, SecretServices } from "../core/secrets/services.ts";
 import { isBuiltInBackend, requestedBackend } from "../plugins/backends/ids.ts";
@@ -19,11 +20,8 @@ import { isBuiltInBackend, requestedBackend } from "../plugins/backends/ids.ts";
 export type { LaunchSecrets, SecretServices };
 export { isBuiltInBackend, requestedBackend };
 
-function lazy<T>(path: string): Promise<T> {
-  return import(new URL(path, import.meta.url).href);
-}
-
-const backendsModule = () => lazy<typeof import("../plugins/backends/mod.ts")>("../plugins/backends/mod.ts");
+const backendsModule = () =>
+  load<typeof import("../plugins/backends/mod.ts")>(import.meta.url, "../plugins/backends/mod.ts");
 
 /**
  * A hidden prompt (an age passphrase). Only a terminal has one: the command hands it in
@@ -45,7 +43,10 @@ export async function selectSecretBackend(
   const id = backends.requestedBackendId(flag, setting);
   const thirdParty = backends.hasBackend(id)
     ? null
-    : (await lazy<typeof import("../core/extend/plugin_backend.ts")>("../core/extend/plugin_backend.ts"))
+    : (await load<typeof import("../core/extend/plugin_backend.ts")>(
+      import.meta.url,
+      "../core/extend/plugin_backend.ts",
+    ))
       .trustedBackendPlugin(id);
   return backends.selectBackend(flag, setting, {
     thirdParty,
@@ -75,7 +76,7 @@ export function secretServices(
       const setting = typeof opts.setting === "function" ? await opts.setting() : opts.setting;
       const [backend, { SecretStore }] = await Promise.all([
         selectSecretBackend(opts.backendFlag, setting, opts.prompt),
-        lazy<typeof import("../core/secrets/secrets.ts")>("../core/secrets/secrets.ts"),
+        load<typeof import("../core/secrets/secrets.ts")>(import.meta.url, "../core/secrets/secrets.ts"),
       ]);
       return new SecretStore(backend);
     })();
@@ -83,7 +84,7 @@ export function secretServices(
     if (names.length === 0) return new Map<string, string | null>();
     const [s, { registerSecret }] = await Promise.all([
       store(),
-      lazy<typeof import("../core/secrets/redact.ts")>("../core/secrets/redact.ts"),
+      load<typeof import("../core/secrets/redact.ts")>(import.meta.url, "../core/secrets/redact.ts"),
     ]);
     const found = await s.getMany(names);
     for (const v of found.values()) if (v) registerSecret(v);
@@ -93,13 +94,15 @@ export function secretServices(
     store,
     resolveSecrets,
     async resolveServer(name, server) {
-      const { collectReferences, resolveServer } = await lazy<typeof import("../core/model/references.ts")>(
+      const { collectReferences, resolveServer } = await load<typeof import("../core/model/references.ts")>(
+        import.meta.url,
         "../core/model/references.ts",
       );
       if (collectReferences(server, name).length === 0) return structuredClone(server);
       const s = await store();
       // the env backend is read-only: a missing secret is a variable to set, not a 'secret set'
-      const { envVarFor } = await lazy<typeof import("../core/secrets/secrets.ts")>(
+      const { envVarFor } = await load<typeof import("../core/secrets/secrets.ts")>(
+        import.meta.url,
         "../core/secrets/secrets.ts",
       );
       const hint = s.backend.id === "env"
@@ -119,7 +122,8 @@ export function launchSecrets(
 ): LaunchSecrets {
   return {
     async open() {
-      const { openLaunchStore } = await lazy<typeof import("../plugins/backends/launch_store.ts")>(
+      const { openLaunchStore } = await load<typeof import("../plugins/backends/launch_store.ts")>(
+        import.meta.url,
         "../plugins/backends/launch_store.ts",
       );
       return await openLaunchStore(opts.backendFlag, opts.setting, () => secretServices(opts).store());
@@ -139,7 +143,8 @@ export function registrySecretServices(backendFlag?: string, prompt?: HiddenProm
     prompt,
     setting: async () => {
       if (backendFlag || Deno.env.get("MCP_NEXUS_BACKEND")) return undefined;
-      const { loadRegistry } = await lazy<typeof import("../core/model/registry.ts")>(
+      const { loadRegistry } = await load<typeof import("../core/model/registry.ts")>(
+        import.meta.url,
         "../core/model/registry.ts",
       );
       return await loadRegistry().then((r) => r.settings.secretBackend, () => undefined);

@@ -16,17 +16,9 @@
  * The child gets our whole environment plus the server's `env`, minus the `MCP_NEXUS_SECRET_*`
  * variables of the env backend: a server gets the secrets it refers to, not every secret we can see.
  */
+import { load } from "../model/load.ts";
 import { ExitCode, NexusError, usageError } from "../model/errors.ts";
 import type { LaunchSecrets } from "../secrets/services.ts";
-
-/**
- * Loads a module of ours by a computed specifier, so that `deno run` does not build the module graph
- * of the paths `run` seldom takes (zod, the keyring) each time it loads this file. (`deno compile
- * --include src` embeds them all the same.)
- */
-function lazy<T>(path: string): Promise<T> {
-  return import(new URL(path, import.meta.url).href);
-}
 
 const OS = Deno.build.os;
 const IS_WINDOWS = OS === "windows";
@@ -125,7 +117,7 @@ function quickServer(raw: unknown, name: string): { def?: StdioLaunchDef; settin
  */
 export async function loadLaunchDef(name: string): Promise<{ def: StdioLaunchDef; setting?: string }> {
   const path = quickRegistryPath() ??
-    (await lazy<typeof import("../io/paths.ts")>("../io/paths.ts")).registryPath();
+    (await load<typeof import("../io/paths.ts")>(import.meta.url, "../io/paths.ts")).registryPath();
   let text: string | null;
   try {
     text = await Deno.readTextFile(path);
@@ -138,7 +130,8 @@ export async function loadLaunchDef(name: string): Promise<{ def: StdioLaunchDef
     try {
       raw = JSON.parse(text);
     } catch {
-      const { parseJsonWithPosition } = await lazy<typeof import("../model/registry.ts")>(
+      const { parseJsonWithPosition } = await load<typeof import("../model/registry.ts")>(
+        import.meta.url,
         "../model/registry.ts",
       );
       parseJsonWithPosition(text, path); // throws the error with line and column
@@ -147,7 +140,7 @@ export async function loadLaunchDef(name: string): Promise<{ def: StdioLaunchDef
   const quick = quickServer(raw, name);
   if (quick.ok && quick.def) return { def: quick.def, setting: quick.setting };
   // Something is unusual: the full validation explains it (or it is "not found" / "not stdio").
-  const registry = await lazy<typeof import("../model/registry.ts")>("../model/registry.ts");
+  const registry = await load<typeof import("../model/registry.ts")>(import.meta.url, "../model/registry.ts");
   const data = await registry.loadRegistry(path);
   const server = registry.getServer(data, name);
   if (server.transport !== "stdio") {
@@ -187,8 +180,8 @@ export async function resolveLaunch(
   const opening = secrets.open();
   opening.catch(() => {}); // awaited below; a malformed reference is the error to report first
   const [{ collectReferences, resolveServer }, { registerSecret }] = await Promise.all([
-    lazy<typeof import("../model/references.ts")>("../model/references.ts"),
-    lazy<typeof import("../secrets/redact.ts")>("../secrets/redact.ts"),
+    load<typeof import("../model/references.ts")>(import.meta.url, "../model/references.ts"),
+    load<typeof import("../secrets/redact.ts")>(import.meta.url, "../secrets/redact.ts"),
   ]);
   const sites = collectReferences({ args: def.args, env: def.env }, name); // malformed → exit 2
   if (sites.length === 0) return plan;
@@ -218,7 +211,10 @@ export async function resolveLaunch(
   } catch (err) {
     if (err instanceof NexusError && err.code === "E_REFERENCE_MISSING" && store.backend.id === "env") {
       const missing = (err.details?.missing as Array<{ secret: string }> | undefined) ?? [];
-      const { envVarFor } = await lazy<typeof import("../secrets/secrets.ts")>("../secrets/secrets.ts");
+      const { envVarFor } = await load<typeof import("../secrets/secrets.ts")>(
+        import.meta.url,
+        "../secrets/secrets.ts",
+      );
       throw new NexusError(err.code, err.message, {
         exitCode: err.exitCode,
         details: err.details,

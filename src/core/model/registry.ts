@@ -3,6 +3,7 @@
  * messages naming the path and the fix), changed under a lock, written atomically 0600 in a 0700 dir.
  * It holds references (`${keychain:NAME}`), never secret values.
  */
+import { load } from "./load.ts";
 import { dirname, join } from "../io/path.ts";
 import { NexusError } from "./errors.ts";
 import { allowWritesUnder, readTextIfExists, withLock, writeFileAtomic } from "../io/fs.ts";
@@ -48,7 +49,7 @@ export function parseJsonWithPosition(text: string, file: string): unknown {
  * whenever this module loads, `server list` and `run` included.
  */
 function schema(): Promise<typeof import("./registry_schema.ts")> {
-  return import(new URL("./registry_schema.ts", import.meta.url).href);
+  return load<typeof import("./registry_schema.ts")>(import.meta.url, "./registry_schema.ts");
 }
 
 /** Reads and validates the registry (an absent file is an empty registry). */
