@@ -11,7 +11,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { expectCode, type RunResult, type Sandbox, withSandbox } from "./helpers.ts";
+import { expectCode, type RunResult, type Sandbox, walkFiles, withSandbox } from "./helpers.ts";
 import { armFault, disarmFault, hasStackTrace, runWithin } from "./safety_helpers.ts";
 import { quotedCommands, runHint, runHintOnPty } from "./fixtures/pty.ts";
 import { WRITE_DEADLINE_MS, writeDeadlineMs } from "../src/core/io/scoped_write.ts";
@@ -130,6 +130,35 @@ Deno.test("sync: a write that hangs ends at its deadline: E_WRITE_TIMEOUT naming
     assert.deepEqual(temps(join(sb.home, ".cursor")), []);
     expectCode(await sb.run(["sync", "--dry-run"], { env: ENV }), 0);
   }, ENV));
+
+Deno.test("sync --secrets inline: a write that times out never shows the secret it was writing, in text, --json or any file", () =>
+  withSandbox(async (sb) => {
+    const canary = `canary-${crypto.randomUUID()}`;
+    const file = await setup(sb);
+    const before = await Deno.readFile(file);
+    const env = { ...ENV, MCP_NEXUS_SECRET_TOK: canary };
+    expectCode(
+      await sb.run(["server", "add", "withtok", "--env", "API_KEY=${keychain:tok}", "--", "npx", "-y", "x"], {
+        env,
+      }),
+      0,
+    );
+    const args = ["sync", "--client", "cursor", "--yes", "--secrets", "inline"];
+    for (const json of [false, true]) {
+      const r = await runWithin(sb, json ? ["--json", ...args] : args, BOUND_MS, {
+        env: { ...await armHang(sb, "tmp:mcp.json"), MCP_NEXUS_SECRET_TOK: canary },
+      });
+      await disarm(sb);
+      expectCode(r, 1);
+      assert.match(r.stdout + r.stderr, /E_WRITE_TIMEOUT|did not finish within 3 s/);
+      assert.ok(!(r.stdout + r.stderr).includes(canary), `the secret was shown:\n${r.stdout}\n${r.stderr}`);
+    }
+    assert.deepEqual(await Deno.readFile(file), before, "the client file is byte-identical");
+    for (const f of await walkFiles(sb.home)) {
+      const text = await Deno.readTextFile(f).catch(() => "");
+      assert.ok(!text.includes(canary), `the secret is in ${f}`);
+    }
+  }));
 
 Deno.test("sync: a write that hangs after its exchange: the error says the new version is in place, and the next sync finds no drift", () =>
   withSandbox(async (sb) => {
