@@ -384,6 +384,29 @@ Deno.test("backup restore: a removal that hangs ends at its deadline: E_WRITE_TI
     assert.equal(await Deno.lstat(file).then(() => true, () => false), false);
   }, ENV));
 
+Deno.test("backup restore: a removal killed or failing at its boundary leaves the file; the restore run again removes it", () =>
+  withSandbox(async (sb) => {
+    const id = await absentSetup(sb);
+    const file = join(sb.home, ".cursor", "mcp.json");
+    const before = await Deno.readFile(file);
+    for (const action of ["kill", "fail"]) {
+      const r = await runWithin(sb, ["backup", "restore", id, "--yes"], BOUND_MS, {
+        env: { ...ENV, ...await armFault(sb, `${action}@remove:mcp.json`) },
+      });
+      await disarmFault(sb);
+      assert.notEqual(r.code, 0, `${action}: the restore did not complete`);
+      if (action === "fail") noTrace(r);
+      assert.deepEqual(await Deno.readFile(file), before, `${action}: the file is as it was`);
+      assert.deepEqual(temps(join(sb.home, ".cursor")), [], `${action}: no temp file`);
+    }
+    expectCode(await sb.run(["backup", "restore", id, "--yes"], { env: ENV }), 0);
+    assert.equal(
+      await Deno.lstat(file).then(() => true, () => false),
+      false,
+      "removed by the restore run again",
+    );
+  }, ENV));
+
 function backupId(n: number): string {
   return `2020-01-01T00-00-${String(n).padStart(2, "0")}-000Z-${n.toString(16).padStart(6, "0")}`;
 }
